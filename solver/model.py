@@ -1,0 +1,359 @@
+"""The carerun data contract (version 1) as pydantic models: the single source of truth.
+
+The CLI, the HTTP API and every engine speak these models. They are strict on purpose: an
+unknown field is an error, because a misspelt ``exluded_carers`` silently dropping a hard
+constraint is worse than a rejected request. Times are validated from "HH:MM[:SS]" strings
+into integer seconds and written back as "HH:MM:SS".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date as Date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from solver.clock import format_time, minutes_to_s, parse_time
+
+CONTRACT_VERSION = 1
+
+
+def _to_seconds(value: Any, info: ValidationInfo) -> int:
+    """Accept "HH:MM[:SS]" from JSON; Python callers may also pass integer seconds."""
+    if isinstance(value, str):
+        return parse_time(value)
+    if info.mode == "python" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("expected a time of day as a string 'HH:MM' or 'HH:MM:SS'")
+
+
+TimeOfDay = Annotated[
+    int,
+    BeforeValidator(_to_seconds),
+    PlainSerializer(format_time, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$",
+            "description": "Time of day, 'HH:MM' or 'HH:MM:SS' (24-hour clock).",
+            "examples": ["07:30"],
+        }
+    ),
+]
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Priority = Literal["critical", "normal", "low"]
+ReasonCode = Literal[
+    "NO_SKILLED_CARER",
+    "NO_CARER_IN_WINDOW",
+    "DOUBLE_UP_PARTNER",
+    "EXCLUDED_OR_GENDER",
+    "SHIFT_CAPACITY",
+    "TRAVEL_TOO_FAR",
+    "OPTIMISER_DROPPED",
+]
+
+
+class Strict(BaseModel):
+    """Base for every contract object: unknown fields are rejected, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+    def key(self) -> tuple[float, float]:
+        """Hashable identity used to match a place against an explicit matrix."""
+        return (round(self.lat, 7), round(self.lon, 7))
+
+
+class TimeWindow(Strict):
+    """Bounds on a visit's *start* (a 30-minute visit with window 07:30-08:30 may end 09:00)."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if self.start > self.end:
+            raise ValueError(
+                f"window start {format_time(self.start)} is after its end {format_time(self.end)}"
+            )
+        return self
+
+
+class Shift(Strict):
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Shift:
+        if self.start >= self.end:
+            raise ValueError(
+                f"shift start {format_time(self.start)} must be before its end "
+                f"{format_time(self.end)}"
+            )
+        return self
+
+
+class Break(Strict):
+    """A break of ``duration_min`` that starts inside ``window`` while the carer is free."""
+
+    window: TimeWindow
+    duration_min: Minutes
+
+    @property
+    def duration_s(self) -> int:
+        return minutes_to_s(self.duration_min)
+
+
+class Carer(Strict):
+    id: Id
+    start: Location
+    end: Location | None = Field(default=None, description="Defaults to `start`.")
+    shift: Shift
+    breaks: list[Break] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+    max_working_min: Minutes | None = Field(
+        default=None,
+        description="Cap on the run's span, leaving home to returning, breaks included.",
+    )
+    max_visits: int | None = Field(default=None, ge=0)
+    travel_mode: str = Field(default="car", min_length=1)
+    gender: str | None = None
+    capacity: int | None = Field(
+        default=None, ge=0, description="Generic load capacity (classic VRP); none if unset."
+    )
+
+    @property
+    def end_location(self) -> Location:
+        return self.end if self.end is not None else self.start
+
+
+class Visit(Strict):
+    id: Id
+    client_id: str | None = Field(default=None, description="Defaults to the visit id.")
+    location: Location
+    window: TimeWindow
+    duration_min: Minutes
+    carers_required: Literal[1, 2] = 1
+    skills: list[str] = Field(default_factory=list)
+    preferred_carers: list[str] = Field(default_factory=list)
+    excluded_carers: list[str] = Field(default_factory=list)
+    carer_gender: str | None = None
+    priority: Priority = "normal"
+    pinned_carer: str | None = None
+    demand: int = Field(default=0, ge=0, description="Generic load (classic VRP).")
+
+    @property
+    def duration_s(self) -> int:
+        return minutes_to_s(self.duration_min)
+
+    @property
+    def client(self) -> str:
+        return self.client_id if self.client_id is not None else self.id
+
+
+class HaversineTravel(Strict):
+    """Great-circle distance times ``circuity``, driven at the carer's mode speed."""
+
+    model: Literal["haversine"] = "haversine"
+    circuity: float = Field(default=1.3, ge=1.0, le=5.0, allow_inf_nan=False)
+    speed_kmh: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: {"car": 40.0, "walk": 4.5}
+    )
+
+
+Matrix = list[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]]]
+
+
+class MatrixTravel(Strict):
+    """Explicit per-mode matrices over ``locations`` (every carer home and visit among them)."""
+
+    model: Literal["matrix"]
+    locations: list[Location] = Field(min_length=1)
+    durations_s: dict[str, Matrix]
+    distances_m: dict[str, Matrix] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _square(self) -> MatrixTravel:
+        n = len(self.locations)
+        for name, per_mode in (("durations_s", self.durations_s), ("distances_m", self.distances_m)):
+            for mode, matrix in per_mode.items():
+                if len(matrix) != n or any(len(row) != n for row in matrix):
+                    raise ValueError(
+                        f"travel.{name}.{mode}: matrix must be {n} x {n} (one row and column "
+                        f"per entry of travel.locations)"
+                    )
+        for mode in self.distances_m:
+            if mode not in self.durations_s:
+                raise ValueError(f"travel.distances_m.{mode}: no durations_s for mode {mode!r}")
+        return self
+
+
+Travel = Annotated[HaversineTravel | MatrixTravel, Field(discriminator="model")]
+
+
+class Options(Strict):
+    time_limit_s: float = Field(default=10.0, gt=0, le=86400, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    solution_limit: int | None = Field(
+        default=None,
+        ge=1,
+        description="Stop local search after this many improving solutions; with a seed this "
+        "makes the plan reproducible regardless of machine speed.",
+    )
+
+
+class Problem(Strict):
+    id: Id
+    date: Date | None = None
+    carers: list[Carer] = Field(min_length=1)
+    visits: list[Visit]
+    travel: Travel = Field(default_factory=HaversineTravel)
+    options: Options = Field(default_factory=Options)
+
+    @model_validator(mode="after")
+    def _references(self) -> Problem:
+        errors: list[str] = []
+        _unique("carers", (c.id for c in self.carers), errors)
+        _unique("visits", (v.id for v in self.visits), errors)
+        carer_ids = {c.id for c in self.carers}
+        for i, visit in enumerate(self.visits):
+            for field in ("preferred_carers", "excluded_carers"):
+                for j, cid in enumerate(getattr(visit, field)):
+                    if cid not in carer_ids:
+                        errors.append(f"visits[{i}].{field}[{j}]: unknown carer id {cid!r}")
+            if visit.pinned_carer is not None:
+                if visit.pinned_carer not in carer_ids:
+                    errors.append(f"visits[{i}].pinned_carer: unknown carer id {visit.pinned_carer!r}")
+                elif visit.pinned_carer in visit.excluded_carers:
+                    errors.append(
+                        f"visits[{i}].pinned_carer: {visit.pinned_carer!r} is also in excluded_carers"
+                    )
+        errors.extend(self._travel_errors())
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def _travel_errors(self) -> list[str]:
+        travel = self.travel
+        modes = travel.speed_kmh if isinstance(travel, HaversineTravel) else travel.durations_s
+        errors = [
+            f"carers[{i}].travel_mode: {c.travel_mode!r} has no "
+            + ("speed in travel.speed_kmh" if isinstance(travel, HaversineTravel) else "matrix in travel.durations_s")
+            for i, c in enumerate(self.carers)
+            if c.travel_mode not in modes
+        ]
+        if isinstance(travel, MatrixTravel):
+            known = {loc.key() for loc in travel.locations}
+            for i, c in enumerate(self.carers):
+                for field, loc in (("start", c.start), ("end", c.end_location)):
+                    if loc.key() not in known:
+                        errors.append(f"carers[{i}].{field}: location not in travel.locations")
+            for i, v in enumerate(self.visits):
+                if v.location.key() not in known:
+                    errors.append(f"visits[{i}].location: location not in travel.locations")
+        return errors[:50]
+
+
+def _unique(name: str, ids: Iterable[str], errors: list[str]) -> None:
+    seen: set[str] = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            errors.append(f"{name}[{i}].id: duplicate id {ident!r}")
+        seen.add(ident)
+
+
+# --------------------------------------------------------------------------- solution
+
+
+class Stop(Strict):
+    visit_id: str
+    arrival: TimeOfDay
+    start: TimeOfDay
+    end: TimeOfDay
+    travel_s: int = Field(ge=0, description="From the previous stop, or from the carer's start.")
+    distance_m: int = Field(ge=0)
+    wait_s: int = Field(ge=0)
+
+
+class BreakTaken(Strict):
+    start: TimeOfDay
+    end: TimeOfDay
+
+
+class Run(Strict):
+    carer_id: str
+    start: TimeOfDay = Field(description="Leaves `start` location.")
+    end: TimeOfDay = Field(description="Back at `end` location.")
+    stops: list[Stop]
+    breaks: list[BreakTaken] = Field(default_factory=list)
+    travel_s: int = Field(ge=0, description="Includes the drive back to `end`.")
+    distance_m: int = Field(ge=0)
+    care_s: int = Field(ge=0)
+    wait_s: int = Field(ge=0)
+
+
+class Unassigned(Strict):
+    visit_id: str
+    code: ReasonCode
+    reason: str
+
+
+class Kpis(Strict):
+    visits: int
+    visits_assigned: int
+    double_ups: int = 0
+    double_ups_assigned: int = 0
+    care_s: int
+    travel_s: int
+    distance_m: int
+    wait_s: int
+    travel_per_care_hour_min: float
+    carers_used: int
+    continuity_rate: float | None = None
+    unassigned_by_code: dict[str, int] = Field(default_factory=dict)
+
+
+class SolverInfo(Strict):
+    engine: str
+    wall_s: float
+    seed: int
+    objective: int | None = None
+    time_limit_s: float | None = None
+    first_solution: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class Solution(Strict):
+    problem_id: str
+    status: Literal["solved", "partial"]
+    runs: list[Run]
+    unassigned: list[Unassigned] = Field(default_factory=list)
+    kpis: Kpis
+    solver: SolverInfo
+
+    @field_validator("runs")
+    @classmethod
+    def _one_run_per_carer(cls, runs: list[Run]) -> list[Run]:
+        seen: set[str] = set()
+        for i, run in enumerate(runs):
+            if run.carer_id in seen:
+                raise ValueError(f"runs[{i}].carer_id: carer {run.carer_id!r} has two runs")
+            seen.add(run.carer_id)
+        return runs
