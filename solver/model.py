@@ -130,7 +130,7 @@ class Carer(Strict):
     skills: list[str] = Field(default_factory=list)
     max_working_min: Minutes | None = Field(
         default=None,
-        description="Cap on the run's span, leaving home to returning, breaks included.",
+        description="Cap on working time: the run's span (leaving home to returning) less breaks taken inside it.",
     )
     max_visits: int | None = Field(default=None, ge=0)
     travel_mode: str = Field(default="car", min_length=1)

@@ -1,0 +1,167 @@
+"""The ``carerun`` command: JSON in, JSON out, a summary for people, exit codes for scripts.
+
+Exit codes: 0 done; 1 internal error (or, for ``check``, a plan that breaks a rule);
+2 bad input, with a message that names the field and the problem and no traceback.
+Plans go to ``-o FILE`` or standard output; progress and summaries go to standard error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from solver.io import InputError, load_problem, load_solution
+from solver.model import Problem, Solution
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan home-care carer runs.")
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Bad input exits 2 with its message; anything unexpected exits 1 with one line."""
+    try:
+        return action()
+    except InputError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _write_json(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+def _solve_with_bar(problem: Problem, time_limit: float, **kw: float | int | None) -> Solution:
+    """Run the engine in a thread and show a bar over the time limit meanwhile."""
+    from solver.engine import solve
+
+    box: dict[str, Solution | BaseException] = {}
+
+    def work() -> None:
+        try:
+            box["solution"] = solve(problem, time_limit_s=time_limit, **kw)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    columns = (TextColumn("planning"), BarColumn(), TimeElapsedColumn(), TextColumn("of {task.total:.0f} s"))
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("solve", total=time_limit)
+        while worker.is_alive():
+            worker.join(0.1)
+            bar.update(task, completed=min(time.monotonic() - started, time_limit))
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["solution"]  # type: ignore[return-value]
+
+
+def summary_table(solution: Solution) -> Table:
+    k = solution.kpis
+    table = Table(title=f"{solution.problem_id}: {solution.status}", show_header=False)
+    table.add_row("visits served", f"{k.visits_assigned} / {k.visits}")
+    table.add_row("double-ups served", f"{k.double_ups_assigned} / {k.double_ups}")
+    for code, count in k.unassigned_by_code.items():
+        table.add_row(f"unassigned: {code}", str(count))
+    table.add_row("carers used", str(k.carers_used))
+    table.add_row("care hours", f"{k.care_s / 3600:.1f}")
+    table.add_row("travel hours", f"{k.travel_s / 3600:.1f}")
+    table.add_row("travel min per care hour", f"{k.travel_per_care_hour_min:.1f}")
+    table.add_row("distance km", f"{k.distance_m / 1000:.1f}")
+    table.add_row("solver", f"{solution.solver.engine}, {solution.solver.wall_s:.1f} s, seed {solution.solver.seed}")
+    return table
+
+
+@app.command()
+def solve(
+    problem: Annotated[Path, typer.Argument(help="Problem JSON, or a Solomon/Homberger .txt file.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the plan here.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
+    solution_limit: Annotated[int | None, typer.Option("--solution-limit", min=1)] = None,
+) -> None:
+    """Plan a day's runs and print a summary."""
+    prob = _guard(lambda: load_problem(problem))
+    limit = time_limit if time_limit is not None else prob.options.time_limit_s
+    solution = _guard(lambda: _solve_with_bar(prob, limit, seed=seed, solution_limit=solution_limit))
+    _write_json(solution.model_dump_json(indent=2), output)
+    err.print(summary_table(solution))
+
+
+@app.command()
+def check(
+    problem: Annotated[Path, typer.Argument(help="Problem JSON or Solomon .txt file.")],
+    solution: Annotated[Path, typer.Argument(help="Solution JSON to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print violations as JSON.")] = False,
+) -> None:
+    """Re-time a plan from the problem alone; exit 1 if it breaks any rule."""
+    from solver.check import check as run_check
+    from solver.check import format_report
+
+    prob = _guard(lambda: load_problem(problem))
+    sol = _guard(lambda: load_solution(solution))
+    violations = _guard(lambda: run_check(prob, sol))
+    if as_json:
+        sys.stdout.write(json.dumps([v.to_dict() for v in violations], indent=2) + "\n")
+    else:
+        err.print(format_report(violations), highlight=False)
+    raise typer.Exit(1 if violations else 0)
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="problem or solution")] = "problem",
+) -> None:
+    """Print the JSON Schema of the contract."""
+    models = {"problem": Problem, "solution": Solution}
+    if kind not in models:
+        err.print(f"error: unknown schema {kind!r}; choose problem or solution")
+        raise typer.Exit(2)
+    sys.stdout.write(json.dumps(models[kind].model_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def generate(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the problem here.")] = None,
+    zone: Annotated[str, typer.Option(help="Area-board hub town, or 'county'.")] = "Warminster",
+    visits: Annotated[int, typer.Option(min=1, help="Visits to draw.")] = 330,
+    carers: Annotated[int | None, typer.Option(min=1, help="Carers (default: sized to demand).")] = None,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+    date: Annotated[str, typer.Option(help="Plan date, YYYY-MM-DD.")] = "2026-11-26",
+) -> None:
+    """Draw a realistic seeded home-care day for a Wiltshire zone."""
+    from solver.generate import calibration, format_calibration, generate_day
+
+    def make() -> Problem:
+        try:
+            return generate_day(zone=zone, visits=visits, carers=carers, seed=seed, date=date)
+        except (ValueError, KeyError) as exc:
+            raise InputError(str(exc)) from exc
+
+    prob = _guard(make)
+    _write_json(prob.model_dump_json(indent=2, exclude_none=True), output)
+    err.print(format_calibration(calibration(prob)), highlight=False)
+
+
+if __name__ == "__main__":
+    app()

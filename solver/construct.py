@@ -1,0 +1,389 @@
+"""Pair-aware cheapest insertion: a feasible first plan in which every double-up is synchronised.
+
+OR-Tools' own first-solution heuristics insert one node at a time, so they place one copy of a
+double-handed visit and then cannot place its partner at the same second; the synchronisation
+constraint then rejects the whole plan. Here a double-up is inserted as a *pair*: both copies go
+into two different carers' runs at one common start time, chosen where both runs have room.
+Once placed, that start is held fixed for the rest of the construction, so every run can be
+timed on its own (the fixed-start decomposition). The result is a plan that already satisfies
+every hard rule; OR-Tools' local search then improves it with the start times free again.
+
+Breaks are elements of a run like visits (taken where the carer is, before driving on), which
+always yields a placement the contract allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from solver.compiled import UNLIMITED, Compiled
+
+IntArray = NDArray[np.int64]
+MAX_RETRIES = 25
+CANDIDATES_PER_ROUTE = 4
+
+
+@dataclass(frozen=True)
+class Nodes:
+    """Visit copies: one node per carer a visit needs (two for a double-up)."""
+
+    visit: IntArray  # node -> visit index
+    of_visit: list[list[int]]
+
+    @staticmethod
+    def of(cp: Compiled) -> Nodes:
+        visit: list[int] = []
+        of_visit: list[list[int]] = []
+        for v in range(cp.n_visits):
+            of_visit.append(list(range(len(visit), len(visit) + int(cp.v_req[v]))))
+            visit.extend([v] * int(cp.v_req[v]))
+        return Nodes(np.asarray(visit, dtype=np.int64), of_visit)
+
+    def __len__(self) -> int:
+        return len(self.visit)
+
+
+@dataclass
+class Schedule:
+    """Earliest and latest start of each element of a run, and where the carer is after it."""
+
+    earliest: list[int]
+    latest: list[int]
+    place: list[int]
+    duration: list[int]
+
+
+@dataclass
+class Plan:
+    """Runs as ordered elements (node ids >= 0, break k as -(k+1)) plus fixed double-up starts."""
+
+    runs: list[list[int]]
+    fixed: dict[int, int] = field(default_factory=dict)
+    schedules: list[Schedule | None] = field(default_factory=list)
+
+    def visit_nodes(self, carer: int) -> list[int]:
+        return [e for e in self.runs[carer] if e >= 0]
+
+
+class Builder:
+    """Times runs exactly and inserts visits into them."""
+
+    def __init__(self, cp: Compiled, nodes: Nodes) -> None:
+        self.cp = cp
+        self.nodes = nodes
+        self.dur3 = np.stack(cp.dur_by_mode)
+
+    # ------------------------------------------------------------------ exact timing
+    def schedule(self, c: int, elems: list[int], fixed: dict[int, int]) -> Schedule | None:
+        """Time run ``elems`` of carer ``c`` leaving at shift start; None if any rule breaks."""
+        cp = self.cp
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        home, shift_s, shift_e = int(cp.c_start[c]), int(cp.c_shift_s[c]), int(cp.c_shift_e[c])
+        place, ws, we, dur = [], [], [], []
+        prev_place, n_visits, load, breaks_s = home, 0, 0, 0
+        for el in elems:
+            if el >= 0:
+                v = int(self.nodes.visit[el])
+                prev_place = int(cp.v_place[v])
+                lo, hi = (fixed[el], fixed[el]) if el in fixed else (int(cp.v_ws[v]), int(cp.v_we[v]))
+                d = int(cp.v_dur[v])
+                n_visits += 1
+                load += int(cp.v_demand[v])
+            else:
+                lo, hi, d = cp.c_breaks[c][-el - 1]
+                breaks_s += d
+            place.append(prev_place)
+            ws.append(lo)
+            we.append(hi)
+            dur.append(d)
+        if n_visits > cp.c_max_visits[c] or load > cp.c_capacity[c]:
+            return None
+        earliest = self._forward(travel, home, shift_s, place, ws, dur)
+        if earliest is None or any(e > w for e, w in zip(earliest, we, strict=True)):
+            return None
+        end_place = int(cp.c_end[c])
+        last_free = earliest[-1] + dur[-1] if elems else shift_s
+        if last_free + travel[place[-1] if elems else home, end_place] > shift_e:
+            return None
+        latest = self._backward(travel, end_place, shift_e, place, we, dur)
+        if elems and cp.c_max_work[c] < UNLIMITED:
+            leave = latest[0] - int(travel[home, place[0]])
+            late = self._forward(travel, home, leave, place, ws, dur)
+            assert late is not None
+            back = late[-1] + dur[-1] + int(travel[place[-1], end_place])
+            if back - leave - breaks_s > cp.c_max_work[c]:
+                return None
+        return Schedule(earliest, latest, place, dur)
+
+    @staticmethod
+    def _forward(
+        travel: IntArray, home: int, leave: int, place: list[int], ws: list[int], dur: list[int]
+    ) -> list[int] | None:
+        out, free, at = [], leave, home
+        for p, lo, d in zip(place, ws, dur, strict=True):
+            start = max(free + int(travel[at, p]), lo)
+            out.append(start)
+            free, at = start + d, p
+        return out
+
+    @staticmethod
+    def _backward(
+        travel: IntArray, end_place: int, shift_e: int, place: list[int], we: list[int], dur: list[int]
+    ) -> list[int]:
+        out = [0] * len(place)
+        nxt, at = shift_e, end_place
+        for k in range(len(place) - 1, -1, -1):
+            nxt = min(we[k], nxt - int(travel[place[k], at]) - dur[k])
+            out[k], at = nxt, place[k]
+        return out
+
+    # ------------------------------------------------------------------ candidate slots
+    def slots(self, c: int, elems: list[int], sched: Schedule) -> dict[str, IntArray]:
+        """Every gap of a run where a visit could go, as arrays (one entry per gap)."""
+        cp = self.cp
+        home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
+        n = len(elems)
+        prev_place = [home] + sched.place
+        prev_free = [int(cp.c_shift_s[c])] + [e + d for e, d in zip(sched.earliest, sched.duration, strict=True)]
+        next_place, next_latest, next_real, is_break = [], [], [], []
+        real_after = end_place
+        reals = [0] * (n + 1)
+        reals[n] = end_place
+        for k in range(n - 1, -1, -1):
+            if elems[k] >= 0:
+                real_after = sched.place[k]
+            reals[k] = real_after
+        for k in range(n + 1):
+            if k == n:
+                next_place.append(end_place)
+                next_latest.append(int(cp.c_shift_e[c]))
+                is_break.append(0)
+            else:
+                next_place.append(sched.place[k])
+                next_latest.append(sched.latest[k])
+                is_break.append(1 if elems[k] < 0 else 0)
+            next_real.append(reals[k])
+        size = n + 1
+
+        def a(x: list[int]) -> IntArray:
+            return np.asarray(x, dtype=np.int64)
+
+        return {
+            "carer": np.full(size, c, dtype=np.int64),
+            "pos": np.arange(size, dtype=np.int64),
+            "mode": np.full(size, int(cp.c_mode[c]), dtype=np.int64),
+            "prev_place": a(prev_place),
+            "prev_free": a(prev_free),
+            "next_place": a(next_place),
+            "next_latest": a(next_latest),
+            "next_real": a(next_real),
+            "is_break": a(is_break),
+        }
+
+
+def _concat(parts: list[dict[str, IntArray]]) -> dict[str, IntArray]:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+class Inserter:
+    """Cheapest feasible insertion of single visits and synchronised pairs."""
+
+    def __init__(self, builder: Builder, plan: Plan) -> None:
+        self.b = builder
+        self.cp = builder.cp
+        self.plan = plan
+        n = self.cp.n_carers
+        if not plan.schedules:
+            plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
+        self._slots = [self._route_slots(c) for c in range(n)]
+        self._flat = _concat(self._slots)
+        self.visit_count = np.array([len(plan.visit_nodes(c)) for c in range(n)], dtype=np.int64)
+        self.load = np.array(
+            [sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in plan.visit_nodes(c)) for c in range(n)],
+            dtype=np.int64,
+        )
+
+    def _route_slots(self, c: int) -> dict[str, IntArray]:
+        sched = self.plan.schedules[c]
+        assert sched is not None, "a plan handed to the inserter must be feasible"
+        return self.b.slots(c, self.plan.runs[c], sched)
+
+    def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
+        cp, s, d3 = self.cp, self._flat, self.b.dur3
+        pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
+        to_v = d3[s["mode"], s["prev_place"], pv]
+        start = np.maximum(s["prev_free"] + to_v, cp.v_ws[v])
+        after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
+        latest = np.minimum(cp.v_we[v], s["next_latest"] - dur - after)
+        carer = s["carer"]
+        ok = (start <= latest) & allowed[carer]
+        ok &= self.visit_count[carer] < cp.c_max_visits[carer]
+        ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
+        cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
+        idx = np.flatnonzero(ok)
+        return {"idx": idx, "start": start[idx], "latest": latest[idx], "cost": cost[idx], "carer": carer[idx]}
+
+    def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
+        self.plan.runs[c] = elems
+        self.plan.schedules[c] = sched
+        self._slots[c] = self.b.slots(c, elems, sched)
+        self._flat = _concat(self._slots)
+        self.visit_count[c] = len(self.plan.visit_nodes(c))
+        self.load[c] = sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in self.plan.visit_nodes(c))
+
+    def _try(self, c: int, pos: int, node: int, fixed: dict[int, int]) -> tuple[list[int], Schedule] | None:
+        elems = [*self.plan.runs[c][:pos], node, *self.plan.runs[c][pos:]]
+        sched = self.b.schedule(c, elems, fixed)
+        return None if sched is None else (elems, sched)
+
+    def allowed_mask(self, v: int, pinned_only: bool) -> NDArray[np.bool_]:
+        mask = self.cp.eligible[v].copy()
+        pin = int(self.cp.pinned[v])
+        if pinned_only and pin >= 0:
+            only = np.zeros_like(mask)
+            only[pin] = mask[pin]
+            return only
+        return mask
+
+    def insert_single(self, v: int) -> bool:
+        node = self.b.nodes.of_visit[v][0]
+        cand = self._evaluate(v, self.allowed_mask(v, pinned_only=True))
+        order = np.lexsort((cand["idx"], cand["cost"]))[:MAX_RETRIES]
+        for i in order:
+            slot = int(cand["idx"][i])
+            c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
+            done = self._try(c, pos, node, self.plan.fixed)
+            if done is not None:
+                self._commit(c, *done)
+                return True
+        return False
+
+    def insert_pair(self, v: int) -> bool:
+        n0, n1 = self.b.nodes.of_visit[v]
+        cand = self._evaluate(v, self.allowed_mask(v, pinned_only=False))
+        keep = self._best_per_carer(cand)
+        if len(keep) < 2:
+            return False
+        start, latest, cost, carer = (cand[k][keep] for k in ("start", "latest", "cost", "carer"))
+        t = np.maximum(start[:, None], start[None, :])
+        ok = (t <= np.minimum(latest[:, None], latest[None, :])) & (carer[:, None] != carer[None, :])
+        pin = int(self.cp.pinned[v])
+        if pin >= 0:
+            ok &= carer[:, None] == pin
+        total = np.where(ok, cost[:, None] + cost[None, :], np.iinfo(np.int64).max)
+        flat_order = np.argsort(total, axis=None, kind="stable")[:MAX_RETRIES]
+        for f in flat_order:
+            i, j = divmod(int(f), len(keep))
+            if not ok[i, j]:
+                break
+            if self._place_pair(v, (n0, n1), cand, keep[i], keep[j], int(t[i, j])):
+                return True
+        return False
+
+    def _best_per_carer(self, cand: dict[str, IntArray]) -> IntArray:
+        order = np.lexsort((cand["idx"], cand["cost"], cand["carer"]))
+        carer = cand["carer"][order]
+        rank = np.arange(len(order)) - np.searchsorted(carer, carer, side="left")
+        return order[rank < CANDIDATES_PER_ROUTE]
+
+    def _place_pair(
+        self, v: int, pair: tuple[int, int], cand: dict[str, IntArray], i: int, j: int, t: int
+    ) -> bool:
+        fixed = {**self.plan.fixed, pair[0]: t, pair[1]: t}
+        placed = []
+        for node, k in zip(pair, (i, j), strict=True):
+            slot = int(cand["idx"][k])
+            c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
+            done = self._try(c, pos, node, fixed)
+            if done is None:
+                return False
+            placed.append((c, done))
+        self.plan.fixed = fixed
+        for c, done in placed:
+            self._commit(c, *done)
+        return True
+
+    def insert(self, v: int) -> bool:
+        return self.insert_pair(v) if int(self.cp.v_req[v]) == 2 else self.insert_single(v)
+
+
+def empty_plan(cp: Compiled) -> Plan:
+    """Runs holding only each carer's breaks, in window order."""
+    runs = []
+    for breaks in cp.c_breaks:
+        order = sorted(range(len(breaks)), key=lambda k: (breaks[k][0], breaks[k][1]))
+        runs.append([-(k + 1) for k in order])
+    return Plan(runs=runs)
+
+
+def insertion_order(cp: Compiled, visits: list[int], seed: int) -> list[int]:
+    """Most constrained first: priority, then double-ups, then few carers, then tight windows."""
+    rng = np.random.default_rng(seed)
+    jitter = rng.random(len(visits))
+    n_allowed = cp.eligible.sum(axis=1)
+    keys = [
+        (int(cp.v_prio[v]), -int(cp.v_req[v]), int(n_allowed[v] > 3), int(cp.v_we[v] - cp.v_ws[v]) // 900,
+         int(cp.v_ws[v]), float(jitter[i]))
+        for i, v in enumerate(visits)
+    ]
+    return [v for _, v in sorted(zip(keys, visits, strict=True))]
+
+
+def construct(cp: Compiled, nodes: Nodes, seed: int = 0) -> tuple[Plan, list[int]]:
+    """A feasible plan and the visits it could not place."""
+    builder = Builder(cp, nodes)
+    plan = empty_plan(cp)
+    for c in range(cp.n_carers):
+        if builder.schedule(c, plan.runs[c], plan.fixed) is None:
+            plan.runs[c] = []  # breaks that cannot be timed even on an empty run: carer unusable
+    inserter = Inserter(builder, plan)
+    unplaced = [v for v in insertion_order(cp, list(range(cp.n_visits)), seed) if not inserter.insert(v)]
+    return plan, unplaced
+
+
+def repair(cp: Compiled, nodes: Nodes, plan: Plan, missing: list[int], seed: int) -> list[int]:
+    """Insert ``missing`` visits into an existing feasible plan; returns those still missing."""
+    inserter = Inserter(Builder(cp, nodes), plan)
+    return [v for v in insertion_order(cp, missing, seed) if not inserter.insert(v)]
+
+
+def plan_from_runs(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]) -> Plan | None:
+    """A construction plan from solved runs, double-up starts held fixed; None if untimeable."""
+    fixed = {node: t for run in runs for node, t in run if int(cp.v_req[nodes.visit[node]]) == 2}
+    builder = Builder(cp, nodes)
+    plan = Plan(runs=[], fixed=fixed)
+    for c, run in enumerate(runs):
+        elems = [node for node, _ in run]
+        if not elems:
+            elems = [-(k + 1) for k in range(len(cp.c_breaks[c]))]
+            plan.runs.append(elems if builder.schedule(c, elems, fixed) is not None else [])
+            continue
+        placed = _place_break_elements(builder, c, elems, [t for _, t in run], fixed)
+        if placed is None:
+            return None
+        plan.runs.append(placed)
+    return plan
+
+
+def _place_break_elements(
+    builder: Builder, c: int, elems: list[int], starts: list[int], fixed: dict[int, int]
+) -> list[int] | None:
+    """Insert each break element at the first position, nearest its window, that times."""
+    breaks = builder.cp.c_breaks[c]
+    out, times = list(elems), list(starts)
+    for k in sorted(range(len(breaks)), key=lambda i: breaks[i][0]):
+        ws = breaks[k][0]
+        near = next((i for i, t in enumerate(times) if t >= ws), len(times))
+        order = sorted(range(len(out) + 1), key=lambda i: abs(i - near))
+        for pos in order:
+            trial = [*out[:pos], -(k + 1), *out[pos:]]
+            if builder.schedule(c, trial, fixed) is not None:
+                out = trial
+                times.insert(pos, ws)
+                break
+        else:
+            return None
+    return out

@@ -1,0 +1,113 @@
+"""Why a visit was left out: a reason code and a sentence a coordinator can act on.
+
+Each test asks a sharper question than the one before: does anyone hold the skills; is anyone
+allowed (exclusions, gender, pin); is any allowed carer on shift for the window; can one get
+there in time; for a double-up, can two; and finally, would the visit fit into the plan as it
+stands. Only a visit that fits and was still left out is ``OPTIMISER_DROPPED``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from solver.clock import format_time
+from solver.compiled import Compiled
+import copy
+
+from solver.construct import Builder, Inserter, Nodes, Plan, plan_from_runs
+from solver.model import Unassigned
+
+Sequence = list[tuple[int, int]]
+
+
+def _window(cp: Compiled, v: int) -> str:
+    return f"{format_time(int(cp.v_ws[v]))[:5]} and {format_time(int(cp.v_we[v]))[:5]}"
+
+
+def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> np.ndarray:
+    """Carers (of ``carers``) whose shift can hold the visit on an otherwise empty run."""
+    out = []
+    for c in carers:
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        go = int(travel[cp.c_start[c], cp.v_place[v]]) if with_travel else 0
+        back = int(travel[cp.v_place[v], cp.c_end[c]]) if with_travel else 0
+        start = max(int(cp.c_shift_s[c]) + go, int(cp.v_ws[v]))
+        fits = start <= cp.v_we[v] and start + cp.v_dur[v] + back <= cp.c_shift_e[c]
+        fits = fits and cp.c_max_visits[c] >= 1 and cp.c_capacity[c] >= cp.v_demand[v]
+        fits = fits and go + back + cp.v_dur[v] <= cp.c_max_work[c]
+        out.append(bool(fits))
+    return np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)] if out else np.asarray([], dtype=np.int64)
+
+
+def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
+    """A reason that holds whatever the rest of the plan: no one could ever take this visit."""
+    visit = cp.problem.visits[v]
+    need = int(cp.v_req[v])
+    skills = set(visit.skills)
+    skilled = [c for c, carer in enumerate(cp.problem.carers) if skills <= set(carer.skills)]
+    partner = "only one carer {}; it needs two at once"
+    if not skilled or (skills and len(skilled) < need):
+        held = ", ".join(repr(s) for s in sorted(skills))
+        return "NO_SKILLED_CARER", f"{'no' if not skilled else 'only one'} carer holds {held}"
+    if len(skilled) < need:
+        return "DOUBLE_UP_PARTNER", partner.format("is on the rota")
+    pin = int(cp.pinned[v])
+    if pin >= 0 and not cp.eligible[v, pin]:
+        return "EXCLUDED_OR_GENDER", f"pinned carer {cp.problem.carers[pin].id!r} lacks a skill or the gender asked for"
+    allowed = np.flatnonzero(cp.eligible[v])
+    if len(allowed) == 0:
+        return "EXCLUDED_OR_GENDER", "every skilled carer is excluded or not of the gender asked for"
+    if len(allowed) < need:
+        return "DOUBLE_UP_PARTNER", partner.format("is allowed (skills, exclusions, gender)")
+    on_shift = _reachable(cp, v, allowed, with_travel=False)
+    window = _window(cp, v)
+    if pin >= 0 and pin not in on_shift:
+        return "NO_CARER_IN_WINDOW", f"pinned carer {cp.problem.carers[pin].id!r} is not on shift between {window}"
+    if len(on_shift) == 0:
+        return "NO_CARER_IN_WINDOW", f"no allowed carer is on shift to start it between {window}"
+    if len(on_shift) < need:
+        return "DOUBLE_UP_PARTNER", partner.format(f"is on shift between {window}")
+    reach = _reachable(cp, v, on_shift, with_travel=True)
+    if len(reach) == 0:
+        return "TRAVEL_TOO_FAR", f"no allowed carer can get there and home within shift between {window}"
+    if len(reach) < need:
+        return "DOUBLE_UP_PARTNER", partner.format(f"can get there and home within shift between {window}")
+    return None
+
+
+def diagnose(cp: Compiled, nodes: Nodes, runs: list[Sequence], missing: list[int]) -> list[Unassigned]:
+    """A reason for every visit in ``missing``."""
+    out: list[Unassigned] = []
+    plan = plan_from_runs(cp, nodes, runs) if missing else None
+    for v in missing:
+        code, reason = _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
+        out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))  # type: ignore[arg-type]
+    return out
+
+
+def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tuple[str, str]:
+    """Would the visit fit into the plan as it stands? If so, say what it would cost."""
+    if plan is None:
+        return "SHIFT_CAPACITY", f"every carer who could take it is busy between {_window(cp, v)}"
+    trial = copy.deepcopy(plan)
+    inserter = Inserter(Builder(cp, nodes), trial)
+    before = _travel(cp, trial.runs, inserter)
+    if not inserter.insert(v):
+        pair = " (two at once)" if cp.v_req[v] == 2 else ""
+        return "SHIFT_CAPACITY", f"every carer who could take it{pair} is busy between {_window(cp, v)}"
+    extra = _travel(cp, trial.runs, inserter) - before
+    return "OPTIMISER_DROPPED", f"it fits, but adds {extra / 60:.0f} min of travel; it was dropped as too costly"
+
+
+def _travel(cp: Compiled, runs: list[list[int]], inserter: Inserter) -> int:
+    total = 0
+    for c, elems in enumerate(runs):
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        places = [int(cp.c_start[c])]
+        places += [int(cp.v_place[inserter.b.nodes.visit[e]]) for e in elems if e >= 0]
+        places.append(int(cp.c_end[c]))
+        if len(places) > 2:
+            total += int(sum(travel[a, b] for a, b in zip(places, places[1:], strict=False)))
+    return total

@@ -1,0 +1,308 @@
+"""The OR-Tools engine: a validated Problem in, a Solution out, nothing about files or HTTP.
+
+Model: one vehicle per carer with its own home and end; one node per visit copy (two for a
+double-up, tied by equal start, different carers, both-or-neither); transits registered as
+matrices and unary vectors so no Python runs per arc during search. The first plan comes from
+the pair-aware insertion in ``construct.py`` (OR-Tools' own heuristics cannot place a
+synchronised pair), or from parallel cheapest insertion when there is no double-up. Guided local
+search improves it; between rounds, visits still out are re-inserted where search made room.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.compiled import PRIORITY_RANK, UNLIMITED, Compiled, compile_problem
+from solver.construct import Nodes, Plan, construct, plan_from_runs, repair
+from solver.extract import build_solution
+from solver.model import Problem, Solution
+
+Progress = Callable[[float], None]
+FIRST_ROUND_SHARE = 0.6
+MIN_ROUND_S = 0.5
+
+
+@dataclass
+class Limits:
+    time_limit_s: float
+    seed: int
+    solution_limit: int | None
+
+
+def penalties(cp: Compiled) -> list[int]:
+    """Drop costs by priority: low > any travel saving, normal > all lows, critical > all normals."""
+    biggest_arc = max(int(m.max()) for m in cp.dur_by_mode) if cp.dur_by_mode else 0
+    n = max(cp.n_visits, 1) * 2 + 1
+    low = 4 * biggest_arc + 10_000
+    by_rank = {2: low, 1: low * n, 0: low * n * n}
+    return [by_rank[int(r)] for r in cp.v_prio]
+
+
+class RoutingModel:
+    """The OR-Tools model of one Problem, built once and searched in rounds."""
+
+    def __init__(self, cp: Compiled, nodes: Nodes) -> None:
+        self.cp, self.nodes = cp, nodes
+        n, k = len(nodes), cp.n_carers
+        self.n_nodes = n + 2 * k
+        starts = [n + c for c in range(k)]
+        ends = [n + k + c for c in range(k)]
+        self.manager = pywrapcp.RoutingIndexManager(self.n_nodes, k, starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        visit_of = nodes.visit
+        self.place = np.concatenate([cp.v_place[visit_of], cp.c_start, cp.c_end]).astype(np.int64)
+        self.service = np.concatenate([cp.v_dur[visit_of], np.zeros(2 * k, dtype=np.int64)])
+        self._dimensions()
+        self._eligibility()
+        self._double_ups()
+        self._breaks_and_work()
+
+    # ------------------------------------------------------------------ building
+    def _dimensions(self) -> None:
+        cp, routing = self.cp, self.routing
+        cost_cb, time_cb = [], []
+        for travel in cp.dur_by_mode:
+            arc = travel[np.ix_(self.place, self.place)]
+            cost_cb.append(routing.RegisterTransitMatrix(arc.tolist()))
+            time_cb.append(routing.RegisterTransitMatrix((arc + self.service[:, None]).tolist()))
+        for c in range(cp.n_carers):
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[int(cp.c_mode[c])], c)
+        horizon = int(max(cp.c_shift_e.max(), cp.v_we.max() if cp.n_visits else 0)) + 1
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            [time_cb[int(m)] for m in cp.c_mode], horizon, [horizon] * cp.n_carers, False, "time"
+        )
+        self.time = routing.GetDimensionOrDie("time")
+        for node in range(len(self.nodes)):
+            v = int(self.nodes.visit[node])
+            self.time.CumulVar(self.manager.NodeToIndex(node)).SetRange(int(cp.v_ws[v]), int(cp.v_we[v]))
+        for c in range(cp.n_carers):
+            self.time.CumulVar(routing.Start(c)).SetRange(int(cp.c_shift_s[c]), int(cp.c_shift_e[c]))
+            self.time.CumulVar(routing.End(c)).SetRange(int(cp.c_shift_s[c]), int(cp.c_shift_e[c]))
+            self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.Start(c)))
+            self.routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.End(c)))
+        self._unary("visits", np.r_[np.ones(len(self.nodes)), np.zeros(2 * cp.n_carers)], cp.c_max_visits)
+        self._unary("load", np.r_[cp.v_demand[self.nodes.visit], np.zeros(2 * cp.n_carers)], cp.c_capacity)
+
+    def _unary(self, name: str, per_node: np.ndarray, caps: np.ndarray) -> None:
+        if (caps >= UNLIMITED).all() or not per_node.any():
+            return
+        cb = self.routing.RegisterUnaryTransitVector([int(x) for x in per_node])
+        capacities = [int(min(c, 10**9)) for c in caps]
+        self.routing.AddDimensionWithVehicleCapacity(cb, 0, capacities, True, name)
+
+    def _eligibility(self) -> None:
+        cp, pen = self.cp, penalties(self.cp)
+        for v, copies in enumerate(self.nodes.of_visit):
+            allowed = cp.allowed(v)
+            pin = int(cp.pinned[v])
+            for i, node in enumerate(copies):
+                index = self.manager.NodeToIndex(node)
+                mine = [pin] if (pin >= 0 and i == 0 and pin in allowed) else allowed
+                if pin >= 0 and i == 0 and pin not in allowed:
+                    mine = []
+                if len(mine) < cp.n_carers:
+                    self.routing.VehicleVar(index).SetValues([-1, *mine])
+                self.routing.AddDisjunction([index], pen[v])
+
+    def _double_ups(self) -> None:
+        solver, routing = self.routing.solver(), self.routing
+        for copies in self.nodes.of_visit:
+            if len(copies) != 2:
+                continue
+            a, b = (self.manager.NodeToIndex(n) for n in copies)
+            solver.Add(routing.ActiveVar(a) == routing.ActiveVar(b))
+            solver.Add(self.time.CumulVar(a) == self.time.CumulVar(b))
+            different = solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b))
+            solver.Add(different >= routing.ActiveVar(a))
+
+    def _breaks_and_work(self) -> None:
+        cp, solver, routing = self.cp, self.routing.solver(), self.routing
+        self.break_vars: list[list[pywrapcp.IntervalVar]] = []
+        visit_transit = [int(self.service[self.manager.IndexToNode(i)]) for i in range(routing.Size())]
+        for c in range(cp.n_carers):
+            intervals = [
+                solver.FixedDurationIntervalVar(ws, we, d, False, f"break_{c}_{i}")
+                for i, (ws, we, d) in enumerate(cp.c_breaks[c])
+            ]
+            self.break_vars.append(intervals)
+            if intervals:
+                self.time.SetBreakIntervalsOfVehicle(intervals, c, visit_transit)
+                for iv in intervals:
+                    routing.AddIntervalToAssignment(iv)
+            limit = int(cp.c_max_work[c])
+            if limit >= UNLIMITED:
+                continue
+            if not intervals:
+                self.time.SetSpanUpperBoundForVehicle(limit, c)
+                continue
+            start, end = self.time.CumulVar(routing.Start(c)), self.time.CumulVar(routing.End(c))
+            inside = [
+                (iv.StartExpr() >= start).Var() * (iv.EndExpr() <= end).Var() * iv.DurationMin()
+                for iv in intervals
+            ]
+            solver.Add(end - start - solver.Sum(inside) <= limit)
+
+    # ------------------------------------------------------------------ searching
+    def parameters(self, limits: Limits, seconds: float, first: str) -> pywrapcp.DefaultRoutingSearchParameters:
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        params.time_limit.FromMilliseconds(max(int(seconds * 1000), 100))
+        if limits.solution_limit is not None:
+            params.solution_limit = limits.solution_limit
+        params.use_full_propagation = False
+        return params
+
+    def routes_of(self, plan: Plan) -> list[list[int]]:
+        return [[self.manager.NodeToIndex(n) for n in plan.visit_nodes(c)] for c in range(self.cp.n_carers)]
+
+    def plan_of(self, assignment: pywrapcp.Assignment) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
+        """Each carer's (node, start) sequence and the chosen break starts, read from a solution."""
+        runs, breaks = [], []
+        for c in range(self.cp.n_carers):
+            index, run = self.routing.Start(c), []
+            index = assignment.Value(self.routing.NextVar(index))
+            while not self.routing.IsEnd(index):
+                run.append((self.manager.IndexToNode(index), assignment.Value(self.time.CumulVar(index))))
+                index = assignment.Value(self.routing.NextVar(index))
+            runs.append(run)
+            breaks.append(self._break_starts(assignment, c))
+        return runs, breaks
+
+    def _break_starts(self, assignment: pywrapcp.Assignment, c: int) -> list[int]:
+        out = []
+        for iv in self.break_vars[c]:
+            out.append(int(assignment.StartValue(iv)))
+        return out
+
+
+def _plan_to_runs(plan: Plan, nodes: Nodes) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
+    runs, breaks = [], []
+    for c, elems in enumerate(plan.runs):
+        sched = plan.schedules[c]
+        assert sched is not None
+        runs.append([(e, sched.earliest[k]) for k, e in enumerate(elems) if e >= 0])
+        starts = {-e - 1: sched.earliest[k] for k, e in enumerate(elems) if e < 0}
+        breaks.append([starts[i] for i in sorted(starts)])
+    return runs, breaks
+
+
+def solve(problem: Problem, progress: Progress | None = None, **overrides: float | int | None) -> Solution:
+    """Plan ``problem``; ``overrides`` (time_limit_s, seed, solution_limit) beat its options."""
+    started = time.monotonic()
+    opts = problem.options
+    limits = Limits(
+        time_limit_s=float(overrides.get("time_limit_s") or opts.time_limit_s),
+        seed=int(overrides["seed"]) if overrides.get("seed") is not None else opts.seed,
+        solution_limit=_opt_int(overrides.get("solution_limit"), opts.solution_limit),
+    )
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    runs, breaks, objective, notes, first = _search(cp, nodes, limits, started, progress)
+    return build_solution(
+        cp, nodes, runs, breaks, engine="ortools", wall_s=time.monotonic() - started,
+        seed=limits.seed, objective=objective, time_limit_s=limits.time_limit_s, notes=notes,
+        first_solution=first,
+    )
+
+
+def _opt_int(value: float | int | None, default: int | None) -> int | None:
+    return int(value) if value is not None else default
+
+
+def _search(
+    cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress: Progress | None
+) -> tuple[list[list[tuple[int, int]]], list[list[int]], int | None, list[str], str]:
+    plan, unplaced = construct(cp, nodes, seed=limits.seed)
+    notes: list[str] = []
+    best_runs, best_breaks = _plan_to_runs(plan, nodes)
+    if not len(nodes):
+        return best_runs, best_breaks, 0, notes, "none"
+    model = RoutingModel(cp, nodes)
+    remaining = limits.time_limit_s - (time.monotonic() - started)
+    has_pairs = bool((cp.v_req == 2).any())
+    first = "PAIR_INSERTION" if has_pairs else "PARALLEL_CHEAPEST_INSERTION"
+    share = FIRST_ROUND_SHARE if (has_pairs or unplaced) else 1.0
+    params = model.parameters(limits, remaining * share, first if not has_pairs else "AUTOMATIC")
+    model.routing.CloseModelWithParameters(params)
+    assignment = None
+    objective = None
+    if not has_pairs:
+        assignment = model.routing.SolveWithParameters(params)
+        if assignment is not None and _served(model, assignment) < len(nodes) - _count_nodes(unplaced, nodes):
+            assignment = None  # worse than the insertion plan: start from that instead
+    if assignment is None:
+        first = "PAIR_INSERTION"
+        initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
+        if initial is None:
+            notes.append("OR-Tools rejected the construction plan; kept it without local search")
+            return best_runs, best_breaks, None, notes, first
+        assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
+    if progress:
+        progress(time.monotonic() - started)
+    best_runs, best_breaks = model.plan_of(assignment)
+    objective = assignment.ObjectiveValue()
+    best_runs, best_breaks, objective = _repair_rounds(
+        model, cp, nodes, limits, started, progress, (best_runs, best_breaks, objective), notes
+    )
+    return best_runs, best_breaks, objective, notes, first
+
+
+def _repair_rounds(
+    model: RoutingModel,
+    cp: Compiled,
+    nodes: Nodes,
+    limits: Limits,
+    started: float,
+    progress: Progress | None,
+    best: tuple[list[list[tuple[int, int]]], list[list[int]], int],
+    notes: list[str],
+) -> tuple[list[list[tuple[int, int]]], list[list[int]], int]:
+    """Spend the time left: re-insert visits still out (local search cannot add a synchronised
+    pair), then search on from the result; stop when time is up or nothing changes."""
+    runs, breaks, objective = best
+    for round_no in range(1, 4):
+        remaining = limits.time_limit_s - (time.monotonic() - started)
+        if remaining < MIN_ROUND_S or limits.solution_limit is not None:
+            break
+        served = {int(nodes.visit[n]) for run in runs for n, _ in run}
+        missing = [v for v in range(cp.n_visits) if v not in served]
+        plan = plan_from_runs(cp, nodes, runs) if missing else None
+        if plan is None or len(repair(cp, nodes, plan, missing, seed=limits.seed + round_no)) == len(missing):
+            if round_no > 1:
+                break  # the last round already searched from this plan
+            routes = [[model.manager.NodeToIndex(n) for n, _ in run] for run in runs]
+        else:
+            routes = model.routes_of(plan)
+            notes.append(f"round {round_no}: re-inserted visits local search could not place")
+        initial = model.routing.ReadAssignmentFromRoutes(routes, True)
+        if initial is None:
+            notes.append(f"round {round_no}: OR-Tools rejected the repaired plan")
+            break
+        share = remaining if round_no == 3 else remaining * 0.5
+        assignment = model.routing.SolveFromAssignmentWithParameters(initial, model.parameters(limits, share, "AUTOMATIC"))
+        if assignment is None or assignment.ObjectiveValue() > objective:
+            continue
+        runs, breaks = model.plan_of(assignment)
+        objective = assignment.ObjectiveValue()
+        if progress:
+            progress(time.monotonic() - started)
+    return runs, breaks, objective
+
+
+def _served(model: RoutingModel, assignment: pywrapcp.Assignment) -> int:
+    return sum(
+        1 for node in range(len(model.nodes)) if assignment.Value(model.routing.ActiveVar(model.manager.NodeToIndex(node)))
+    )
+
+
+def _count_nodes(visits: list[int], nodes: Nodes) -> int:
+    return sum(len(nodes.of_visit[v]) for v in visits)
+
+
+__all__ = ["PRIORITY_RANK", "solve"]

@@ -1,0 +1,170 @@
+"""Turn solved sequences (who does which visit, starting when) into contract runs.
+
+Visit starts come from the engine and are kept; everything else is re-derived here: legs,
+waits, where each break goes, and the run's start, chosen as the latest departure that keeps
+the plan feasible so that nobody leaves home early to sit outside a client's door.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solver.compiled import Compiled
+from solver.construct import Nodes
+from solver.diagnose import diagnose
+from solver.kpi import kpis
+from solver.model import BreakTaken, Run, Solution, SolverInfo, Stop
+
+Sequence = list[tuple[int, int]]  # (node, start second)
+
+
+@dataclass
+class Gap:
+    """The time between two fixed points of a run, holding its travel and any breaks in it."""
+
+    lower: int
+    upper: int
+    travel: int
+    flexible: str = ""  # "start" (the departure floats) or "end" (the return floats) or ""
+    breaks: list[tuple[int, int]] = field(default_factory=list)  # (start, duration)
+
+    def used(self) -> int:
+        return self.travel + sum(d for _, d in self.breaks)
+
+    def earliest_fit(self, ws: int, we: int, d: int) -> int | None:
+        bs = max(ws, self.lower)
+        for s, dd in sorted(self.breaks):
+            if bs + d <= s:
+                break
+            bs = max(bs, s + dd)
+        if bs > we or bs + d > self.upper:
+            return None
+        return bs if self.accepts(bs, d) else None
+
+    def accepts(self, bs: int, d: int) -> bool:
+        if bs < self.lower or bs + d > self.upper:
+            return False
+        if any(bs < s + dd and s < bs + d for s, dd in self.breaks):
+            return False
+        trial = Gap(self.lower, self.upper, self.travel, self.flexible, [*self.breaks, (bs, d)])
+        return trial.bounds() is not None
+
+    def bounds(self) -> tuple[int, int] | None:
+        """(departure, arrival) of this gap once its breaks are in; None if they do not fit."""
+        if self.flexible == "start":
+            leave = self.upper - self.travel
+            for s, d in sorted(self.breaks, reverse=True):
+                if s + d > leave:
+                    leave = min(leave - d, s)
+            return (leave, self.upper) if leave >= self.lower else None
+        if self.flexible == "end":
+            back = self.lower + self.travel
+            for s, d in sorted(self.breaks):
+                if s < back:
+                    back = max(back + d, s + d)
+            return (self.lower, back) if back <= self.upper else None
+        return (self.lower, self.upper) if self.used() <= self.upper - self.lower else None
+
+    def inside(self, leave: int, back: int) -> int:
+        """Break time taken inside the run within this gap."""
+        return sum(d for s, d in self.breaks if s >= leave and s + d <= back)
+
+
+def _gaps(cp: Compiled, c: int, seq: Sequence, nodes: Nodes) -> list[Gap]:
+    travel = cp.dur_by_mode[int(cp.c_mode[c])]
+    places = [int(cp.v_place[nodes.visit[n]]) for n, _ in seq]
+    ends = [t + int(cp.v_dur[nodes.visit[n]]) for n, t in seq]
+    gaps = [Gap(int(cp.c_shift_s[c]), seq[0][1], int(travel[cp.c_start[c], places[0]]), "start")]
+    for i in range(1, len(seq)):
+        gaps.append(Gap(ends[i - 1], seq[i][1], int(travel[places[i - 1], places[i]])))
+    gaps.append(Gap(ends[-1], int(cp.c_shift_e[c]), int(travel[places[-1], cp.c_end[c]]), "end"))
+    return gaps
+
+
+def place_breaks(cp: Compiled, c: int, gaps: list[Gap], hints: list[int]) -> list[int] | None:
+    """Put each break of carer ``c`` into a gap (the engine's choice first); return starts."""
+    breaks = cp.c_breaks[c]
+    starts = [0] * len(breaks)
+    preference = [*range(1, len(gaps) - 1), 0, len(gaps) - 1]
+    for k in sorted(range(len(breaks)), key=lambda i: breaks[i][0]):
+        ws, we, d = breaks[k]
+        hint = hints[k] if k < len(hints) else None
+        chosen = None
+        if hint is not None and ws <= hint <= we:
+            chosen = next(((g, hint) for g in preference if gaps[g].accepts(hint, d)), None)
+        if chosen is None:
+            for g in preference:
+                bs = gaps[g].earliest_fit(ws, we, d)
+                if bs is not None:
+                    chosen = (g, bs)
+                    break
+        if chosen is None:
+            return None
+        gaps[chosen[0]].breaks.append((chosen[1], d))
+        starts[k] = chosen[1]
+    return starts
+
+
+def build_run(cp: Compiled, nodes: Nodes, c: int, seq: Sequence, hints: list[int]) -> Run:
+    gaps = _gaps(cp, c, seq, nodes)
+    starts = place_breaks(cp, c, gaps, hints)
+    if starts is None:
+        raise RuntimeError(f"carer {cp.problem.carers[c].id}: breaks cannot be placed in the solved run")
+    first, last = gaps[0].bounds(), gaps[-1].bounds()
+    assert first is not None and last is not None
+    leave, back = first[0], last[1]
+    mode = int(cp.c_mode[c])
+    travel, dist = cp.dur_by_mode[mode], cp.dist_by_mode[mode]
+    prev_place, prev_end = int(cp.c_start[c]), leave
+    stops = []
+    for i, (node, start) in enumerate(seq):
+        v = int(nodes.visit[node])
+        place = int(cp.v_place[v])
+        arrival = prev_end + int(travel[prev_place, place]) + gaps[i].inside(leave, back)
+        stops.append(
+            Stop(
+                visit_id=cp.problem.visits[v].id, arrival=arrival, start=start,
+                end=start + int(cp.v_dur[v]), travel_s=int(travel[prev_place, place]),
+                distance_m=int(dist[prev_place, place]), wait_s=start - arrival,
+            )
+        )
+        prev_place, prev_end = place, start + int(cp.v_dur[v])
+    home = int(cp.c_end[c])
+    return Run(
+        carer_id=cp.problem.carers[c].id, start=leave, end=back, stops=stops,
+        breaks=[BreakTaken(start=s, end=s + cp.c_breaks[c][k][2]) for k, s in enumerate(starts)],
+        travel_s=sum(s.travel_s for s in stops) + int(travel[prev_place, home]),
+        distance_m=sum(s.distance_m for s in stops) + int(dist[prev_place, home]),
+        care_s=sum(s.end - s.start for s in stops), wait_s=sum(s.wait_s for s in stops),
+    )
+
+
+def build_solution(
+    cp: Compiled,
+    nodes: Nodes,
+    runs: list[Sequence],
+    break_hints: list[list[int]],
+    *,
+    engine: str,
+    wall_s: float,
+    seed: int,
+    objective: int | None,
+    time_limit_s: float,
+    notes: list[str],
+    first_solution: str,
+) -> Solution:
+    out = [build_run(cp, nodes, c, seq, break_hints[c]) for c, seq in enumerate(runs) if seq]
+    served = {int(nodes.visit[n]) for seq in runs for n, _ in seq}
+    missing = [v for v in range(cp.n_visits) if v not in served]
+    unassigned = diagnose(cp, nodes, runs, missing)
+    return Solution(
+        problem_id=cp.problem.id,
+        status="partial" if unassigned else "solved",
+        runs=out,
+        unassigned=unassigned,
+        kpis=kpis(cp.problem, out, unassigned),
+        solver=SolverInfo(
+            engine=engine, wall_s=round(wall_s, 3), seed=seed, objective=objective,
+            time_limit_s=time_limit_s, first_solution=first_solution, notes=notes,
+        ),
+    )
