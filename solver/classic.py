@@ -143,9 +143,7 @@ def _parse(path: Path) -> tuple[int, int, list[_Row]]:
     lineno, line = lines[pos]
     cells = line.split()
     if len(cells) != 2:
-        raise ValueError(
-            f"{path}: line {lineno}: expected 2 values (NUMBER CAPACITY), found {len(cells)}"
-        )
+        raise ValueError(f"{path}: line {lineno}: expected 2 values (NUMBER CAPACITY), found {len(cells)}")
     number = _whole(_number(cells[0], f"{path}: line {lineno}: NUMBER"), f"{path}: line {lineno}: NUMBER")
     capacity = _whole(
         _number(cells[1], f"{path}: line {lineno}: CAPACITY"), f"{path}: line {lineno}: CAPACITY"

@@ -17,6 +17,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -33,12 +34,12 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except InputError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+    except Exception as exc:
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -59,7 +60,7 @@ def _solve_with_bar(problem: Problem, time_limit: float, **kw: float | int | Non
     def work() -> None:
         try:
             box["solution"] = solve(problem, time_limit_s=time_limit, **kw)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             box["error"] = exc
 
     worker = threading.Thread(target=work, daemon=True)
@@ -78,7 +79,7 @@ def _solve_with_bar(problem: Problem, time_limit: float, **kw: float | int | Non
 
 def summary_table(solution: Solution) -> Table:
     k = solution.kpis
-    table = Table(title=f"{solution.problem_id}: {solution.status}", show_header=False)
+    table = Table(title=escape(f"{solution.problem_id}: {solution.status}"), show_header=False)
     table.add_row("visits served", f"{k.visits_assigned} / {k.visits}")
     table.add_row("double-ups served", f"{k.double_ups_assigned} / {k.double_ups}")
     for code, count in k.unassigned_by_code.items():
@@ -88,7 +89,9 @@ def summary_table(solution: Solution) -> Table:
     table.add_row("travel hours", f"{k.travel_s / 3600:.1f}")
     table.add_row("travel min per care hour", f"{k.travel_per_care_hour_min:.1f}")
     table.add_row("distance km", f"{k.distance_m / 1000:.1f}")
-    table.add_row("solver", f"{solution.solver.engine}, {solution.solver.wall_s:.1f} s, seed {solution.solver.seed}")
+    table.add_row(
+        "solver", f"{solution.solver.engine}, {solution.solver.wall_s:.1f} s, seed {solution.solver.seed}"
+    )
     return table
 
 
@@ -124,7 +127,7 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps([v.to_dict() for v in violations], indent=2) + "\n")
     else:
-        err.print(format_report(violations), highlight=False)
+        err.print(format_report(violations), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1 if violations else 0)
 
 
@@ -135,7 +138,7 @@ def schema(
     """Print the JSON Schema of the contract."""
     models = {"problem": Problem, "solution": Solution}
     if kind not in models:
-        err.print(f"error: unknown schema {kind!r}; choose problem or solution")
+        err.print(f"error: unknown schema {kind!r}; choose problem or solution", markup=False)
         raise typer.Exit(2)
     sys.stdout.write(json.dumps(models[kind].model_json_schema(), indent=2) + "\n")
 

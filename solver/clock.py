@@ -34,4 +34,4 @@ def format_time(seconds: int) -> str:
 
 def minutes_to_s(minutes: float) -> int:
     """People give durations in minutes; the solver needs whole seconds."""
-    return int(round(minutes * 60))
+    return round(minutes * 60)

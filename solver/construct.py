@@ -14,6 +14,7 @@ always yields a placement the contract allows.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,8 +147,10 @@ class Builder:
         cp = self.cp
         home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
         n = len(elems)
-        prev_place = [home] + sched.place
-        prev_free = [int(cp.c_shift_s[c])] + [e + d for e, d in zip(sched.earliest, sched.duration, strict=True)]
+        prev_place = [home, *sched.place]
+        prev_free = [int(cp.c_shift_s[c])] + [
+            e + d for e, d in zip(sched.earliest, sched.duration, strict=True)
+        ]
         next_place, next_latest, next_real, is_break = [], [], [], []
         real_after = end_place
         reals = [0] * (n + 1)
@@ -202,7 +205,10 @@ class Inserter:
         self._flat = _concat(self._slots)
         self.visit_count = np.array([len(plan.visit_nodes(c)) for c in range(n)], dtype=np.int64)
         self.load = np.array(
-            [sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in plan.visit_nodes(c)) for c in range(n)],
+            [
+                sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in plan.visit_nodes(c))
+                for c in range(n)
+            ],
             dtype=np.int64,
         )
 
@@ -224,7 +230,13 @@ class Inserter:
         ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
         cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
         idx = np.flatnonzero(ok)
-        return {"idx": idx, "start": start[idx], "latest": latest[idx], "cost": cost[idx], "carer": carer[idx]}
+        return {
+            "idx": idx,
+            "start": start[idx],
+            "latest": latest[idx],
+            "cost": cost[idx],
+            "carer": carer[idx],
+        }
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems
@@ -309,6 +321,63 @@ class Inserter:
     def insert(self, v: int) -> bool:
         return self.insert_pair(v) if int(self.cp.v_req[v]) == 2 else self.insert_single(v)
 
+    def save(self) -> tuple[object, ...]:
+        p = self.plan
+        return (
+            [list(r) for r in p.runs],
+            list(p.schedules),
+            dict(p.fixed),
+            list(self._slots),
+            self._flat,
+            self.visit_count.copy(),
+            self.load.copy(),
+        )
+
+    def restore(self, state: tuple[object, ...]) -> None:
+        runs, schedules, fixed, slots, flat, count, load = state
+        self.plan.runs, self.plan.schedules, self.plan.fixed = runs, schedules, fixed  # type: ignore[assignment]
+        self._slots, self._flat, self.visit_count, self.load = slots, flat, count, load  # type: ignore[assignment]
+
+    def remove(self, c: int, node: int) -> bool:
+        elems = [e for e in self.plan.runs[c] if e != node]
+        sched = self.b.schedule(c, elems, self.plan.fixed)
+        if sched is None:
+            return False
+        self._commit(c, elems, sched)
+        return True
+
+    def insert_with_ejection(self, v: int, deadline: float) -> bool:
+        """Make room for ``v`` by moving one nearby single visit elsewhere (or dropping none)."""
+        if self.insert(v):
+            return True
+        for c, node in self._ejection_candidates(v):
+            if time.monotonic() > deadline:
+                return False
+            state = self.save()
+            moved = int(self.b.nodes.visit[node])
+            if self.remove(c, node) and self.insert(v) and self.insert(moved):
+                return True
+            self.restore(state)
+        return False
+
+    def _ejection_candidates(self, v: int) -> list[tuple[int, int]]:
+        """Single visits of allowed carers overlapping ``v``'s window, nearest first."""
+        cp = self.cp
+        lo, hi = int(cp.v_ws[v]) - 3600, int(cp.v_we[v]) + int(cp.v_dur[v]) + 3600
+        travel = self.b.dur3[0]
+        out = []
+        for c in np.flatnonzero(cp.eligible[v]):
+            sched = self.plan.schedules[c]
+            if sched is None:
+                continue
+            for k, e in enumerate(self.plan.runs[c]):
+                if e < 0 or e in self.plan.fixed or int(cp.v_prio[self.b.nodes.visit[e]]) < int(cp.v_prio[v]):
+                    continue
+                if lo <= sched.earliest[k] <= hi:
+                    far = int(travel[cp.v_place[v], cp.v_place[self.b.nodes.visit[e]]])
+                    out.append((far, int(c), int(e)))
+        return [(c, e) for _, c, e in sorted(out)]
+
 
 def empty_plan(cp: Compiled) -> Plan:
     """Runs holding only each carer's breaks, in window order."""
@@ -325,15 +394,40 @@ def insertion_order(cp: Compiled, visits: list[int], seed: int) -> list[int]:
     jitter = rng.random(len(visits))
     n_allowed = cp.eligible.sum(axis=1)
     keys = [
-        (int(cp.v_prio[v]), -int(cp.v_req[v]), int(n_allowed[v] > 3), int(cp.v_we[v] - cp.v_ws[v]) // 900,
-         int(cp.v_ws[v]), float(jitter[i]))
+        (
+            int(cp.v_prio[v]),
+            -int(cp.v_req[v]),
+            int(n_allowed[v] > 3),
+            int(cp.v_we[v] - cp.v_ws[v]) // 900,
+            int(cp.v_ws[v]),
+            float(jitter[i]),
+        )
         for i, v in enumerate(visits)
     ]
     return [v for _, v in sorted(zip(keys, visits, strict=True))]
 
 
-def construct(cp: Compiled, nodes: Nodes, seed: int = 0) -> tuple[Plan, list[int]]:
-    """A feasible plan and the visits it could not place."""
+def _score(cp: Compiled, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:
+    """Lexicographic: lost critical, normal, low visits (double-ups count twice), then travel."""
+    lost = [0, 0, 0]
+    for v in unplaced:
+        lost[int(cp.v_prio[v])] += int(cp.v_req[v])
+    return (*lost, sum(plan_travel(cp, plan)))
+
+
+def plan_travel(cp: Compiled, plan: Plan) -> list[int]:
+    out = []
+    for c, sched in enumerate(plan.schedules):
+        if sched is None or not any(e >= 0 for e in plan.runs[c]):
+            out.append(0)
+            continue
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        places = [int(cp.c_start[c]), *sched.place, int(cp.c_end[c])]
+        out.append(int(travel[places[:-1], places[1:]].sum()))
+    return out
+
+
+def construct_once(cp: Compiled, nodes: Nodes, seed: int) -> tuple[Plan, list[int]]:
     builder = Builder(cp, nodes)
     plan = empty_plan(cp)
     for c in range(cp.n_carers):
@@ -344,10 +438,34 @@ def construct(cp: Compiled, nodes: Nodes, seed: int = 0) -> tuple[Plan, list[int
     return plan, unplaced
 
 
-def repair(cp: Compiled, nodes: Nodes, plan: Plan, missing: list[int], seed: int) -> list[int]:
-    """Insert ``missing`` visits into an existing feasible plan; returns those still missing."""
+def construct(
+    cp: Compiled, nodes: Nodes, seed: int = 0, budget_s: float = 0.0, attempts: int = 64
+) -> tuple[Plan, list[int]]:
+    """The best of up to ``attempts`` seeded insertion orders within ``budget_s``, repaired.
+
+    With an infinite budget the outcome depends on the seed alone (reproducible plans)."""
+    deadline = time.monotonic() + budget_s
+    best: tuple[tuple[int, ...], Plan, list[int]] | None = None
+    attempt = 0
+    while best is None or (time.monotonic() < deadline and attempt < attempts and best[0][:3] != (0, 0, 0)):
+        plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt)
+        score = _score(cp, plan, unplaced)
+        if best is None or score < best[0]:
+            best = (score, plan, unplaced)
+        attempt += 1
+    _, plan, unplaced = best
+    if unplaced:
+        unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=max(deadline, time.monotonic() + 1.0))
+    return plan, unplaced
+
+
+def repair(
+    cp: Compiled, nodes: Nodes, plan: Plan, missing: list[int], seed: int, deadline: float | None = None
+) -> list[int]:
+    """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room."""
     inserter = Inserter(Builder(cp, nodes), plan)
-    return [v for v in insertion_order(cp, missing, seed) if not inserter.insert(v)]
+    until = deadline if deadline is not None else time.monotonic() + 2.0
+    return [v for v in insertion_order(cp, missing, seed) if not inserter.insert_with_ejection(v, until)]
 
 
 def plan_from_runs(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]) -> Plan | None:
@@ -365,6 +483,7 @@ def plan_from_runs(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]
         if placed is None:
             return None
         plan.runs.append(placed)
+    plan.schedules = [builder.schedule(c, elems, fixed) for c, elems in enumerate(plan.runs)]
     return plan
 
 

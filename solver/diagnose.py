@@ -14,9 +14,7 @@ import numpy as np
 
 from solver.clock import format_time
 from solver.compiled import Compiled
-import copy
-
-from solver.construct import Builder, Inserter, Nodes, Plan, plan_from_runs
+from solver.construct import Builder, Inserter, Nodes, Plan, plan_from_runs, plan_travel
 from solver.model import Unassigned
 
 Sequence = list[tuple[int, int]]
@@ -38,7 +36,11 @@ def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> n
         fits = fits and cp.c_max_visits[c] >= 1 and cp.c_capacity[c] >= cp.v_demand[v]
         fits = fits and go + back + cp.v_dur[v] <= cp.c_max_work[c]
         out.append(bool(fits))
-    return np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)] if out else np.asarray([], dtype=np.int64)
+    return (
+        np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)]
+        if out
+        else np.asarray([], dtype=np.int64)
+    )
 
 
 def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
@@ -55,7 +57,10 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
         return "DOUBLE_UP_PARTNER", partner.format("is on the rota")
     pin = int(cp.pinned[v])
     if pin >= 0 and not cp.eligible[v, pin]:
-        return "EXCLUDED_OR_GENDER", f"pinned carer {cp.problem.carers[pin].id!r} lacks a skill or the gender asked for"
+        return (
+            "EXCLUDED_OR_GENDER",
+            f"pinned carer {cp.problem.carers[pin].id!r} lacks a skill or the gender asked for",
+        )
     allowed = np.flatnonzero(cp.eligible[v])
     if len(allowed) == 0:
         return "EXCLUDED_OR_GENDER", "every skilled carer is excluded or not of the gender asked for"
@@ -64,7 +69,10 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     on_shift = _reachable(cp, v, allowed, with_travel=False)
     window = _window(cp, v)
     if pin >= 0 and pin not in on_shift:
-        return "NO_CARER_IN_WINDOW", f"pinned carer {cp.problem.carers[pin].id!r} is not on shift between {window}"
+        return (
+            "NO_CARER_IN_WINDOW",
+            f"pinned carer {cp.problem.carers[pin].id!r} is not on shift between {window}",
+        )
     if len(on_shift) == 0:
         return "NO_CARER_IN_WINDOW", f"no allowed carer is on shift to start it between {window}"
     if len(on_shift) < need:
@@ -93,21 +101,12 @@ def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tu
         return "SHIFT_CAPACITY", f"every carer who could take it is busy between {_window(cp, v)}"
     trial = copy.deepcopy(plan)
     inserter = Inserter(Builder(cp, nodes), trial)
-    before = _travel(cp, trial.runs, inserter)
+    before = sum(plan_travel(cp, trial))
     if not inserter.insert(v):
         pair = " (two at once)" if cp.v_req[v] == 2 else ""
         return "SHIFT_CAPACITY", f"every carer who could take it{pair} is busy between {_window(cp, v)}"
-    extra = _travel(cp, trial.runs, inserter) - before
-    return "OPTIMISER_DROPPED", f"it fits, but adds {extra / 60:.0f} min of travel; it was dropped as too costly"
-
-
-def _travel(cp: Compiled, runs: list[list[int]], inserter: Inserter) -> int:
-    total = 0
-    for c, elems in enumerate(runs):
-        travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        places = [int(cp.c_start[c])]
-        places += [int(cp.v_place[inserter.b.nodes.visit[e]]) for e in elems if e >= 0]
-        places.append(int(cp.c_end[c]))
-        if len(places) > 2:
-            total += int(sum(travel[a, b] for a, b in zip(places, places[1:], strict=False)))
-    return total
+    extra = sum(plan_travel(cp, trial)) - before
+    return (
+        "OPTIMISER_DROPPED",
+        f"it fits, but adds {extra / 60:.0f} min of travel; it was dropped as too costly",
+    )

@@ -148,7 +148,9 @@ class RoutingModel:
             solver.Add(end - start - solver.Sum(inside) <= limit)
 
     # ------------------------------------------------------------------ searching
-    def parameters(self, limits: Limits, seconds: float, first: str) -> pywrapcp.DefaultRoutingSearchParameters:
+    def parameters(
+        self, limits: Limits, seconds: float, first: str
+    ) -> pywrapcp.DefaultRoutingSearchParameters:
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -205,8 +207,16 @@ def solve(problem: Problem, progress: Progress | None = None, **overrides: float
     nodes = Nodes.of(cp)
     runs, breaks, objective, notes, first = _search(cp, nodes, limits, started, progress)
     return build_solution(
-        cp, nodes, runs, breaks, engine="ortools", wall_s=time.monotonic() - started,
-        seed=limits.seed, objective=objective, time_limit_s=limits.time_limit_s, notes=notes,
+        cp,
+        nodes,
+        runs,
+        breaks,
+        engine="ortools",
+        wall_s=time.monotonic() - started,
+        seed=limits.seed,
+        objective=objective,
+        time_limit_s=limits.time_limit_s,
+        notes=notes,
         first_solution=first,
     )
 
@@ -215,94 +225,110 @@ def _opt_int(value: float | int | None, default: int | None) -> int | None:
     return int(value) if value is not None else default
 
 
+Runs = list[list[tuple[int, int]]]
+
+
+@dataclass
+class Best:
+    """The best plan so far: runs, break starts, its score and the solver's objective."""
+
+    runs: Runs
+    breaks: list[list[int]]
+    score: tuple[int, ...]
+    objective: int | None = None
+
+    def offer(self, other: Best) -> Best:
+        return other if other.score < self.score else self
+
+
+def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
+    """Lexicographic: lost critical, normal and low visit copies, then travel seconds."""
+    served = {int(nodes.visit[n]) for run in runs for n, _ in run}
+    lost = [0, 0, 0]
+    for v in range(cp.n_visits):
+        if v not in served:
+            lost[int(cp.v_prio[v])] += int(cp.v_req[v])
+    travel = 0
+    for c, run in enumerate(runs):
+        if run:
+            places = [
+                int(cp.c_start[c]),
+                *(int(cp.v_place[nodes.visit[n]]) for n, _ in run),
+                int(cp.c_end[c]),
+            ]
+            travel += int(cp.dur_by_mode[int(cp.c_mode[c])][places[:-1], places[1:]].sum())
+    return (*lost, travel)
+
+
+def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
+    runs, breaks = _plan_to_runs(plan, nodes)
+    return Best(runs, breaks, _score(cp, nodes, runs))
+
+
 def _search(
     cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress: Progress | None
-) -> tuple[list[list[tuple[int, int]]], list[list[int]], int | None, list[str], str]:
-    plan, unplaced = construct(cp, nodes, seed=limits.seed)
-    notes: list[str] = []
-    best_runs, best_breaks = _plan_to_runs(plan, nodes)
-    if not len(nodes):
-        return best_runs, best_breaks, 0, notes, "none"
-    model = RoutingModel(cp, nodes)
-    remaining = limits.time_limit_s - (time.monotonic() - started)
-    has_pairs = bool((cp.v_req == 2).any())
-    first = "PAIR_INSERTION" if has_pairs else "PARALLEL_CHEAPEST_INSERTION"
-    share = FIRST_ROUND_SHARE if (has_pairs or unplaced) else 1.0
-    params = model.parameters(limits, remaining * share, first if not has_pairs else "AUTOMATIC")
-    model.routing.CloseModelWithParameters(params)
-    assignment = None
-    objective = None
-    if not has_pairs:
-        assignment = model.routing.SolveWithParameters(params)
-        if assignment is not None and _served(model, assignment) < len(nodes) - _count_nodes(unplaced, nodes):
-            assignment = None  # worse than the insertion plan: start from that instead
-    if assignment is None:
-        first = "PAIR_INSERTION"
-        initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
-        if initial is None:
-            notes.append("OR-Tools rejected the construction plan; kept it without local search")
-            return best_runs, best_breaks, None, notes, first
-        assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
-    if progress:
-        progress(time.monotonic() - started)
-    best_runs, best_breaks = model.plan_of(assignment)
-    objective = assignment.ObjectiveValue()
-    best_runs, best_breaks, objective = _repair_rounds(
-        model, cp, nodes, limits, started, progress, (best_runs, best_breaks, objective), notes
+) -> tuple[Runs, list[list[int]], int | None, list[str], str]:
+    """Construct, then alternate local search and re-insertion until the time is spent.
+
+    Each round builds a fresh OR-Tools model: a model that has been searched once rejects
+    routes read into it again (seen with 9.15), while a fresh one takes them."""
+    deterministic = limits.solution_limit is not None
+    budget = float("inf") if deterministic else min(0.1 * limits.time_limit_s, 5.0)
+    plan, unplaced = construct(
+        cp, nodes, seed=limits.seed, budget_s=budget, attempts=8 if deterministic else 64
     )
-    return best_runs, best_breaks, objective, notes, first
-
-
-def _repair_rounds(
-    model: RoutingModel,
-    cp: Compiled,
-    nodes: Nodes,
-    limits: Limits,
-    started: float,
-    progress: Progress | None,
-    best: tuple[list[list[tuple[int, int]]], list[list[int]], int],
-    notes: list[str],
-) -> tuple[list[list[tuple[int, int]]], list[list[int]], int]:
-    """Spend the time left: re-insert visits still out (local search cannot add a synchronised
-    pair), then search on from the result; stop when time is up or nothing changes."""
-    runs, breaks, objective = best
+    best = _from_plan(cp, nodes, plan)
+    notes: list[str] = []
+    if not len(nodes):
+        return best.runs, best.breaks, 0, notes, "none"
+    has_pairs = bool((cp.v_req == 2).any())
+    first = "PAIR_INSERTION"
     for round_no in range(1, 4):
         remaining = limits.time_limit_s - (time.monotonic() - started)
-        if remaining < MIN_ROUND_S or limits.solution_limit is not None:
+        if round_no > 1 and (remaining < MIN_ROUND_S or deterministic):
             break
-        served = {int(nodes.visit[n]) for run in runs for n, _ in run}
-        missing = [v for v in range(cp.n_visits) if v not in served]
-        plan = plan_from_runs(cp, nodes, runs) if missing else None
-        if plan is None or len(repair(cp, nodes, plan, missing, seed=limits.seed + round_no)) == len(missing):
-            if round_no > 1:
-                break  # the last round already searched from this plan
-            routes = [[model.manager.NodeToIndex(n) for n, _ in run] for run in runs]
-        else:
-            routes = model.routes_of(plan)
-            notes.append(f"round {round_no}: re-inserted visits local search could not place")
-        initial = model.routing.ReadAssignmentFromRoutes(routes, True)
-        if initial is None:
-            notes.append(f"round {round_no}: OR-Tools rejected the repaired plan")
-            break
-        share = remaining if round_no == 3 else remaining * 0.5
-        assignment = model.routing.SolveFromAssignmentWithParameters(initial, model.parameters(limits, share, "AUTOMATIC"))
-        if assignment is None or assignment.ObjectiveValue() > objective:
-            continue
+        last = not (has_pairs or unplaced) or round_no == 3 or deterministic
+        share = max(remaining * (1.0 if last else FIRST_ROUND_SHARE), 0.1)
+        model = RoutingModel(cp, nodes)
+        params = model.parameters(
+            limits, share, "PARALLEL_CHEAPEST_INSERTION" if not has_pairs else "AUTOMATIC"
+        )
+        model.routing.CloseModelWithParameters(params)
+        assignment = None
+        if round_no == 1 and not has_pairs:
+            assignment = model.routing.SolveWithParameters(params)
+            first = "PARALLEL_CHEAPEST_INSERTION" if assignment is not None else first
+        if assignment is None:
+            initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
+            if initial is None:
+                notes.append(f"round {round_no}: OR-Tools rejected the inserted plan; kept it as it is")
+                break
+            assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
         runs, breaks = model.plan_of(assignment)
-        objective = assignment.ObjectiveValue()
+        best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
         if progress:
             progress(time.monotonic() - started)
-    return runs, breaks, objective
+        next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no)
+        if next_plan is None:
+            break
+        plan = next_plan
+        best = best.offer(_from_plan(cp, nodes, plan))
+        if last:
+            break
+    return best.runs, best.breaks, best.objective, notes, first
 
 
-def _served(model: RoutingModel, assignment: pywrapcp.Assignment) -> int:
-    return sum(
-        1 for node in range(len(model.nodes)) if assignment.Value(model.routing.ActiveVar(model.manager.NodeToIndex(node)))
-    )
-
-
-def _count_nodes(visits: list[int], nodes: Nodes) -> int:
-    return sum(len(nodes.of_visit[v]) for v in visits)
+def _reinsert(
+    cp: Compiled, nodes: Nodes, runs: Runs, limits: Limits, round_no: int
+) -> tuple[Plan | None, list[int]]:
+    """Visits still out, inserted where local search has made room (it cannot add a pair itself)."""
+    served = {int(nodes.visit[n]) for run in runs for n, _ in run}
+    missing = [v for v in range(cp.n_visits) if v not in served]
+    plan = plan_from_runs(cp, nodes, runs)
+    if plan is None or not missing:
+        return plan, missing
+    deadline = None if limits.solution_limit is None else float("inf")
+    return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=deadline)
 
 
 __all__ = ["PRIORITY_RANK", "solve"]

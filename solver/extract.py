@@ -123,19 +123,27 @@ def build_run(cp: Compiled, nodes: Nodes, c: int, seq: Sequence, hints: list[int
         arrival = prev_end + int(travel[prev_place, place]) + gaps[i].inside(leave, back)
         stops.append(
             Stop(
-                visit_id=cp.problem.visits[v].id, arrival=arrival, start=start,
-                end=start + int(cp.v_dur[v]), travel_s=int(travel[prev_place, place]),
-                distance_m=int(dist[prev_place, place]), wait_s=start - arrival,
+                visit_id=cp.problem.visits[v].id,
+                arrival=arrival,
+                start=start,
+                end=start + int(cp.v_dur[v]),
+                travel_s=int(travel[prev_place, place]),
+                distance_m=int(dist[prev_place, place]),
+                wait_s=start - arrival,
             )
         )
         prev_place, prev_end = place, start + int(cp.v_dur[v])
     home = int(cp.c_end[c])
     return Run(
-        carer_id=cp.problem.carers[c].id, start=leave, end=back, stops=stops,
+        carer_id=cp.problem.carers[c].id,
+        start=leave,
+        end=back,
+        stops=stops,
         breaks=[BreakTaken(start=s, end=s + cp.c_breaks[c][k][2]) for k, s in enumerate(starts)],
         travel_s=sum(s.travel_s for s in stops) + int(travel[prev_place, home]),
         distance_m=sum(s.distance_m for s in stops) + int(dist[prev_place, home]),
-        care_s=sum(s.end - s.start for s in stops), wait_s=sum(s.wait_s for s in stops),
+        care_s=sum(s.end - s.start for s in stops),
+        wait_s=sum(s.wait_s for s in stops),
     )
 
 
@@ -164,7 +172,12 @@ def build_solution(
         unassigned=unassigned,
         kpis=kpis(cp.problem, out, unassigned),
         solver=SolverInfo(
-            engine=engine, wall_s=round(wall_s, 3), seed=seed, objective=objective,
-            time_limit_s=time_limit_s, first_solution=first_solution, notes=notes,
+            engine=engine,
+            wall_s=round(wall_s, 3),
+            seed=seed,
+            objective=objective,
+            time_limit_s=time_limit_s,
+            first_solution=first_solution,
+            notes=notes,
         ),
     )

@@ -18,7 +18,9 @@ def continuity_rate(problem: Problem, runs: list[Run]) -> float | None:
     for run in runs:
         for stop in run.stops:
             carers_of.setdefault(stop.visit_id, set()).add(run.carer_id)
-    wanted = [(v, set(v.preferred_carers)) for v in problem.visits if v.preferred_carers and v.id in carers_of]
+    wanted = [
+        (v, set(v.preferred_carers)) for v in problem.visits if v.preferred_carers and v.id in carers_of
+    ]
     if not wanted:
         return None
     kept = sum(1 for v, preferred in wanted if carers_of[v.id] & preferred)

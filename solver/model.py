@@ -16,8 +16,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -104,8 +106,7 @@ class Shift(Strict):
     def _ordered(self) -> Shift:
         if self.start >= self.end:
             raise ValueError(
-                f"shift start {format_time(self.start)} must be before its end "
-                f"{format_time(self.end)}"
+                f"shift start {format_time(self.start)} must be before its end {format_time(self.end)}"
             )
         return self
 
@@ -130,7 +131,8 @@ class Carer(Strict):
     skills: list[str] = Field(default_factory=list)
     max_working_min: Minutes | None = Field(
         default=None,
-        description="Cap on working time: the run's span (leaving home to returning) less breaks taken inside it.",
+        description="Cap on working time: the run's span (leaving home to returning) "
+        "less breaks taken inside it.",
     )
     max_visits: int | None = Field(default=None, ge=0)
     travel_mode: str = Field(default="car", min_length=1)
@@ -205,7 +207,17 @@ class MatrixTravel(Strict):
         return self
 
 
-Travel = Annotated[HaversineTravel | MatrixTravel, Field(discriminator="model")]
+def _travel_model(value: Any) -> str:
+    """The travel model named by ``model``; a travel object without one is haversine."""
+    if isinstance(value, dict):
+        return str(value.get("model", "haversine"))
+    return str(getattr(value, "model", "haversine"))
+
+
+Travel = Annotated[
+    Annotated[HaversineTravel, Tag("haversine")] | Annotated[MatrixTravel, Tag("matrix")],
+    Discriminator(_travel_model),
+]
 
 
 class Options(Strict):
@@ -255,7 +267,11 @@ class Problem(Strict):
         modes = travel.speed_kmh if isinstance(travel, HaversineTravel) else travel.durations_s
         errors = [
             f"carers[{i}].travel_mode: {c.travel_mode!r} has no "
-            + ("speed in travel.speed_kmh" if isinstance(travel, HaversineTravel) else "matrix in travel.durations_s")
+            + (
+                "speed in travel.speed_kmh"
+                if isinstance(travel, HaversineTravel)
+                else "matrix in travel.durations_s"
+            )
             for i, c in enumerate(self.carers)
             if c.travel_mode not in modes
         ]

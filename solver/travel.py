@@ -86,7 +86,9 @@ def _from_matrices(travel: MatrixTravel, problem: Problem) -> TravelMatrices:
     for i, place in enumerate(places):
         index.setdefault(place.key(), i)
     n = len(places)
-    durations = {m: np.rint(np.asarray(d, dtype=np.float64)).astype(np.int64) for m, d in travel.durations_s.items()}
+    durations = {
+        m: np.rint(np.asarray(d, dtype=np.float64)).astype(np.int64) for m, d in travel.durations_s.items()
+    }
     distances = {
         m: np.rint(np.asarray(travel.distances_m[m], dtype=np.float64)).astype(np.int64)
         if m in travel.distances_m

@@ -25,7 +25,9 @@ def carer(cid: str, **kw: Any) -> dict[str, Any]:
     return {"id": cid, "start": H, "shift": {"start": "07:00", "end": "14:00"}, **kw}
 
 
-def visit(vid: str, at: dict[str, float], start: str, end: str, minutes: float = 30, **kw: Any) -> dict[str, Any]:
+def visit(
+    vid: str, at: dict[str, float], start: str, end: str, minutes: float = 30, **kw: Any
+) -> dict[str, Any]:
     return {"id": vid, "location": at, "window": {"start": start, "end": end}, "duration_min": minutes, **kw}
 
 
@@ -49,7 +51,9 @@ def carers_of(solution: Solution, visit_id: str) -> list[str]:
 
 def stop(solution: Solution, visit_id: str, carer_id: str | None = None) -> Any:
     return next(
-        s for r in solution.runs for s in r.stops
+        s
+        for r in solution.runs
+        for s in r.stops
         if s.visit_id == visit_id and (carer_id is None or r.carer_id == carer_id)
     )
 
@@ -65,9 +69,13 @@ def test_window_bounds_the_start() -> None:
 
 
 def test_shift_includes_the_drive_home() -> None:
-    fits = planned(problem([carer("c1", shift={"start": "07:00", "end": "12:30"})], [visit("v1", A, "11:50", "11:50")]))
+    fits = planned(
+        problem([carer("c1", shift={"start": "07:00", "end": "12:30"})], [visit("v1", A, "11:50", "11:50")])
+    )
     assert fits.runs[0].end == parse_time("12:30")
-    short = planned(problem([carer("c1", shift={"start": "07:00", "end": "12:25"})], [visit("v1", A, "11:50", "11:50")]))
+    short = planned(
+        problem([carer("c1", shift={"start": "07:00", "end": "12:25"})], [visit("v1", A, "11:50", "11:50")])
+    )
     assert reason(short, "v1") == "TRAVEL_TOO_FAR"
 
 
@@ -78,14 +86,20 @@ def test_run_leaves_home_as_late_as_possible() -> None:
 
 
 def test_skill_goes_to_a_carer_who_holds_it() -> None:
-    s = planned(problem([carer("c1"), carer("c2", skills=["hoist"])], [visit("v1", A, "09:00", "10:00", skills=["hoist"])]))
+    s = planned(
+        problem(
+            [carer("c1"), carer("c2", skills=["hoist"])], [visit("v1", A, "09:00", "10:00", skills=["hoist"])]
+        )
+    )
     assert carers_of(s, "v1") == ["c2"]
     nobody = planned(problem([carer("c1")], [visit("v1", A, "09:00", "10:00", skills=["peg"])]))
     assert reason(nobody, "v1") == "NO_SKILLED_CARER"
 
 
 def test_excluded_carer_is_never_sent() -> None:
-    s = planned(problem([carer("c1"), carer("c2")], [visit("v1", A, "09:00", "10:00", excluded_carers=["c1"])]))
+    s = planned(
+        problem([carer("c1"), carer("c2")], [visit("v1", A, "09:00", "10:00", excluded_carers=["c1"])])
+    )
     assert carers_of(s, "v1") == ["c2"]
     alone = planned(problem([carer("c1")], [visit("v1", A, "09:00", "10:00", excluded_carers=["c1"])]))
     assert reason(alone, "v1") == "EXCLUDED_OR_GENDER"
@@ -105,7 +119,11 @@ def test_pinned_carer_does_the_visit() -> None:
 
 def test_double_up_is_two_carers_at_the_same_second() -> None:
     carers = [carer("c1"), carer("c2", start=C)]
-    s = planned(problem(carers, [visit("v1", A, "09:00", "10:00", carers_required=2), visit("v2", B, "08:00", "12:00")]))
+    s = planned(
+        problem(
+            carers, [visit("v1", A, "09:00", "10:00", carers_required=2), visit("v2", B, "08:00", "12:00")]
+        )
+    )
     assert carers_of(s, "v1") == ["c1", "c2"]
     assert stop(s, "v1", "c1").start == stop(s, "v1", "c2").start
     assert s.kpis.double_ups_assigned == 1
@@ -149,7 +167,10 @@ def test_capacity_counts_demand() -> None:
 
 
 def test_critical_beats_low_when_only_one_fits() -> None:
-    visits = [visit("low", A, "09:00", "09:00", 60, priority="low"), visit("crit", B, "09:00", "09:00", 60, priority="critical")]
+    visits = [
+        visit("low", A, "09:00", "09:00", 60, priority="low"),
+        visit("crit", B, "09:00", "09:00", 60, priority="critical"),
+    ]
     s = planned(problem([carer("c1")], visits))
     assert carers_of(s, "crit") == ["c1"]
     assert reason(s, "low") == "SHIFT_CAPACITY"
@@ -166,7 +187,12 @@ def test_every_visit_is_served_or_explained() -> None:
 
 @pytest.mark.parametrize("seed", [0, 7])
 def test_same_seed_and_solution_limit_give_the_same_plan(seed: int) -> None:
-    visits = [visit(f"v{i}", [A, B, C][i % 3], "07:00", "13:00", 20, carers_required=2 if i % 4 == 0 else 1) for i in range(10)]
-    p = problem([carer("c1"), carer("c2", start=B), carer("c3", start=C)], visits, seed=seed, solution_limit=30)
+    visits = [
+        visit(f"v{i}", [A, B, C][i % 3], "07:00", "13:00", 20, carers_required=2 if i % 4 == 0 else 1)
+        for i in range(10)
+    ]
+    p = problem(
+        [carer("c1"), carer("c2", start=B), carer("c3", start=C)], visits, seed=seed, solution_limit=30
+    )
     first, second = solve(p), solve(p)
     assert first.model_dump(exclude={"solver"}) == second.model_dump(exclude={"solver"})
