@@ -135,7 +135,7 @@ def _print(rows: list[dict[str, Any]]) -> None:
                 str(r["vehicles"]),
                 str(r["gap_pct"]),
             )
-    Console().print(table)
+    Console(width=140).print(table)
 
 
 if __name__ == "__main__":

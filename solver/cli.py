@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -51,7 +52,9 @@ def _write_json(text: str, out: Path | None) -> None:
         out.write_text(text + "\n", encoding="utf-8")
 
 
-def _solve_with_bar(problem: Problem, time_limit: float, **kw: float | int | None) -> Solution:
+def _solve_with_bar(
+    problem: Problem, time_limit: float, seed: int | None, solution_limit: int | None
+) -> Solution:
     """Run the engine in a thread and show a bar over the time limit meanwhile."""
     from solver.engine import solve
 
@@ -59,7 +62,9 @@ def _solve_with_bar(problem: Problem, time_limit: float, **kw: float | int | Non
 
     def work() -> None:
         try:
-            box["solution"] = solve(problem, time_limit_s=time_limit, **kw)
+            box["solution"] = solve(
+                problem, time_limit_s=time_limit, seed=seed, solution_limit=solution_limit
+            )
         except BaseException as exc:
             box["error"] = exc
 
@@ -136,7 +141,7 @@ def schema(
     kind: Annotated[str, typer.Argument(help="problem or solution")] = "problem",
 ) -> None:
     """Print the JSON Schema of the contract."""
-    models = {"problem": Problem, "solution": Solution}
+    models: dict[str, type[BaseModel]] = {"problem": Problem, "solution": Solution}
     if kind not in models:
         err.print(f"error: unknown schema {kind!r}; choose problem or solution", markup=False)
         raise typer.Exit(2)

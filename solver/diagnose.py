@@ -91,7 +91,7 @@ def diagnose(cp: Compiled, nodes: Nodes, runs: list[Sequence], missing: list[int
     plan = plan_from_runs(cp, nodes, runs) if missing else None
     for v in missing:
         code, reason = _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
-        out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))  # type: ignore[arg-type]
+        out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))
     return out
 
 

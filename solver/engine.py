@@ -194,14 +194,21 @@ def _plan_to_runs(plan: Plan, nodes: Nodes) -> tuple[list[list[tuple[int, int]]]
     return runs, breaks
 
 
-def solve(problem: Problem, progress: Progress | None = None, **overrides: float | int | None) -> Solution:
-    """Plan ``problem``; ``overrides`` (time_limit_s, seed, solution_limit) beat its options."""
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    solution_limit: int | None = None,
+    progress: Progress | None = None,
+) -> Solution:
+    """Plan ``problem``; arguments given here beat the problem's own options."""
     started = time.monotonic()
     opts = problem.options
     limits = Limits(
-        time_limit_s=float(overrides.get("time_limit_s") or opts.time_limit_s),
-        seed=int(overrides["seed"]) if overrides.get("seed") is not None else opts.seed,
-        solution_limit=_opt_int(overrides.get("solution_limit"), opts.solution_limit),
+        time_limit_s=float(time_limit_s if time_limit_s is not None else opts.time_limit_s),
+        seed=seed if seed is not None else opts.seed,
+        solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
@@ -219,10 +226,6 @@ def solve(problem: Problem, progress: Progress | None = None, **overrides: float
         notes=notes,
         first_solution=first,
     )
-
-
-def _opt_int(value: float | int | None, default: int | None) -> int | None:
-    return int(value) if value is not None else default
 
 
 Runs = list[list[tuple[int, int]]]
