@@ -19,10 +19,11 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import PRIORITY_RANK, UNLIMITED, Compiled, compile_problem
 from solver.construct import Nodes, Plan, construct, plan_from_runs, repair
-from solver.extract import build_solution
+from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
 
 Progress = Callable[[float], None]
+Runs = list[list[tuple[int, int]]]
 FIRST_ROUND_SHARE = 0.6
 MIN_ROUND_S = 0.5
 
@@ -212,7 +213,28 @@ def solve(
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
-    runs, breaks, objective, notes, first = _search(cp, nodes, limits, started, progress)
+    best, fallback, notes, first = _search(cp, nodes, limits, started, progress)
+    try:
+        runs, breaks, objective = best.runs, best.breaks, best.objective
+        return _solution(cp, nodes, limits, started, runs, breaks, objective, notes, first)
+    except BreakPlacementError as exc:  # the engine's breaks could not be re-timed: keep the
+        notes.append(f"fell back to the inserted plan: {exc}")  # construction, timed by us
+        return _solution(
+            cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, "PAIR_INSERTION"
+        )
+
+
+def _solution(
+    cp: Compiled,
+    nodes: Nodes,
+    limits: Limits,
+    started: float,
+    runs: Runs,
+    breaks: list[list[int]],
+    objective: int | None,
+    notes: list[str],
+    first: str,
+) -> Solution:
     return build_solution(
         cp,
         nodes,
@@ -226,9 +248,6 @@ def solve(
         notes=notes,
         first_solution=first,
     )
-
-
-Runs = list[list[tuple[int, int]]]
 
 
 @dataclass
@@ -270,7 +289,7 @@ def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
 
 def _search(
     cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress: Progress | None
-) -> tuple[Runs, list[list[int]], int | None, list[str], str]:
+) -> tuple[Best, Best, list[str], str]:
     """Construct, then alternate local search and re-insertion until the time is spent.
 
     Each round builds a fresh OR-Tools model: a model that has been searched once rejects
@@ -280,10 +299,10 @@ def _search(
     plan, unplaced = construct(
         cp, nodes, seed=limits.seed, budget_s=budget, attempts=8 if deterministic else 64
     )
-    best = _from_plan(cp, nodes, plan)
+    best = fallback = _from_plan(cp, nodes, plan)
     notes: list[str] = []
     if not len(nodes):
-        return best.runs, best.breaks, 0, notes, "none"
+        return best, fallback, notes, "none"
     has_pairs = bool((cp.v_req == 2).any())
     first = "PAIR_INSERTION"
     for round_no in range(1, 4):
@@ -318,7 +337,7 @@ def _search(
         best = best.offer(_from_plan(cp, nodes, plan))
         if last:
             break
-    return best.runs, best.breaks, best.objective, notes, first
+    return best, fallback, notes, first
 
 
 def _reinsert(

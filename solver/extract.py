@@ -18,6 +18,10 @@ from solver.model import BreakTaken, Run, Solution, SolverInfo, Stop
 Sequence = list[tuple[int, int]]  # (node, start second)
 
 
+class BreakPlacementError(RuntimeError):
+    """A solved run whose breaks this module cannot time (the engine falls back)."""
+
+
 @dataclass
 class Gap:
     """The time between two fixed points of a run, holding its travel and any breaks in it."""
@@ -37,12 +41,14 @@ class Gap:
             if bs + d <= s:
                 break
             bs = max(bs, s + dd)
-        if bs > we or bs + d > self.upper:
+        if bs > we:
             return None
         return bs if self.accepts(bs, d) else None
 
     def accepts(self, bs: int, d: int) -> bool:
-        if bs < self.lower or bs + d > self.upper:
+        """Room for a break at ``bs``: never over a visit; before departure or after the return
+        the carer is off, so only a fixed end of the gap binds it."""
+        if (self.flexible != "start" and bs < self.lower) or (self.flexible != "end" and bs + d > self.upper):
             return False
         if any(bs < s + dd and s < bs + d for s, dd in self.breaks):
             return False
@@ -109,7 +115,9 @@ def build_run(cp: Compiled, nodes: Nodes, c: int, seq: Sequence, hints: list[int
     gaps = _gaps(cp, c, seq, nodes)
     starts = place_breaks(cp, c, gaps, hints)
     if starts is None:
-        raise RuntimeError(f"carer {cp.problem.carers[c].id}: breaks cannot be placed in the solved run")
+        raise BreakPlacementError(
+            f"carer {cp.problem.carers[c].id}: breaks cannot be placed in the solved run"
+        )
     first, last = gaps[0].bounds(), gaps[-1].bounds()
     assert first is not None and last is not None
     leave, back = first[0], last[1]
