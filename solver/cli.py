@@ -156,8 +156,12 @@ def generate(
     carers: Annotated[int | None, typer.Option(min=1, help="Carers (default: sized to demand).")] = None,
     seed: Annotated[int, typer.Option(min=0)] = 0,
     date: Annotated[str, typer.Option(help="Plan date, YYYY-MM-DD.")] = "2026-11-26",
+    solve_seconds: Annotated[
+        float,
+        typer.Option("--solve", min=0, help="Also plan the day for S seconds and calibrate on the plan."),
+    ] = 0,
 ) -> None:
-    """Draw a realistic seeded home-care day for a Wiltshire zone."""
+    """Draw a realistic seeded home-care day for a Wiltshire zone, with its calibration."""
     from solver.generate import calibration, format_calibration, generate_day
 
     def make() -> Problem:
@@ -168,7 +172,8 @@ def generate(
 
     prob = _guard(make)
     _write_json(prob.model_dump_json(indent=2, exclude_none=True), output)
-    err.print(format_calibration(calibration(prob)), highlight=False)
+    plan = _guard(lambda: _solve_with_bar(prob, solve_seconds, None, None)) if solve_seconds else None
+    err.print(format_calibration(calibration(prob, plan)), markup=False, highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":
