@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from solver.compiled import UNLIMITED, Compiled
+from solver.compiled import Compiled
 
 IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
@@ -49,12 +49,14 @@ class Nodes:
 
 @dataclass
 class Schedule:
-    """Earliest and latest start of each element of a run, and where the carer is after it."""
+    """Earliest and latest start of each element of a run, where the carer is after it, and
+    the planned starts: leaving home as late as possible, so the run is as short as it can be."""
 
     earliest: list[int]
     latest: list[int]
     place: list[int]
     duration: list[int]
+    planned: list[int]
 
 
 @dataclass
@@ -110,14 +112,14 @@ class Builder:
         if last_free + travel[place[-1] if elems else home, end_place] > shift_e:
             return None
         latest = self._backward(travel, end_place, shift_e, place, we, dur)
-        if elems and cp.c_max_work[c] < UNLIMITED:
+        planned = earliest
+        if elems:
             leave = latest[0] - int(travel[home, place[0]])
-            late = self._forward(travel, home, leave, place, ws, dur)
-            assert late is not None
-            back = late[-1] + dur[-1] + int(travel[place[-1], end_place])
+            planned = self._forward(travel, home, leave, place, ws, dur) or earliest
+            back = planned[-1] + dur[-1] + int(travel[place[-1], end_place])
             if back - leave - breaks_s > cp.c_max_work[c]:
                 return None
-        return Schedule(earliest, latest, place, dur)
+        return Schedule(earliest, latest, place, dur, planned)
 
     @staticmethod
     def _forward(

@@ -156,6 +156,9 @@ class RoutingModel:
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         params.time_limit.FromMilliseconds(max(int(seconds * 1000), 100))
+        # The same limit bounds restoring the first plan; with breaks on 1,000 visits that
+        # takes seconds, and at the 0.1 s default OR-Tools gives up on the plan (seen on 9.15).
+        params.lns_time_limit.FromMilliseconds(int(1000 * min(5.0, max(0.1, seconds / 4))))
         if limits.solution_limit is not None:
             params.solution_limit = limits.solution_limit
         params.use_full_propagation = False
@@ -189,8 +192,8 @@ def _plan_to_runs(plan: Plan, nodes: Nodes) -> tuple[list[list[tuple[int, int]]]
     for c, elems in enumerate(plan.runs):
         sched = plan.schedules[c]
         assert sched is not None
-        runs.append([(e, sched.earliest[k]) for k, e in enumerate(elems) if e >= 0])
-        starts = {-e - 1: sched.earliest[k] for k, e in enumerate(elems) if e < 0}
+        runs.append([(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
+        starts = {-e - 1: sched.planned[k] for k, e in enumerate(elems) if e < 0}
         breaks.append([starts[i] for i in sorted(starts)])
     return runs, breaks
 
@@ -330,7 +333,7 @@ def _search(
         best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
         if progress:
             progress(time.monotonic() - started)
-        next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no)
+        next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no, started)
         if next_plan is None:
             break
         plan = next_plan
@@ -341,7 +344,7 @@ def _search(
 
 
 def _reinsert(
-    cp: Compiled, nodes: Nodes, runs: Runs, limits: Limits, round_no: int
+    cp: Compiled, nodes: Nodes, runs: Runs, limits: Limits, round_no: int, started: float
 ) -> tuple[Plan | None, list[int]]:
     """Visits still out, inserted where local search has made room (it cannot add a pair itself)."""
     served = {int(nodes.visit[n]) for run in runs for n, _ in run}
@@ -349,7 +352,7 @@ def _reinsert(
     plan = plan_from_runs(cp, nodes, runs)
     if plan is None or not missing:
         return plan, missing
-    deadline = None if limits.solution_limit is None else float("inf")
+    deadline = float("inf") if limits.solution_limit is not None else started + limits.time_limit_s
     return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=deadline)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,12 @@ def small_problems(draw: st.DrawFn) -> Problem:
             "gender": draw(st.sampled_from(["female", "male"])),
             "max_visits": draw(st.one_of(st.none(), st.integers(1, 6))),
         }
-        if draw(st.booleans()):
-            carer["breaks"] = [{"window": {"start": "11:00", "end": "12:00"}, "duration_min": 20}]
+        breaks = draw(st.sampled_from([0, 0, 1, 2]))
+        carer["breaks"] = [
+            {"window": {"start": "09:30", "end": "10:30"}, "duration_min": 15},
+            {"window": {"start": "11:00", "end": "12:00"}, "duration_min": 20},
+        ][2 - breaks :]
+        carer["max_working_min"] = draw(st.one_of(st.none(), st.integers(60, 360)))
         carers.append(carer)
     visits = []
     for v in range(draw(st.integers(1, 8))):
@@ -105,7 +110,7 @@ def small_problems(draw: st.DrawFn) -> Problem:
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("CARERUN_PROPERTY_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_problems())
 def test_random_days_pass_the_checker_and_account_for_every_visit(problem: Problem) -> None:
     solution = solve(problem)
