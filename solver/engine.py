@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from solver.compiled import PRIORITY_RANK, UNLIMITED, Compiled, compile_problem
+from solver.compiled import UNLIMITED, Compiled, compile_problem
 from solver.construct import Nodes, Plan, construct, plan_from_runs, repair
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
@@ -45,7 +45,7 @@ def penalties(cp: Compiled) -> list[int]:
 
 
 class RoutingModel:
-    """The OR-Tools model of one Problem, built once and searched in rounds."""
+    """The OR-Tools model of one Problem for one round of search."""
 
     def __init__(self, cp: Compiled, nodes: Nodes) -> None:
         self.cp, self.nodes = cp, nodes
@@ -355,5 +355,3 @@ def _reinsert(
     deadline = float("inf") if limits.solution_limit is not None else started + limits.time_limit_s
     return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=deadline)
 
-
-__all__ = ["PRIORITY_RANK", "solve"]
