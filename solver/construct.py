@@ -71,6 +71,59 @@ class Plan:
         return [e for e in self.runs[carer] if e >= 0]
 
 
+@dataclass
+class _Timing:
+    """Forward and backward passes over one run's elements; ``span`` = first and last visit."""
+
+    travel: IntArray
+    home: int
+    end_place: int
+    place: list[int]
+    ws: list[int]
+    dur: list[int]
+    span: tuple[int, int]
+
+    def forward(self, leave: int) -> list[int]:
+        """Earliest starts when leaving home no earlier than ``leave``."""
+        first, last = self.span
+        out, free, at = [], leave, self.home
+        for k, (p, lo, d) in enumerate(zip(self.place, self.ws, self.dur, strict=True)):
+            if k < first:  # at home, before leaving
+                out.append(lo)
+                free = max(free, lo + d)
+            elif k > last:  # home again
+                if k == last + 1:
+                    free, at = free + int(self.travel[at, self.end_place]), self.end_place
+                start = max(free, lo)
+                out.append(start)
+                free = start + d
+            else:
+                start = max(free + int(self.travel[at, p]), lo)
+                out.append(start)
+                free, at = start + d, p
+        return out
+
+    def back(self, starts: list[int]) -> int:
+        """When the carer is home again (breaks taken after that are not counted)."""
+        first, last = self.span
+        if last < first:
+            return 0
+        return starts[last] + self.dur[last] + int(self.travel[self.place[last], self.end_place])
+
+    def backward(self, we: list[int], shift_e: int) -> list[int]:
+        """Latest starts that keep every later element and the return home on time."""
+        last = self.span[1]
+        out = [0] * len(self.place)
+        nxt, at = shift_e, self.end_place
+        for k in range(len(self.place) - 1, -1, -1):
+            if k > last:
+                out[k] = we[k]
+                continue
+            nxt = min(we[k], nxt - int(self.travel[self.place[k], at]) - self.dur[k])
+            out[k], at = nxt, self.place[k]
+        return out
+
+
 class Builder:
     """Times runs exactly and inserts visits into them."""
 
@@ -81,67 +134,47 @@ class Builder:
 
     # ------------------------------------------------------------------ exact timing
     def schedule(self, c: int, elems: list[int], fixed: dict[int, int]) -> Schedule | None:
-        """Time run ``elems`` of carer ``c`` leaving at shift start; None if any rule breaks."""
+        """Time run ``elems`` of carer ``c``; None if any rule breaks.
+
+        Breaks before the first visit are taken at home before leaving, breaks after the last
+        visit once home again: both lie outside the run (the carer is off), so neither the
+        shift nor the working-time cap binds them."""
         cp = self.cp
         travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        home, shift_s, shift_e = int(cp.c_start[c]), int(cp.c_shift_s[c]), int(cp.c_shift_e[c])
+        home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
+        shift_s, shift_e = int(cp.c_shift_s[c]), int(cp.c_shift_e[c])
         place, ws, we, dur = [], [], [], []
-        prev_place, n_visits, load, breaks_s = home, 0, 0, 0
-        for el in elems:
+        prev_place, visits, load = home, [], 0
+        for k, el in enumerate(elems):
             if el >= 0:
                 v = int(self.nodes.visit[el])
                 prev_place = int(cp.v_place[v])
                 lo, hi = (fixed[el], fixed[el]) if el in fixed else (int(cp.v_ws[v]), int(cp.v_we[v]))
                 d = int(cp.v_dur[v])
-                n_visits += 1
+                visits.append(k)
                 load += int(cp.v_demand[v])
             else:
                 lo, hi, d = cp.c_breaks[c][-el - 1]
-                breaks_s += d
             place.append(prev_place)
             ws.append(lo)
             we.append(hi)
             dur.append(d)
-        if n_visits > cp.c_max_visits[c] or load > cp.c_capacity[c]:
+        if len(visits) > cp.c_max_visits[c] or load > cp.c_capacity[c]:
             return None
-        earliest = self._forward(travel, home, shift_s, place, ws, dur)
-        if earliest is None or any(e > w for e, w in zip(earliest, we, strict=True)):
+        span = (visits[0], visits[-1]) if visits else (len(elems), -1)
+        timing = _Timing(travel, home, end_place, place, ws, dur, span)
+        earliest = timing.forward(shift_s)
+        if any(e > w for e, w in zip(earliest, we, strict=True)) or timing.back(earliest) > shift_e:
             return None
-        end_place = int(cp.c_end[c])
-        last_free = earliest[-1] + dur[-1] if elems else shift_s
-        if last_free + travel[place[-1] if elems else home, end_place] > shift_e:
+        latest = timing.backward(we, shift_e)
+        if not visits:
+            return Schedule(earliest, latest, place, dur, earliest)
+        leave = latest[span[0]] - int(travel[home, place[span[0]]])
+        planned = timing.forward(leave)
+        inside = sum(dur[k] for k in range(span[0], span[1] + 1) if elems[k] < 0)
+        if timing.back(planned) - leave - inside > cp.c_max_work[c]:
             return None
-        latest = self._backward(travel, end_place, shift_e, place, we, dur)
-        planned = earliest
-        if elems:
-            leave = latest[0] - int(travel[home, place[0]])
-            planned = self._forward(travel, home, leave, place, ws, dur) or earliest
-            back = planned[-1] + dur[-1] + int(travel[place[-1], end_place])
-            if back - leave - breaks_s > cp.c_max_work[c]:
-                return None
         return Schedule(earliest, latest, place, dur, planned)
-
-    @staticmethod
-    def _forward(
-        travel: IntArray, home: int, leave: int, place: list[int], ws: list[int], dur: list[int]
-    ) -> list[int] | None:
-        out, free, at = [], leave, home
-        for p, lo, d in zip(place, ws, dur, strict=True):
-            start = max(free + int(travel[at, p]), lo)
-            out.append(start)
-            free, at = start + d, p
-        return out
-
-    @staticmethod
-    def _backward(
-        travel: IntArray, end_place: int, shift_e: int, place: list[int], we: list[int], dur: list[int]
-    ) -> list[int]:
-        out = [0] * len(place)
-        nxt, at = shift_e, end_place
-        for k in range(len(place) - 1, -1, -1):
-            nxt = min(we[k], nxt - int(travel[place[k], at]) - dur[k])
-            out[k], at = nxt, place[k]
-        return out
 
     # ------------------------------------------------------------------ candidate slots
     def slots(self, c: int, elems: list[int], sched: Schedule) -> dict[str, IntArray]:

@@ -33,8 +33,6 @@ def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> n
         back = int(travel[cp.v_place[v], cp.c_end[c]]) if with_travel else 0
         start = max(int(cp.c_shift_s[c]) + go, int(cp.v_ws[v]))
         fits = start <= cp.v_we[v] and start + cp.v_dur[v] + back <= cp.c_shift_e[c]
-        fits = fits and cp.c_max_visits[c] >= 1 and cp.c_capacity[c] >= cp.v_demand[v]
-        fits = fits and go + back + cp.v_dur[v] <= cp.c_max_work[c]
         out.append(bool(fits))
     return (
         np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)]
@@ -74,7 +72,11 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
             f"pinned carer {cp.problem.carers[pin].id!r} is not on shift between {window}",
         )
     if len(on_shift) == 0:
-        return "NO_CARER_IN_WINDOW", f"no allowed carer is on shift to start it between {window}"
+        lasts = f"{int(cp.v_dur[v]) // 60} min"
+        return (
+            "NO_CARER_IN_WINDOW",
+            f"no allowed carer is on shift to start it between {window} and work {lasts}",
+        )
     if len(on_shift) < need:
         return "DOUBLE_UP_PARTNER", partner.format(f"is on shift between {window}")
     reach = _reachable(cp, v, on_shift, with_travel=True)
@@ -82,7 +84,24 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
         return "TRAVEL_TOO_FAR", f"no allowed carer can get there and home within shift between {window}"
     if len(reach) < need:
         return "DOUBLE_UP_PARTNER", partner.format(f"can get there and home within shift between {window}")
+    roomy = [c for c in reach if _has_room(cp, v, int(c))]
+    if len(roomy) < need:
+        return (
+            "SHIFT_CAPACITY",
+            "no allowed carer has room for it under max_visits, capacity or max_working_min",
+        )
     return None
+
+
+def _has_room(cp: Compiled, v: int, c: int) -> bool:
+    """Room on an otherwise empty run under the carer's visit, load and working-time caps."""
+    travel = cp.dur_by_mode[int(cp.c_mode[c])]
+    trip = int(travel[cp.c_start[c], cp.v_place[v]]) + int(travel[cp.v_place[v], cp.c_end[c]])
+    return bool(
+        cp.c_max_visits[c] >= 1
+        and cp.c_capacity[c] >= cp.v_demand[v]
+        and trip + cp.v_dur[v] <= cp.c_max_work[c]
+    )
 
 
 def diagnose(cp: Compiled, nodes: Nodes, runs: list[Sequence], missing: list[int]) -> list[Unassigned]:

@@ -354,4 +354,3 @@ def _reinsert(
         return plan, missing
     deadline = float("inf") if limits.solution_limit is not None else started + limits.time_limit_s
     return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=deadline)
-

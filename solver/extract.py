@@ -36,7 +36,7 @@ class Gap:
         return self.travel + sum(d for _, d in self.breaks)
 
     def earliest_fit(self, ws: int, we: int, d: int) -> int | None:
-        bs = max(ws, self.lower)
+        bs = ws if self.flexible == "start" else max(ws, self.lower)
         for s, dd in sorted(self.breaks):
             if bs + d <= s:
                 break
