@@ -27,6 +27,9 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.core
+
 lint: $(STAMP)
 	$(BIN)/ruff check solver api benchmarks tests
 	$(BIN)/mypy
