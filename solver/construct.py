@@ -541,7 +541,7 @@ def plan_from_runs(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]
             return None
         plan.runs.append(placed)
     plan.schedules = [builder.schedule(c, elems, fixed) for c, elems in enumerate(plan.runs)]
-    return plan
+    return plan if all(s is not None for s in plan.schedules) else None
 
 
 def _place_break_elements(

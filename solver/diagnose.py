@@ -80,6 +80,12 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     if len(on_shift) < need:
         return "DOUBLE_UP_PARTNER", partner.format(f"is on shift between {window}")
     reach = _reachable(cp, v, on_shift, with_travel=True)
+    if pin >= 0 and pin not in reach:
+        name = cp.problem.carers[pin].id
+        return (
+            "TRAVEL_TOO_FAR",
+            f"pinned carer {name!r} cannot get there and home within shift between {window}",
+        )
     if len(reach) == 0:
         return "TRAVEL_TOO_FAR", f"no allowed carer can get there and home within shift between {window}"
     if len(reach) < need:

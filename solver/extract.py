@@ -36,14 +36,24 @@ class Gap:
         return self.travel + sum(d for _, d in self.breaks)
 
     def earliest_fit(self, ws: int, we: int, d: int) -> int | None:
-        bs = ws if self.flexible == "start" else max(ws, self.lower)
+        """The earliest start in ``[ws, we]`` this gap accepts; on the way home, failing that,
+        once the carer is home (a break then is off duty)."""
+        bs = self._first_free(ws if self.flexible == "start" else max(ws, self.lower), d)
+        if bs <= we and self.accepts(bs, d):
+            return bs
+        home = self.bounds() if self.flexible == "end" else None
+        if home is not None:
+            bs = self._first_free(max(ws, home[1]), d)
+            if bs <= we and self.accepts(bs, d):
+                return bs
+        return None
+
+    def _first_free(self, bs: int, d: int) -> int:
         for s, dd in sorted(self.breaks):
             if bs + d <= s:
                 break
             bs = max(bs, s + dd)
-        if bs > we:
-            return None
-        return bs if self.accepts(bs, d) else None
+        return bs
 
     def accepts(self, bs: int, d: int) -> bool:
         """Room for a break at ``bs``: never over a visit; before departure or after the return

@@ -28,7 +28,8 @@ STATIC = {
 @pytest.mark.slow
 def test_solomon_c101_within_one_percent_of_best_known() -> None:
     problem = read_solomon(ROOT / "instances" / "solomon" / "C101.txt")
-    solution = solve(problem, time_limit_s=10)
+    # A solution limit, not a time limit: the result must not depend on how busy the machine is.
+    solution = solve(problem, time_limit_s=120, solution_limit=400)
     assert check(problem, solution) == []
     assert solution.status == "solved"
     best = read_bks("C101")
@@ -110,7 +111,11 @@ def small_problems(draw: st.DrawFn) -> Problem:
     )
 
 
-@settings(max_examples=int(os.environ.get("CARERUN_PROPERTY_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("CARERUN_PROPERTY_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(small_problems())
 def test_random_days_pass_the_checker_and_account_for_every_visit(problem: Problem) -> None:
     solution = solve(problem)
