@@ -328,6 +328,9 @@ def _search(
             if initial is None:
                 notes.append(f"round {round_no}: OR-Tools rejected the inserted plan; kept it as it is")
                 break
+            left = limits.time_limit_s - (time.monotonic() - started)
+            if left < share - 0.5:  # parallel cheapest insertion spent time and found nothing
+                params = model.parameters(limits, max(left, 0.1), "AUTOMATIC")
             assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
         runs, breaks = model.plan_of(assignment)
         best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
