@@ -337,12 +337,12 @@ def _search(
         if progress:
             progress(time.monotonic() - started)
         next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no, started)
-        if next_plan is None:
-            break
-        plan = next_plan
-        best = best.offer(_from_plan(cp, nodes, plan))
+        if next_plan is not None:
+            best = best.offer(_from_plan(cp, nodes, next_plan))
         if last:
             break
+        # runs our timing cannot express: search on from them as they are
+        plan = next_plan or Plan(runs=[[node for node, _ in run] for run in runs])
     return best, fallback, notes, first
 
 
