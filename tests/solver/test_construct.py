@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from solver.clock import parse_time
-from solver.compiled import Compiled, compile_problem
+from solver.compiled import Compiled
 from solver.construct import (
     Builder,
     Inserter,
@@ -21,36 +21,13 @@ from solver.construct import (
     plan_from_runs,
     repair,
 )
-from solver.model import Problem
+from tests.solver.tiny import A, B, C, brk, carer, compiled, visit
 
-H, A, B, C = ({"lat": 51.0 + i / 100, "lon": -2.0} for i in range(4))
-DUR = [[0, 600, 600, 600], [600, 0, 300, 300], [600, 300, 0, 300], [600, 300, 300, 0]]
 INF = float("inf")
 
 
 def t(text: str) -> int:
     return parse_time(text)
-
-
-def carer(cid: str, **kw: Any) -> dict[str, Any]:
-    return {"id": cid, "start": H, "shift": {"start": "07:00", "end": "14:00"}, **kw}
-
-
-def visit(
-    vid: str, at: dict[str, float], start: str, end: str, minutes: float = 30, **kw: Any
-) -> dict[str, Any]:
-    return {"id": vid, "location": at, "window": {"start": start, "end": end}, "duration_min": minutes, **kw}
-
-
-def brk(start: str, end: str, minutes: float) -> dict[str, Any]:
-    return {"window": {"start": start, "end": end}, "duration_min": minutes}
-
-
-def compiled(carers: list[dict[str, Any]], visits: list[dict[str, Any]]) -> tuple[Compiled, Nodes]:
-    travel = {"model": "matrix", "locations": [H, A, B, C], "durations_s": {"car": DUR}}
-    p = Problem.model_validate({"id": "t", "carers": carers, "visits": visits, "travel": travel})
-    cp = compile_problem(p)
-    return cp, Nodes.of(cp)
 
 
 def builder(carers: list[dict[str, Any]], visits: list[dict[str, Any]]) -> Builder:

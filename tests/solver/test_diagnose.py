@@ -14,27 +14,12 @@ from solver.construct import Nodes
 from solver.diagnose import diagnose
 from solver.engine import solve
 from solver.model import Problem, Unassigned
-
-H, A, B, C = ({"lat": 51.0 + i / 100, "lon": -2.0} for i in range(4))
-DUR = [[0, 600, 600, 600], [600, 0, 300, 300], [600, 300, 0, 300], [600, 300, 300, 0]]
-
-
-def carer(cid: str, **kw: Any) -> dict[str, Any]:
-    return {"id": cid, "start": H, "shift": {"start": "07:00", "end": "14:00"}, **kw}
-
-
-def visit(
-    vid: str = "v1", at: dict[str, float] = A, start: str = "09:00", end: str = "10:00", **kw: Any
-) -> dict[str, Any]:
-    return {"id": vid, "location": at, "window": {"start": start, "end": end}, "duration_min": 30, **kw}
+from tests.solver import tiny
+from tests.solver.tiny import A, B, C, carer, visit
 
 
 def problem(carers: list[dict[str, Any]], visits: list[dict[str, Any]]) -> Problem:
-    travel = {"model": "matrix", "locations": [H, A, B, C], "durations_s": {"car": DUR}}
-    options = {"time_limit_s": 2, "seed": 0, "solution_limit": 5}
-    return Problem.model_validate(
-        {"id": "t", "carers": carers, "visits": visits, "travel": travel, "options": options}
-    )
+    return tiny.problem(carers, visits, solution_limit=5)
 
 
 def why(

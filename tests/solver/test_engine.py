@@ -14,28 +14,7 @@ from solver.check import check
 from solver.clock import parse_time
 from solver.engine import solve
 from solver.model import Problem, Solution
-
-H, A, B, C = ({"lat": 51.0 + i / 100, "lon": -2.0} for i in range(4))
-MIN = 60
-DUR = [[0, 600, 600, 600], [600, 0, 300, 300], [600, 300, 0, 300], [600, 300, 300, 0]]
-QUICK = {"time_limit_s": 2, "seed": 0, "solution_limit": 200}
-
-
-def carer(cid: str, **kw: Any) -> dict[str, Any]:
-    return {"id": cid, "start": H, "shift": {"start": "07:00", "end": "14:00"}, **kw}
-
-
-def visit(
-    vid: str, at: dict[str, float], start: str, end: str, minutes: float = 30, **kw: Any
-) -> dict[str, Any]:
-    return {"id": vid, "location": at, "window": {"start": start, "end": end}, "duration_min": minutes, **kw}
-
-
-def problem(carers: list[dict[str, Any]], visits: list[dict[str, Any]], **options: Any) -> Problem:
-    travel = {"model": "matrix", "locations": [H, A, B, C], "durations_s": {"car": DUR}}
-    return Problem.model_validate(
-        {"id": "t", "carers": carers, "visits": visits, "travel": travel, "options": {**QUICK, **options}}
-    )
+from tests.solver.tiny import MIN, A, B, C, carer, problem, visit
 
 
 def planned(p: Problem) -> Solution:

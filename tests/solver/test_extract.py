@@ -6,50 +6,15 @@ anywhere, 5 minutes between A, B and C), with distances of 5 km from H and 2 km 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from solver.clock import parse_time
-from solver.compiled import Compiled, compile_problem
-from solver.construct import Nodes
 from solver.extract import BreakPlacementError, Gap, build_run, build_solution, place_breaks
-from solver.model import Problem
-
-H, A, B, C = ({"lat": 51.0 + i / 100, "lon": -2.0} for i in range(4))
-DUR = [[0, 600, 600, 600], [600, 0, 300, 300], [600, 300, 0, 300], [600, 300, 300, 0]]
-DIST = [[0, 5000, 5000, 5000], [5000, 0, 2000, 2000], [5000, 2000, 0, 2000], [5000, 2000, 2000, 0]]
-MIN = 60
+from tests.solver.tiny import MIN, A, B, C, brk, carer, compiled, visit
 
 
 def t(text: str) -> int:
     return parse_time(text)
-
-
-def carer(cid: str, **kw: Any) -> dict[str, Any]:
-    return {"id": cid, "start": H, "shift": {"start": "07:00", "end": "14:00"}, **kw}
-
-
-def visit(
-    vid: str, at: dict[str, float], start: str, end: str, minutes: float = 30, **kw: Any
-) -> dict[str, Any]:
-    return {"id": vid, "location": at, "window": {"start": start, "end": end}, "duration_min": minutes, **kw}
-
-
-def brk(start: str, end: str, minutes: float) -> dict[str, Any]:
-    return {"window": {"start": start, "end": end}, "duration_min": minutes}
-
-
-def compiled(carers: list[dict[str, Any]], visits: list[dict[str, Any]]) -> tuple[Compiled, Nodes]:
-    travel = {
-        "model": "matrix",
-        "locations": [H, A, B, C],
-        "durations_s": {"car": DUR},
-        "distances_m": {"car": DIST},
-    }
-    p = Problem.model_validate({"id": "t", "carers": carers, "visits": visits, "travel": travel})
-    cp = compile_problem(p)
-    return cp, Nodes.of(cp)
 
 
 # --------------------------------------------------------------------------- Gap: between two visits
