@@ -460,24 +460,31 @@ def insertion_order(cp: Compiled, visits: list[int], seed: int, ordering: str = 
     return [v for _, v in sorted(zip(keys, visits, strict=True))]
 
 
-def _score(cp: Compiled, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:
+def score(cp: Compiled, unplaced: list[int], travel: int) -> tuple[int, ...]:
     """Lexicographic: lost critical, normal, low visits (double-ups count twice), then travel."""
     lost = [0, 0, 0]
     for v in unplaced:
         lost[int(cp.v_prio[v])] += int(cp.v_req[v])
-    return (*lost, sum(plan_travel(cp, plan)))
+    return (*lost, travel)
+
+
+def route_travel(cp: Compiled, c: int, places: list[int]) -> int:
+    """Seconds driven by carer ``c`` from home through ``places`` to the end place."""
+    if not places:
+        return 0
+    stops = [int(cp.c_start[c]), *places, int(cp.c_end[c])]
+    return int(cp.dur_by_mode[int(cp.c_mode[c])][stops[:-1], stops[1:]].sum())
+
+
+def _score(cp: Compiled, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:
+    return score(cp, unplaced, sum(plan_travel(cp, plan)))
 
 
 def plan_travel(cp: Compiled, plan: Plan) -> list[int]:
-    out = []
-    for c, sched in enumerate(plan.schedules):
-        if sched is None or not any(e >= 0 for e in plan.runs[c]):
-            out.append(0)
-            continue
-        travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        places = [int(cp.c_start[c]), *sched.place, int(cp.c_end[c])]
-        out.append(int(travel[places[:-1], places[1:]].sum()))
-    return out
+    return [
+        route_travel(cp, c, sched.place) if sched is not None and plan.visit_nodes(c) else 0
+        for c, sched in enumerate(plan.schedules)
+    ]
 
 
 def construct_once(

@@ -18,7 +18,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled, compile_problem
-from solver.construct import Nodes, Plan, construct, plan_from_runs, repair
+from solver.construct import Nodes, Plan, construct, plan_from_runs, repair, route_travel, score
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
 
@@ -267,22 +267,13 @@ class Best:
 
 
 def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
-    """Lexicographic: lost critical, normal and low visit copies, then travel seconds."""
+    """The construction's lexicographic score, for solved runs."""
     served = {int(nodes.visit[n]) for run in runs for n, _ in run}
-    lost = [0, 0, 0]
-    for v in range(cp.n_visits):
-        if v not in served:
-            lost[int(cp.v_prio[v])] += int(cp.v_req[v])
-    travel = 0
-    for c, run in enumerate(runs):
-        if run:
-            places = [
-                int(cp.c_start[c]),
-                *(int(cp.v_place[nodes.visit[n]]) for n, _ in run),
-                int(cp.c_end[c]),
-            ]
-            travel += int(cp.dur_by_mode[int(cp.c_mode[c])][places[:-1], places[1:]].sum())
-    return (*lost, travel)
+    unplaced = [v for v in range(cp.n_visits) if v not in served]
+    travel = sum(
+        route_travel(cp, c, [int(cp.v_place[nodes.visit[n]]) for n, _ in run]) for c, run in enumerate(runs)
+    )
+    return score(cp, unplaced, travel)
 
 
 def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:

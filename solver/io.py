@@ -30,7 +30,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("haversine", "matrix", "function-after[_to_seconds(), int]"):
+        elif part in ("haversine", "matrix"):  # union tags, not fields
             continue
         else:
             out += ("." if out else "") + str(part)
