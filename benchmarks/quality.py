@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     tag = f"it{args.iterations}" if args.iterations else f"{args.time_limit:g}"
     out = Path(args.out) if args.out else RESULTS / f"{args.set}-{tag}.json"
     report = _load(out, args.fresh)
+    if report.get("set", args.set) != args.set or not isinstance(report.get("runs"), list):
+        print(f"error: --out: {out} holds other results; pass --fresh to overwrite", file=sys.stderr)
+        return 2
     done = {(r["instance"], r["solver"]) for r in report["runs"]}
     report.update(
         command="python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -153,7 +156,9 @@ def _finish(report: dict[str, Any], cases: list[Case]) -> None:
             continue
         r["distance"] = round(r["cost"] / case.scale, 2)
         r["feasible"] = not r["violations"] and (case.best_known is None or r["served"] == r["visits"])
-        r["gap_pct"] = _gap(r, case, runs)
+    for r in runs:
+        if "cost" in r:
+            r["gap_pct"] = _gap(r, by_name[r["instance"]], runs)
     summary = {}
     for solver in dict.fromkeys(r["solver"] for r in runs):
         mine = [r for r in runs if r["solver"] == solver and "cost" in r]
