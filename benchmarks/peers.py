@@ -21,6 +21,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled
+from solver.strategies import apply as apply_strategy
 
 Routes = list[list[int]]  # per carer, visit indices in order
 
@@ -157,7 +158,11 @@ def run_vroom(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int 
 
 
 def run_ortools_plain(
-    cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int | None = None
+    cp: Compiled,
+    time_limit_s: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    strategy: str | None = None,
 ) -> PeerRun:
     """OR-Tools built the obvious way: parallel cheapest insertion, then guided local search.
 
@@ -195,6 +200,8 @@ def run_ortools_plain(
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    if strategy is not None:  # experiments only (benchmarks/tune.py); the peer is plain GLS
+        apply_strategy(params, strategy)
     left = max(time_limit_s - (time.monotonic() - started), 0.1)
     params.time_limit.FromMilliseconds(int(left * 1000))
     if iterations is not None:

@@ -1,10 +1,12 @@
 """Plan quality of carerun beside its peers, on the same instances with the same limit.
 
     python -m benchmarks.quality --set solomon --time-limit 10 [--peers pyvrp,vroom,ortools-plain]
-        [--instances R101,C101] [--portfolio] [--iterations N] [--fresh] [--out FILE]
+        [--instances R101,C101] [--portfolio] [--strategies gls-l0.3] [--iterations N] [--fresh]
+        [--out FILE]
 
 One solver at a time, one thread each (the optional ``carerun-portfolio`` row uses two
-processes and says so). carerun's plans go through ``solver/check.py``; peers' routes through
+processes and says so; ``carerun:NAME`` rows use a named strategy of ``solver/strategies.py``).
+carerun's plans go through ``solver/check.py``; peers' routes through
 ``benchmarks/feasibility.py``. Results go to ``benchmarks/results/<set>-<limit>.json`` after
 every single run, so an interrupted run resumes where it stopped (``--fresh`` starts over).
 The gap is to the best-known solution where one is published, else to the best of PyVRP and
@@ -34,21 +36,25 @@ from solver.check import check
 from solver.compiled import compile_problem
 from solver.engine import solve
 from solver.model import Problem
+from solver.portfolio import solve_portfolio
+from solver.strategies import STRATEGIES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_PEERS = ("pyvrp", "vroom")
 Row = dict[str, Any]
 
 
-def run_carerun(problem: Problem, limit: float, iterations: int | None, portfolio: bool) -> Row:
-    """carerun on ``problem``, its plan checked by the independent checker."""
-    started = time.monotonic()
-    if portfolio:
-        from solver.portfolio import solve_portfolio
+def run_carerun(problem: Problem, limit: float, iterations: int | None, variant: str) -> Row:
+    """carerun on ``problem``, its plan checked by the independent checker.
 
+    ``variant`` is ``carerun`` (the default engine), ``carerun-portfolio`` (two processes) or
+    ``carerun:STRATEGY`` (a named strategy of ``solver/strategies.py``, for before/after)."""
+    started = time.monotonic()
+    if variant == "carerun-portfolio":
         solution = solve_portfolio(problem, time_limit_s=limit, solution_limit=iterations)
     else:
-        solution = solve(problem, time_limit_s=limit, solution_limit=iterations)
+        strategy = variant.partition(":")[2] or None
+        solution = solve(problem, time_limit_s=limit, solution_limit=iterations, strategy=strategy)
     wall = time.monotonic() - started
     violations = check(problem, solution)
     return {
@@ -97,7 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: --peers: unknown {unknown}; choose from {sorted(PEERS)}", file=sys.stderr)
         return 2
-    solvers = ["carerun", *(["carerun-portfolio"] if args.portfolio else []), *peers]
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if any(s not in STRATEGIES for s in strategies):
+        print(f"error: --strategies: choose from {sorted(STRATEGIES)}", file=sys.stderr)
+        return 2
+    solvers = [
+        "carerun",
+        *(f"carerun:{s}" for s in strategies),
+        *(["carerun-portfolio"] if args.portfolio else []),
+        *peers,
+    ]
     tag = f"it{args.iterations}" if args.iterations else f"{args.time_limit:g}"
     out = Path(args.out) if args.out else RESULTS / f"{args.set}-{tag}.json"
     report = _load(out, args.fresh)
@@ -125,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             problems = {case.name: problem}  # one instance in memory at a time
             load_before = os.getloadavg()[0]
             if solver.startswith("carerun"):
-                row = run_carerun(problem, args.time_limit, args.iterations, solver == "carerun-portfolio")
+                row = run_carerun(problem, args.time_limit, args.iterations, solver)
             else:
                 row = run_peer(solver, problem, args.time_limit, args.iterations)
             row.update(
@@ -241,6 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--peers", default="pyvrp,vroom,ortools-plain", help="comma-separated; '' for none")
     p.add_argument("--instances", default="", help="comma-separated names, e.g. R101,C101")
     p.add_argument("--portfolio", action="store_true", help="also run carerun's two-process portfolio")
+    p.add_argument("--strategies", default="", help="also run carerun with these named strategies")
     p.add_argument(
         "--iterations",
         type=int,

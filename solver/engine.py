@@ -21,6 +21,7 @@ from solver.compiled import UNLIMITED, Compiled, compile_problem
 from solver.construct import Nodes, Plan, construct, plan_from_runs, repair, route_travel, score
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
+from solver.strategies import apply as apply_strategy
 
 Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
@@ -33,6 +34,7 @@ class Limits:
     time_limit_s: float
     seed: int
     solution_limit: int | None
+    strategy: str | None = None  # a name in solver/strategies.py; None: guided local search
 
 
 def penalties(cp: Compiled) -> list[int]:
@@ -155,6 +157,7 @@ class RoutingModel:
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        apply_strategy(params, limits.strategy)
         params.time_limit.FromMilliseconds(max(int(seconds * 1000), 100))
         # The same limit bounds restoring the first plan; with breaks on 1,000 visits that
         # takes seconds, and at the 0.1 s default OR-Tools gives up on the plan (seen on 9.15).
@@ -205,14 +208,19 @@ def solve(
     seed: int | None = None,
     solution_limit: int | None = None,
     progress: Progress | None = None,
+    strategy: str | None = None,
 ) -> Solution:
-    """Plan ``problem``; arguments given here beat the problem's own options."""
+    """Plan ``problem``; arguments given here beat the problem's own options.
+
+    ``strategy`` names a local-search strategy of ``solver/strategies.py`` (default: guided
+    local search as before); the portfolio (``solver/portfolio.py``) runs two side by side."""
     started = time.monotonic()
     opts = problem.options
     limits = Limits(
         time_limit_s=float(time_limit_s if time_limit_s is not None else opts.time_limit_s),
         seed=seed if seed is not None else opts.seed,
         solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
+        strategy=strategy,
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
