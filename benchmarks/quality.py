@@ -31,7 +31,7 @@ from rich.table import Table
 from benchmarks.env import machine
 from benchmarks.feasibility import evaluate
 from benchmarks.peers import PEERS, PeerMissing, _version
-from benchmarks.sets import SETS, Case
+from benchmarks.sets import SETS, SUBSET8, Case
 from solver.check import check
 from solver.compiled import compile_problem
 from solver.engine import solve
@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     cases = SETS[args.set]()
     if args.instances:
-        wanted = {n.strip().upper() for n in args.instances.split(",") if n.strip()}
+        names = SUBSET8 if args.instances == "subset8" else args.instances.split(",")
+        wanted = {n.strip().upper() for n in names if n.strip()}
         cases = [c for c in cases if c.name.upper() in wanted]
         missing = wanted - {c.name.upper() for c in cases}
         if missing:
@@ -254,7 +255,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", required=True, choices=sorted(SETS))
     p.add_argument("--time-limit", type=float, required=True, help="seconds per solver and instance")
     p.add_argument("--peers", default="pyvrp,vroom,ortools-plain", help="comma-separated; '' for none")
-    p.add_argument("--instances", default="", help="comma-separated names, e.g. R101,C101")
+    p.add_argument(
+        "--instances",
+        default="",
+        help="comma-separated names, e.g. R101,C101; 'subset8': the 8 Solomon of benchmarks/sets.py",
+    )
     p.add_argument("--portfolio", action="store_true", help="also run carerun's two-process portfolio")
     p.add_argument("--strategies", default="", help="also run carerun with these named strategies")
     p.add_argument(

@@ -7,8 +7,9 @@ zone gets shift hours in proportion to its care hours, nearest zone first; a pin
 follows its carer. Each zone is an ordinary Problem solved by the engine, two zones at a time
 on two cores; the zones' runs are then re-timed and diagnosed as one plan of the whole day
 (``solver/extract.py``), so the KPIs and reasons are those of the full problem.
-A zone boundary costs a little travel (a visit near it cannot go to the next zone's carer);
-``benchmarks/README.md`` has what decomposition gave on ``large.json``.
+Visits a zone could not serve are then inserted anywhere in the day (the construction's
+repair, moving single visits aside). ``benchmarks/README.md`` has what decomposition gave on
+``large.json``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from numpy.typing import NDArray
 
-from solver.compiled import compile_problem
-from solver.construct import Nodes
+from solver.compiled import Compiled, compile_problem
+from solver.construct import Nodes, plan_from_runs, repair
 from solver.engine import solve
 from solver.extract import build_solution
 from solver.model import Problem, Solution
 
-ZONE_VISITS = 400  # a zone's target size; days up to this size are not decomposed
+Runs = list[list[tuple[int, int]]]
+ZONE_VISITS = 500  # a zone's largest size; days up to this size are not decomposed
 KMEANS_ROUNDS = 25
 
 
@@ -120,20 +122,44 @@ def solve_decomposed(
     started = time.monotonic()
     limit = float(time_limit_s if time_limit_s is not None else problem.options.time_limit_s)
     base_seed = seed if seed is not None else problem.options.seed
-    k = math.ceil(len(problem.visits) / zone_visits)
-    if k <= 1 or len(problem.carers) < 2:
+    processes = max(processes, 1)
+    # a multiple of the processes, so that no core idles through a last lone zone
+    k = processes * math.ceil(len(problem.visits) / (zone_visits * processes))
+    if len(problem.visits) <= zone_visits or len(problem.carers) < 2:
         return solve(problem, time_limit_s=limit, seed=base_seed, solution_limit=solution_limit)
     parts = zones(problem, k, base_seed)
-    waves = math.ceil(len(parts) / max(processes, 1))
-    each = max((limit * 0.95 - 0.5) / waves, 0.5)  # leave room for the final re-timing
+    waves = math.ceil(len(parts) / processes)
+    each = max((limit * 0.9 - 1.0) / waves, 0.5)  # room for the cross-zone repair and re-timing
     subs = [_sub(problem, carers, visits, z) for z, (carers, visits) in enumerate(parts)]
     context = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=max(processes, 1), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
         futures = [
             pool.submit(_solve_zone, s, each, base_seed + z, solution_limit) for z, s in enumerate(subs)
         ]
         solutions = [f.result() for f in futures]
     return _merge(problem, solutions, started, base_seed, limit, len(parts))
+
+
+def _repair_across_zones(
+    cp: Compiled, nodes: Nodes, runs: Runs, hints: list[list[int]], seed: int, deadline: float
+) -> tuple[Runs, list[list[int]], int]:
+    """Visits a zone left out, inserted into any carer's run of the whole day (zones had too few
+    carers at that hour, or none with the skill)."""
+    served = {int(nodes.visit[n]) for run in runs for n, _ in run}
+    missing = [v for v in range(cp.n_visits) if v not in served]
+    plan = plan_from_runs(cp, nodes, runs) if missing else None
+    if plan is None:
+        return runs, hints, 0
+    left = repair(cp, nodes, plan, missing, seed=seed, deadline=deadline)
+    out_runs: Runs = []
+    out_hints: list[list[int]] = []
+    for c, elems in enumerate(plan.runs):
+        sched = plan.schedules[c]
+        assert sched is not None
+        out_runs.append([(e, sched.planned[i]) for i, e in enumerate(elems) if e >= 0])
+        starts = {-e - 1: sched.planned[i] for i, e in enumerate(elems) if e < 0}
+        out_hints.append([starts[b] for b in sorted(starts)])
+    return out_runs, out_hints, len(missing) - len(left)
 
 
 def _merge(
@@ -145,7 +171,7 @@ def _merge(
     carer = {c.id: i for i, c in enumerate(problem.carers)}
     visit = {v.id: i for i, v in enumerate(problem.visits)}
     copies_used = [0] * cp.n_visits
-    runs: list[list[tuple[int, int]]] = [[] for _ in range(cp.n_carers)]
+    runs: Runs = [[] for _ in range(cp.n_carers)]
     hints: list[list[int]] = [[] for _ in range(cp.n_carers)]
     for solution in solutions:
         for run in solution.runs:
@@ -155,7 +181,8 @@ def _merge(
                 runs[c].append((nodes.of_visit[v][copies_used[v]], int(stop.start)))
                 copies_used[v] += 1
             hints[c] = [int(b.start) for b in run.breaks]
-    notes = [f"decomposed into {k} zones, solved {k} at a time at most 2 in parallel"]
+    runs, hints, repaired = _repair_across_zones(cp, nodes, runs, hints, seed, started + limit)
+    notes = [f"decomposed into {k} zones, solved two at a time; {repaired} visits placed across zones"]
     for z, s in enumerate(solutions):
         notes.append(f"zone {z}: {s.kpis.visits_assigned}/{s.kpis.visits} visits, travel {s.kpis.travel_s} s")
     return build_solution(
