@@ -22,6 +22,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled
 from solver.strategies import apply as apply_strategy
+from solver.warmstart import vroom_input
 
 Routes = list[list[int]]  # per carer, visit indices in order
 
@@ -115,36 +116,12 @@ def run_vroom(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int 
 
     VROOM has no iteration count: with ``iterations`` (smoke runs) it explores at level 0."""
     try:
-        import vroom
+        import vroom  # noqa: F401
     except ImportError as exc:
         raise PeerMissing("pyvroom is not installed: pip install -e '.[bench]'") from exc
     del seed  # VROOM is deterministic
     started = time.monotonic()
-    problem = vroom.Input()
-    for m, name in enumerate(cp.modes):
-        problem.set_durations_matrix(profile=name, matrix_input=cp.dur_by_mode[m].astype(np.uint32))
-    has_load = bool(cp.v_demand.any())
-    for c in range(cp.n_carers):
-        problem.add_vehicle(
-            vroom.Vehicle(
-                id=c,
-                start=int(cp.c_start[c]),
-                end=int(cp.c_end[c]),
-                profile=cp.modes[int(cp.c_mode[c])],
-                capacity=[_capacity(cp, c) or 10**9] if has_load else (),
-                time_window=vroom.TimeWindow(int(cp.c_shift_s[c]), int(cp.c_shift_e[c])),
-            )
-        )
-    for v in range(cp.n_visits):
-        problem.add_job(
-            vroom.Job(
-                id=v,
-                location=int(cp.v_place[v]),
-                default_service=int(cp.v_dur[v]),
-                delivery=vroom.Amount([int(cp.v_demand[v])]) if has_load else vroom.Amount([]),
-                time_windows=[vroom.TimeWindow(int(cp.v_ws[v]), int(cp.v_we[v]))],
-            )
-        )
+    problem = vroom_input(cp)  # the same adapter as carerun's warm start
     left = max(time_limit_s - (time.monotonic() - started), 0.1)
     level = 5 if iterations is None else 0
     solution = problem.solve(exploration_level=level, nb_threads=1, timeout=timedelta(seconds=left))

@@ -1,11 +1,12 @@
 """Plan quality of carerun beside its peers, on the same instances with the same limit.
 
     python -m benchmarks.quality --set solomon --time-limit 10 [--peers pyvrp,vroom,ortools-plain]
-        [--instances R101,C101] [--portfolio] [--strategies gls-l0.3] [--iterations N] [--fresh]
+        [--instances R101,C101] [--warm] [--portfolio] [--strategies gls-l0.3] [--iterations N] [--fresh]
         [--out FILE]
 
 One solver at a time, one thread each (the optional ``carerun-portfolio`` row uses two
-processes and says so; ``carerun:NAME`` rows use a named strategy of ``solver/strategies.py``).
+processes and says so; ``carerun-warm`` starts from VROOM's plan; ``carerun:NAME`` rows use
+a named strategy of ``solver/strategies.py``).
 carerun's plans go through ``solver/check.py``; peers' routes through
 ``benchmarks/feasibility.py``. Results go to ``benchmarks/results/<set>-<limit>.json`` after
 every single run, so an interrupted run resumes where it stopped (``--fresh`` starts over).
@@ -38,6 +39,7 @@ from solver.engine import solve
 from solver.model import Problem
 from solver.portfolio import solve_portfolio
 from solver.strategies import STRATEGIES
+from solver.warmstart import solve_warm
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_PEERS = ("pyvrp", "vroom")
@@ -52,6 +54,8 @@ def run_carerun(problem: Problem, limit: float, iterations: int | None, variant:
     started = time.monotonic()
     if variant == "carerun-portfolio":
         solution = solve_portfolio(problem, time_limit_s=limit, solution_limit=iterations)
+    elif variant == "carerun-warm":
+        solution = solve_warm(problem, time_limit_s=limit, solution_limit=iterations)
     else:
         strategy = variant.partition(":")[2] or None
         solution = solve(problem, time_limit_s=limit, solution_limit=iterations, strategy=strategy)
@@ -111,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     solvers = [
         "carerun",
         *(f"carerun:{s}" for s in strategies),
+        *(["carerun-warm"] if args.warm else []),
         *(["carerun-portfolio"] if args.portfolio else []),
         *peers,
     ]
@@ -261,6 +266,7 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated names, e.g. R101,C101; 'subset8': the 8 Solomon of benchmarks/sets.py",
     )
     p.add_argument("--portfolio", action="store_true", help="also run carerun's two-process portfolio")
+    p.add_argument("--warm", action="store_true", help="also run carerun warm-started from VROOM")
     p.add_argument("--strategies", default="", help="also run carerun with these named strategies")
     p.add_argument(
         "--iterations",

@@ -35,6 +35,7 @@ class Limits:
     seed: int
     solution_limit: int | None
     strategy: str | None = None  # a name in solver/strategies.py; None: guided local search
+    initial_routes: list[list[int]] | None = None  # visit indices per carer, e.g. VROOM's plan
 
 
 def penalties(cp: Compiled) -> list[int]:
@@ -209,11 +210,14 @@ def solve(
     solution_limit: int | None = None,
     progress: Progress | None = None,
     strategy: str | None = None,
+    initial_routes: list[list[int]] | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
     ``strategy`` names a local-search strategy of ``solver/strategies.py`` (default: guided
-    local search as before); the portfolio (``solver/portfolio.py``) runs two side by side."""
+    local search as before); the portfolio (``solver/portfolio.py``) runs two side by side.
+    ``initial_routes`` (visit indices per carer, used only without double-ups) replace parallel
+    cheapest insertion as the first plan when OR-Tools accepts them (``solver/warmstart.py``)."""
     started = time.monotonic()
     opts = problem.options
     limits = Limits(
@@ -221,6 +225,7 @@ def solve(
         seed=seed if seed is not None else opts.seed,
         solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
         strategy=strategy,
+        initial_routes=initial_routes,
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
@@ -320,8 +325,12 @@ def _search(
         model.routing.CloseModelWithParameters(params)
         assignment = None
         if round_no == 1 and not has_pairs:
-            assignment = model.routing.SolveWithParameters(params)
-            first = "PARALLEL_CHEAPEST_INSERTION" if assignment is not None else first
+            assignment = _warm_start(model, limits, params)
+            if assignment is not None:
+                first = "WARM_START"
+            else:
+                assignment = model.routing.SolveWithParameters(params)
+                first = "PARALLEL_CHEAPEST_INSERTION" if assignment is not None else first
         if assignment is None:
             initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
             if initial is None:
@@ -343,6 +352,20 @@ def _search(
         # runs our timing cannot express: search on from them as they are
         plan = next_plan or Plan(runs=[[node for node, _ in run] for run in runs])
     return best, fallback, notes, first
+
+
+def _warm_start(
+    model: RoutingModel, limits: Limits, params: pywrapcp.DefaultRoutingSearchParameters
+) -> pywrapcp.Assignment | None:
+    """Search from the caller's routes (``solve(initial_routes=...)``) if OR-Tools takes them."""
+    if limits.initial_routes is None or len(limits.initial_routes) != model.cp.n_carers:
+        return None
+    # without double-ups each visit is one node, numbered as the visit
+    routes = [[model.manager.NodeToIndex(v) for v in run] for run in limits.initial_routes]
+    initial = model.routing.ReadAssignmentFromRoutes(routes, True)
+    if initial is None:
+        return None
+    return model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
 
 
 def _reinsert(

@@ -1,9 +1,9 @@
 """A portfolio over both cores: two engine runs with different strategies and seeds, best kept.
 
 OR-Tools' routing search runs on one thread, so a second core is idle during a solve. Guided
-local search from one start is deterministic; a second process searching with another strategy
-(and another seed for the pair-aware construction) explores a different part of the space in
-the same wall time. Every worker's plan is checked by ``solver/check.py``; the kept plan is the
+local search from one start is deterministic; a second process starting from VROOM's plan
+(``solver/warmstart.py``) with another strategy and seed explores a different part of the
+space in the same wall time. Every worker's plan is checked by ``solver/check.py``; the kept plan is the
 checked one that serves the most visits by priority, then travels least. With a solution limit
 each worker is deterministic, so the portfolio is too.
 """
@@ -28,10 +28,12 @@ START_UP_S = 0.3  # a worker's process start and imports, taken off its time lim
 class Worker:
     strategy: str
     seed_offset: int
+    warm: bool = False  # start from VROOM's plan where VROOM can express the day
 
 
-# The default single-thread engine first, so that a tie keeps its plan.
-WORKERS: tuple[Worker, ...] = (Worker("gls", 0), Worker("gls-l0.3", 1))
+# The default single-thread engine first, so that a tie keeps its plan; the second starts
+# guided local search from VROOM's plan (or, where VROOM cannot be used, searches harder).
+WORKERS: tuple[Worker, ...] = (Worker("gls", 0), Worker("gls-l0.3", 1, warm=True))
 
 
 def _run(

@@ -7,17 +7,14 @@ from pathlib import Path
 from solver.check import check
 from solver.engine import solve
 from solver.io import load_problem
-from solver.portfolio import WORKERS, rank, solve_portfolio
+from solver.portfolio import WORKERS, _run, rank, solve_portfolio
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_portfolio_keeps_the_best_worker_plan_and_is_deterministic() -> None:
     problem = load_problem(ROOT / "instances" / "homecare" / "small.json")
-    singles = [
-        solve(problem, time_limit_s=60, seed=w.seed_offset, solution_limit=30, strategy=w.strategy)
-        for w in WORKERS
-    ]
+    singles = [_run(problem, w, 60, 0, 30) for w in WORKERS]
     best = min(singles, key=lambda s: rank(problem, s))
     mixed = solve_portfolio(problem, time_limit_s=60, seed=0, solution_limit=30)
     assert check(problem, mixed) == []
