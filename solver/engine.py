@@ -360,6 +360,9 @@ def _warm_start(
     """Search from the caller's routes (``solve(initial_routes=...)``) if OR-Tools takes them."""
     if limits.initial_routes is None or len(limits.initial_routes) != model.cp.n_carers:
         return None
+    given = [v for run in limits.initial_routes for v in run]
+    if len(set(given)) != len(given) or not all(0 <= v < len(model.nodes) for v in given):
+        return None
     # without double-ups each visit is one node, numbered as the visit
     routes = [[model.manager.NodeToIndex(v) for v in run] for run in limits.initial_routes]
     initial = model.routing.ReadAssignmentFromRoutes(routes, True)

@@ -3,8 +3,8 @@
 OR-Tools' routing search runs on one thread, so a second core is idle during a solve. Guided
 local search from one start is deterministic; a second process starting from VROOM's plan
 (``solver/warmstart.py``) with another strategy and seed explores a different part of the
-space in the same wall time. Every worker's plan is checked by ``solver/check.py``; the kept plan is the
-checked one that serves the most visits by priority, then travels least. With a solution limit
+space in the same wall time. Every worker's plan is checked by ``solver/check.py``; the kept
+plan is the checked one that serves the most visits by priority, then travels least. With a solution limit
 each worker is deterministic, so the portfolio is too.
 """
 
@@ -20,6 +20,7 @@ from solver.check import check
 from solver.compiled import PRIORITY_RANK
 from solver.engine import solve
 from solver.model import Problem, Solution
+from solver.warmstart import solve_warm
 
 START_UP_S = 0.3  # a worker's process start and imports, taken off its time limit
 
@@ -39,7 +40,8 @@ WORKERS: tuple[Worker, ...] = (Worker("gls", 0), Worker("gls-l0.3", 1, warm=True
 def _run(
     problem: Problem, worker: Worker, time_limit_s: float, seed: int, solution_limit: int | None
 ) -> Solution:
-    return solve(
+    run = solve_warm if worker.warm else solve
+    return run(
         problem,
         time_limit_s=time_limit_s,
         seed=seed + worker.seed_offset,
