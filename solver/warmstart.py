@@ -4,10 +4,12 @@ VROOM's construction and local search reach a plan within a percent or two of th
 the classic sets in about a second, where OR-Tools' parallel cheapest insertion starts several
 percent off and guided local search needs many seconds to close the gap. Handing VROOM's routes
 to the engine (``solve(initial_routes=...)``, read through OR-Tools' routes-to-assignment)
-gives guided local search the better start. VROOM cannot synchronise two carers on one visit,
-so days with double-ups (and days with breaks, skills, exclusions, pins or caps, which this
-adapter does not translate) get no warm start. pyvroom is optional (the ``bench`` extra); without
-it there is no warm start either.
+gives guided local search the better start, when it is better: a VROOM plan cut short by
+its timeout on a big day can start worse than OR-Tools' own parallel cheapest insertion, and
+is then not used (both are compared on the engine's objective). VROOM cannot synchronise two
+carers on one visit, so days with double-ups (and days with breaks, skills, exclusions, pins
+or caps, which this adapter does not translate) get no warm start. pyvroom is optional (the
+``bench`` extra); without it there is no warm start either.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from solver.compiled import UNLIMITED, Compiled, compile_problem
-from solver.engine import solve
+from solver.construct import Nodes, route_travel
+from solver.engine import Limits, RoutingModel, penalties, solve
 from solver.model import Problem, Solution
 
 PRIORITY = {0: 100, 1: 10, 2: 0}  # critical, normal, low -> VROOM job priority
@@ -88,6 +91,25 @@ def vroom_routes(cp: Compiled, seconds: float, level: int = 5) -> list[list[int]
     return routes
 
 
+def _objective(cp: Compiled, routes: list[list[int]]) -> int:
+    """The engine's objective of ``routes``: travel plus the drop cost of every visit left out."""
+    served = {v for run in routes for v in run}
+    drop = penalties(cp)
+    travel = sum(route_travel(cp, c, [int(cp.v_place[v]) for v in run]) for c, run in enumerate(routes))
+    return travel + sum(drop[v] for v in range(cp.n_visits) if v not in served)
+
+
+def _first_plan_objective(cp: Compiled) -> int | None:
+    """The objective of OR-Tools' parallel cheapest insertion alone, the engine's usual start."""
+    model = RoutingModel(cp, Nodes.of(cp))
+    limits = Limits(time_limit_s=FIRST_PLAN_S, seed=0, solution_limit=1)
+    params = model.parameters(limits, FIRST_PLAN_S, "PARALLEL_CHEAPEST_INSERTION")
+    model.routing.CloseModelWithParameters(params)
+    assignment = model.routing.SolveWithParameters(params)
+    return None if assignment is None else int(assignment.ObjectiveValue())
+
+
+FIRST_PLAN_S = 30.0
 WARM_SHARE = 0.5  # of the limit VROOM may take (it often stops sooner); GLS gets the rest
 
 
@@ -104,6 +126,8 @@ def solve_warm(
     limit = float(time_limit_s if time_limit_s is not None else problem.options.time_limit_s)
     cp = compile_problem(problem)
     routes = vroom_routes(cp, WARM_SHARE * limit, level=5 if solution_limit is None else 0)
+    if routes is not None and _objective(cp, routes) > (_first_plan_objective(cp) or 0):
+        routes = None  # VROOM stopped early (its timeout) with a worse start than OR-Tools' own
     left = max(limit - (time.monotonic() - started), 0.1)
     return solve(
         problem,
