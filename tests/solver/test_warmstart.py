@@ -10,7 +10,7 @@ from solver.classic import read_solomon
 from solver.compiled import compile_problem
 from solver.engine import solve
 from solver.io import load_problem
-from solver.warmstart import expressible, solve_warm, vroom_routes
+from solver.warmstart import _first_plan_objective, _objective, expressible, solve_warm, vroom_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,3 +49,14 @@ def test_warm_solve_of_a_day_with_double_ups_is_the_plain_engine() -> None:
     plain = solve(problem, time_limit_s=60, solution_limit=10)
     assert warm.runs == plain.runs
     assert check(problem, warm) == []
+
+
+def test_a_start_worse_than_cheapest_insertion_is_not_used() -> None:
+    cp = compile_problem(read_solomon(ROOT / "instances" / "solomon" / "C101.txt"))
+    first = _first_plan_objective(cp)
+    assert first is not None
+    empty = [[] for _ in range(cp.n_carers)]  # every visit dropped: only drop costs
+    assert _objective(cp, empty) > first
+    routes = vroom_routes(cp, 5.0, level=0)
+    assert routes is not None
+    assert _objective(cp, routes) == evaluate(cp, routes).cost  # all served: travel only
