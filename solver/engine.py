@@ -18,7 +18,16 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled, compile_problem
-from solver.construct import Nodes, Plan, construct, plan_from_runs, repair, route_travel, score
+from solver.construct import (
+    Nodes,
+    Plan,
+    construct,
+    plan_from_runs,
+    repair,
+    route_travel,
+    runs_soft_cost,
+    score,
+)
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
 
@@ -369,7 +378,7 @@ def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
     travel = sum(
         route_travel(cp, c, [int(cp.v_place[nodes.visit[n]]) for n, _ in run]) for c, run in enumerate(runs)
     )
-    return score(cp, unplaced, travel)
+    return score(cp, unplaced, travel + runs_soft_cost(cp, nodes, runs))
 
 
 def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
