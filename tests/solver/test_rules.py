@@ -12,7 +12,7 @@ from solver.check import check
 from solver.clock import parse_time
 from solver.engine import solve
 from solver.model import Problem, Solution
-from tests.solver.tiny import B, C, A, carer, problem, visit
+from tests.solver.tiny import A, B, C, carer, problem, visit
 
 
 def planned(p: Problem) -> Solution:
