@@ -6,7 +6,11 @@ and C. Every expected figure below can be added up by hand.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solver.check import check
 from solver.clock import parse_time
@@ -196,3 +200,54 @@ def test_run_pay_by_hand() -> None:
     fair = planned(problem([carer("c1", wage_per_hour=11.0)], visits, {"pay": {"national_living_wage": 9.0}}))
     assert fair.runs[0].pay is not None and fair.runs[0].pay.flags == []
     assert fair.runs[0].pay.wage_cost == 16.5
+
+
+# --------------------------------------------------------------------------- property
+
+
+@st.composite
+def rule_days(draw: st.DrawFn) -> Problem:
+    """Up to 6 visits of 2-3 clients for 2-3 carers, with random gaps (to earlier visits only,
+    so never a cycle), preferences, promises and a carer cap."""
+    n_carers = draw(st.integers(2, 3))
+    carers = [carer(f"c{i}", start=draw(st.sampled_from([A, B, C]))) for i in range(n_carers)]
+    visits = []
+    for i in range(draw(st.integers(2, 6))):
+        start = draw(st.integers(8 * 4, 12 * 4)) * 15
+        end = start + draw(st.integers(0, 12)) * 15
+        extra: dict[str, Any] = {"client_id": f"k{draw(st.integers(0, 2))}"}
+        if i and draw(st.booleans()):
+            low = draw(st.integers(0, 4)) * 30
+            high = draw(st.one_of(st.none(), st.integers(low // 30, 8).map(lambda h: h * 30)))
+            extra["after"] = [
+                {"visit_id": f"v{draw(st.integers(0, i - 1))}", "min_gap_min": low, "max_gap_min": high}
+            ]
+        if draw(st.booleans()):
+            extra["preferred_carers"] = [f"c{draw(st.integers(0, n_carers - 1))}"]
+        if draw(st.booleans()):
+            extra["promised"] = {"time": f"{start // 60:02d}:{start % 60:02d}", "late_cost_per_min": 0.5}
+        visits.append(
+            visit(
+                f"v{i}",
+                draw(st.sampled_from([A, B, C])),
+                f"{start // 60:02d}:{start % 60:02d}",
+                f"{end // 60:02d}:{end % 60:02d}",
+                draw(st.sampled_from([20, 30, 45])),
+                carers_required=draw(st.sampled_from([1, 1, 2])),
+                **extra,
+            )
+        )
+    cap = draw(st.sampled_from([None, 1, 2, 3]))
+    return problem(carers, visits, {"continuity": {"max_carers_per_client": cap}}, solution_limit=20)
+
+
+@settings(
+    max_examples=int(os.environ.get("RULE_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(rule_days())
+def test_random_rule_days_pass_the_checker(p: Problem) -> None:
+    s = solve(p)
+    assert check(p, s) == []
+    assert len({u.visit_id for u in s.unassigned}) + s.kpis.visits_assigned == len(p.visits)
