@@ -334,6 +334,11 @@ class Pay(Strict):
     """UK pay rules in GBP (National Living Wage 2026-27: 12.71 per hour)."""
 
     wage_per_hour: Money = 12.71
+    paid_time: Literal["working", "contact"] = Field(
+        default="working",
+        description="The wage is paid on working time (contact, travel and waiting between "
+        "visits) or on contact time only.",
+    )
     mileage_per_mile: Money = 0.45
     national_living_wage: Money = 12.71
     fee_per_care_hour: Money = 25.0
@@ -483,7 +488,7 @@ class RunPay(Strict):
     """What the run costs as the carer is paid (UK): see docs/rules.md "Pay and working time"."""
 
     working_s: int = Field(ge=0, description="Contact + travel between visits + waiting.")
-    paid_s: int = Field(ge=0, description="Working time paid at the wage (breaks unpaid).")
+    paid_s: int = Field(ge=0, description="Time paid at the wage: working or contact time (`pay.paid_time`).")
     unpaid_commute_s: int = Field(ge=0, description="Home to first visit and last visit home.")
     wage_cost: float
     mileage_cost: float

@@ -1,12 +1,14 @@
 """What a run costs as the carer is paid under UK rules, and the runs the law would flag.
 
-Working time (paid at the wage): contact time, travel between visits and waiting between
-visits. Not working time: the drive from home to the first visit and from the last visit home
-(the commute), and breaks. Mileage is paid on the miles driven between visits only. Two flags:
+Working time: contact time, travel between visits and waiting between visits. Not working
+time: the drive from home to the first visit and from the last visit home (the commute), and
+breaks. The wage is paid on working time (``pay.paid_time = "working"``) or, as many providers
+still do, on contact time only (``"contact"``). Mileage is paid on the miles driven between
+visits only. Two flags:
 
-- ``BELOW_NLW``: the wage earned divided by the hours the carer gives the run (working time plus
-  the unpaid commute) is below the National Living Wage: the pattern behind the underpayment
-  findings in English home care, where unpaid travel drags the effective rate under the floor;
+- ``BELOW_NLW``: the wage earned divided by the working time is below the National Living Wage:
+  the pattern behind the underpayment findings in English home care, where unpaid travel and
+  waiting between visits drag the effective rate under the floor;
 - ``WTR_NO_BREAK``: more than 6 hours of working time without a rest break of at least
   20 minutes (Working Time Regulations 1998, reg. 12).
 """
@@ -30,10 +32,10 @@ def run_pay(problem: Problem, carer: Carer, run: Run) -> RunPay:
     working = last.end - first.start - sum(b.end - b.start for b in inner)
     commute = first.travel_s + (run.travel_s - sum(s.travel_s for s in run.stops))
     miles = sum(s.distance_m for s in run.stops[1:]) / METRES_PER_MILE
-    wage_cost = round(working / 3600 * wage, 2)
+    paid = working if rules.paid_time == "working" else sum(s.end - s.start for s in run.stops)
+    wage_cost = round(paid / 3600 * wage, 2)
     mileage = round(miles * rules.mileage_per_mile, 2)
-    given = working + commute
-    per_hour = round(wage_cost / (given / 3600), 2) if given else None
+    per_hour = round(wage_cost / (working / 3600), 2) if working else None
     flags = []
     if per_hour is not None and per_hour < rules.national_living_wage:
         flags.append("BELOW_NLW")
@@ -41,7 +43,7 @@ def run_pay(problem: Problem, carer: Carer, run: Run) -> RunPay:
         flags.append("WTR_NO_BREAK")
     return RunPay(
         working_s=working,
-        paid_s=working,
+        paid_s=paid,
         unpaid_commute_s=commute,
         wage_cost=wage_cost,
         mileage_cost=mileage,

@@ -62,7 +62,17 @@ def test_working_time_excludes_commute_and_breaks() -> None:
     assert (pay.working_s, pay.unpaid_commute_s) == (5400, 1200)
     assert pay.wage_cost == round(1.5 * 12.71, 2)
     assert pay.mileage_cost == 0.9  # 3218 m = 2.0 miles at 0.45
-    assert pay.flags == ["BELOW_NLW"]  # wage = NLW, but 20 unpaid minutes count in the hours given
+    assert pay.flags == []  # wage = NLW on all working time; the commute is not working time
+
+
+def test_paying_contact_time_only_falls_below_the_nlw() -> None:
+    """Same run paid on its 60 min of contact only: 12.71 over 1.5 working hours = 8.47 an hour."""
+    stops = [stop("v1", "09:00", 30, 600, 5000), stop("v2", "10:00", 30, 300, 3218, wait_s=1500)]
+    p, run = day(stops, paid_time="contact")
+    pay = run_pay(p, p.carers[0], run)
+    assert (pay.working_s, pay.paid_s) == (5400, 3600)
+    assert pay.wage_cost == 12.71 and pay.pay_per_working_hour == 8.47
+    assert pay.flags == ["BELOW_NLW"]
 
 
 def test_break_inside_the_working_span_is_unpaid() -> None:
