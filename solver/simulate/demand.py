@@ -84,7 +84,7 @@ def _json_visits(text: str, file: Path) -> list[Visit]:
     try:
         return TypeAdapter(list[Visit]).validate_python(rows)
     except ValidationError as exc:
-        raise InputError(format_validation_error(exc, f"{file} visits")) from exc
+        raise InputError(format_validation_error(exc, str(file)).replace("\n  [", "\n  visits[")) from exc
 
 
 def _csv_visits(text: str, file: Path) -> list[Visit]:
@@ -104,8 +104,11 @@ def _csv_visits(text: str, file: Path) -> list[Visit]:
         try:
             visits.append(Visit.model_validate(_visit_of_row(row)))
         except (ValidationError, ValueError) as exc:
-            detail = format_validation_error(exc, "") if isinstance(exc, ValidationError) else str(exc)
-            raise InputError(f"{file}: line {line}: {detail.strip()}") from exc
+            if isinstance(exc, ValidationError):  # "window: start is after its end", one per line
+                detail = "; ".join(format_validation_error(exc, "").splitlines()[1:]).strip()
+            else:
+                detail = str(exc)
+            raise InputError(f"{file}: line {line}: {detail}") from exc
     return visits
 
 

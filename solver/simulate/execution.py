@@ -130,7 +130,7 @@ def _dask(specs: list[Spec], scheduler: str | None, workers: int | None) -> Iter
 
     if not specs:
         return
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler) as client:
         futures = [
             client.submit(run_task, spec, key=f"carerun-sim-{task_key(spec)}", pure=False, priority=-i)
             for i, spec in enumerate(specs)

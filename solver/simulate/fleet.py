@@ -155,15 +155,17 @@ def size_fleet(
             probes.append((n, cache[n]))
         return cache[n]
 
-    ceiling = max(2, sum(v.carers_required for v in visits))  # one carer per visit copy
+    # One carer per visit copy, from shifts on duty at its time: at least 75% of the mix is.
+    ceiling = math.ceil(sum(v.carers_required for v in visits) / 0.75) + 2
     n = min(estimate(visits), ceiling)
+    first_step = max(1, round(n / 20))  # the estimate is usually within 10-15%: few probes
     if ok(n):
-        low, high, step = 0, n, 1  # low: known to fail (0 always does), high: known to meet
+        low, high, step = 0, n, first_step  # low: known to fail (0 always does), high: known to meet
         while high - step > 0 and ok(high - step):
             high, step = high - step, step * 2
         low = max(0, high - step)
     else:
-        low, step = n, 1
+        low, step = n, first_step
         high = min(ceiling, n + step)
         while high < ceiling and not ok(high):
             low, step = high, step * 2

@@ -99,10 +99,10 @@ def _outlines(labels: list[int], n_zones: int) -> list[BaseGeometry]:
         parts[label].append(cell.intersection(hull))
     kx = KM_PER_DEG * math.cos(math.radians(lat0))
 
-    def to_lonlat(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        return lon0 + x / kx, lat0 + y / KM_PER_DEG
+    def to_lonlat(xy: FloatArray) -> FloatArray:
+        return np.column_stack([lon0 + xy[:, 0] / kx, lat0 + xy[:, 1] / KM_PER_DEG])
 
-    return [shapely.ops.transform(to_lonlat, unary_union(p)) for p in parts]
+    return [shapely.transform(unary_union(p), to_lonlat) for p in parts]
 
 
 def _from_labels(name: str, zone_names: list[str], labels: list[int]) -> ZoneDesign:
