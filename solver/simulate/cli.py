@@ -29,9 +29,12 @@ def _numbers(text: str, option: str) -> list[int]:
 
 
 def simulate_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the table, charts, GeoJSON, report.html, cache.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the table, charts, GeoJSON, report.html, cache.")
+    ],
     designs: Annotated[
-        str, typer.Option(help="Comma-separated: legacy3, hubs18, kmeans:K, patches50, patches:N, geojson:PATH.")
+        str,
+        typer.Option(help="Comma-separated: legacy3, hubs18, kmeans:K, patches50, patches:N, geojson:PATH."),
     ] = ",".join(DEFAULT_DESIGNS),
     providers: Annotated[str, typer.Option(help="Providers per zone, comma-separated (e.g. 1,3).")] = "1,3",
     days: Annotated[int, typer.Option(help="Synthetic days, each drawn with its own seed.")] = 1,
@@ -67,7 +70,13 @@ def simulate_command(
         )
 
     config = _guard(make)
-    columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    columns = (
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
     with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
 
@@ -80,7 +89,9 @@ def simulate_command(
         outcome = _guard(lambda: simulate(config, on_result))
     wide = Console(stderr=True, width=max(err.width, 200))  # a log file gets the whole table too
     wide.print(rich_table(outcome.rows, f"zone designs compared ({outcome.wall_s:.0f} s)"))
-    err.print(f"outputs in {escape(str(out))}: table.csv/json, zones.csv, charts, zones/runs GeoJSON, report.html")
+    err.print(
+        f"outputs in {escape(str(out))}: table.csv/json, zones.csv, charts, zones/runs GeoJSON, report.html"
+    )
     bad = sum(len(r["violations"]) for r in outcome.results.values())
     if bad:
         err.print(f"[red]{bad} checker violation(s) in the plans[/red]")

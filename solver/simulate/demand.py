@@ -53,7 +53,9 @@ def synthetic_demand(day: int, seed: int, scale: float = 1.0) -> Demand:
         raise InputError(f"--scale must be in (0, 10], got {scale}")
     visits = max(1, round(COUNTY_VISITS * scale))
     problem = generate_day(zone="county", visits=visits, seed=seed * 97 + day, date=day_date(day))
-    return Demand(day, day_date(day), tuple(v.model_copy(update={"excluded_carers": []}) for v in problem.visits))
+    return Demand(
+        day, day_date(day), tuple(v.model_copy(update={"excluded_carers": []}) for v in problem.visits)
+    )
 
 
 def load_demand(path: str | Path) -> Demand:

@@ -81,7 +81,9 @@ def carer_sequence(
     picks = rng.integers(len(homes), size=n)
     female = rng.random(n) < FEMALE_SHARE
     carers = []
-    for i, (name, pick, woman) in enumerate(zip(shift_sequence(n, config.shifts), picks, female, strict=True)):
+    for i, (name, pick, woman) in enumerate(
+        zip(shift_sequence(n, config.shifts), picks, female, strict=True)
+    ):
         pattern = config.shifts[name]
         lat, lon = homes[int(pick)]
         carer: dict[str, Any] = {

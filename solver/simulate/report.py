@@ -49,7 +49,18 @@ COLUMNS = (
     ("cost_per_care_h_gbp", "cost £ / care h", "{:.2f}"),
     ("margin_per_care_h_gbp", "fee margin £ / care h", "{:.2f}"),
 )
-PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd")
+PALETTE = (
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+)
 
 
 def cell(key: str, value: Any) -> str:
@@ -85,7 +96,9 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "days": config.days,
         "seed": config.seed,
         "scale": config.scale if config.demand is None else None,
-        "demand": str(config.demand) if config.demand is not None else "synthetic Wiltshire (solver.generate)",
+        "demand": str(config.demand)
+        if config.demand is not None
+        else "synthetic Wiltshire (solver.generate)",
         "settings": asdict(config.settings),
         "rates": asdict(config.rates),
         "tasks": len(outcome.results),
@@ -96,7 +109,9 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "loadavg_after": outcome.load_after,
         "executor": config.scheduler or f"local process pool ({config.workers or 'all'} workers)",
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0]},
-        "versions": {p: version(p) for p in ("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")},
+        "versions": {
+            p: version(p) for p in ("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")
+        },
         "violations": sum(len(r["violations"]) for r in outcome.results.values()),
         "attribution": ATTRIBUTION,
     }
@@ -183,8 +198,9 @@ def svg_map(outcome: Outcome, specs: list[Spec], design_name: str, m: int, size:
     for i, zone in enumerate(design.zones):
         for ring in rings[zone]:
             path = " ".join(xy(a, b) for a, b in ring)
+            fill = PALETTE[i % len(PALETTE)]
             parts.append(
-                f'<polygon points="{path}" fill="{PALETTE[i % len(PALETTE)]}" stroke="#555" stroke-width="0.6">'
+                f'<polygon points="{path}" fill="{fill}" stroke="#555" stroke-width="0.6">'
                 f"<title>{html.escape(zone)}</title></polygon>"
             )
     for spec in specs:
@@ -193,8 +209,12 @@ def svg_map(outcome: Outcome, specs: list[Spec], design_name: str, m: int, size:
         result = outcome.results[task_key(spec)]
         visits = {v["id"]: v["location"] for v in result["problem"]["visits"]}
         for run in result["solution"]["runs"]:
-            line = " ".join(xy(visits[s["visit_id"]]["lon"], visits[s["visit_id"]]["lat"]) for s in run["stops"])
-            parts.append(f'<polyline points="{line}" fill="none" stroke="#1f3b73" stroke-width="0.5" opacity="0.6"/>')
+            line = " ".join(
+                xy(visits[s["visit_id"]]["lon"], visits[s["visit_id"]]["lat"]) for s in run["stops"]
+            )
+            parts.append(
+                f'<polyline points="{line}" fill="none" stroke="#1f3b73" stroke-width="0.5" opacity="0.6"/>'
+            )
     width, height = (x1 - x0) * kx * scale, (y1 - y0) * scale
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -238,7 +258,11 @@ def write_outputs(config: SimConfig, outcome: Outcome, specs: list[Spec]) -> Non
     out = config.out
     _write_csv(out / "table.csv", outcome.rows)
     _write_csv(out / "zones.csv", outcome.zone_rows)
-    document = {"meta": _meta(config, outcome), "rows": _rounded(outcome.rows), "zones": _rounded(outcome.zone_rows)}
+    document = {
+        "meta": _meta(config, outcome),
+        "rows": _rounded(outcome.rows),
+        "zones": _rounded(outcome.zone_rows),
+    }
     (out / "table.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     pngs = charts(outcome.rows, config.providers)
     for name, data in pngs.items():

@@ -200,7 +200,15 @@ def simulate(config: SimConfig, on_result: Callable[[Result, bool, int], None] |
     results = execute(specs, config.out, config.scheduler, config.workers, record)
     rows, zone_rows = aggregate(config, specs, results, outside)
     outcome = Outcome(
-        rows, zone_rows, results, designs, computed, cached, time.monotonic() - started, load_before, os.getloadavg()
+        rows,
+        zone_rows,
+        results,
+        designs,
+        computed,
+        cached,
+        time.monotonic() - started,
+        load_before,
+        os.getloadavg(),
     )
     write_outputs(config, outcome, specs)
     return outcome

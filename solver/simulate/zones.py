@@ -43,7 +43,14 @@ OUTLINE_MARGIN_KM = 3.0
 
 # The legacy North / West / South split by hub town [derived, unverified: note §1.1].
 LEGACY3: dict[str, tuple[str, ...]] = {
-    "North": ("Chippenham", "Calne", "Corsham", "Malmesbury", "Royal Wootton Bassett & Cricklade", "Marlborough"),
+    "North": (
+        "Chippenham",
+        "Calne",
+        "Corsham",
+        "Malmesbury",
+        "Royal Wootton Bassett & Cricklade",
+        "Marlborough",
+    ),
     "West": ("Trowbridge", "Melksham", "Bradford on Avon", "Westbury", "Warminster", "Devizes"),
     "South": ("Salisbury", "Amesbury", "Tidworth", "Southern Wiltshire", "South West Wiltshire", "Pewsey"),
 }

@@ -23,7 +23,10 @@ def test_unknown_design(tmp_path: Path) -> None:
 
 def test_polygons_that_cover_no_client(tmp_path: Path) -> None:
     sea = {"type": "Polygon", "coordinates": [[[-4.0, 50.0], [-3.9, 50.0], [-3.9, 50.1], [-4.0, 50.0]]]}
-    land = {"type": "Polygon", "coordinates": [[[-2.4, 50.9], [-1.4, 50.9], [-1.4, 51.8], [-2.4, 51.8], [-2.4, 50.9]]]}
+    land = {
+        "type": "Polygon",
+        "coordinates": [[[-2.4, 50.9], [-1.4, 50.9], [-1.4, 51.8], [-2.4, 51.8], [-2.4, 50.9]]],
+    }
     doc = {
         "type": "FeatureCollection",
         "features": [
@@ -46,7 +49,11 @@ def test_demand_file_missing_a_column(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--providers", "1,0"], "at least 1"), (["--providers", "x"], "whole numbers"), (["--scale", "0"], "--scale")],
+    [
+        (["--providers", "1,0"], "at least 1"),
+        (["--providers", "x"], "whole numbers"),
+        (["--scale", "0"], "--scale"),
+    ],
 )
 def test_bad_numbers(tmp_path: Path, args: list[str], message: str) -> None:
     code, output = run(*args, "--out", str(tmp_path))
@@ -59,8 +66,14 @@ def test_demand_file_end_to_end(tmp_path: Path) -> None:
     for i, (lat, start) in enumerate([(51.20, "08:00"), (51.21, "09:00"), (51.22, "10:00")]):
         rows.append(f"v{i},c{i},{lat},-2.18,{start},{start},30")
     (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
-    square = {"type": "Polygon", "coordinates": [[[-2.3, 51.1], [-2.0, 51.1], [-2.0, 51.3], [-2.3, 51.3], [-2.3, 51.1]]]}
-    zone = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "W"}, "geometry": square}]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[-2.3, 51.1], [-2.0, 51.1], [-2.0, 51.3], [-2.3, 51.3], [-2.3, 51.1]]],
+    }
+    zone = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"name": "W"}, "geometry": square}],
+    }
     (tmp_path / "z.geojson").write_text(json.dumps(zone))
     out = tmp_path / "o"
     code, output = run("--designs", f"geojson:{tmp_path / 'z.geojson'}", "--providers", "1",

@@ -10,7 +10,9 @@ import pytest
 from solver.io import InputError
 from solver.simulate.demand import load_demand, synthetic_demand
 
-CSV_HEADER = "visit_id,client_id,lat,lon,window_start,window_end,duration_min,carers_required,priority,skills\n"
+CSV_HEADER = (
+    "visit_id,client_id,lat,lon,window_start,window_end,duration_min,carers_required,priority,skills\n"
+)
 
 
 def test_synthetic_day_is_seeded_and_scaled() -> None:
@@ -36,7 +38,13 @@ def test_csv_demand(tmp_path: Path) -> None:
 
 
 def test_json_demand_uses_the_contracts_visits(tmp_path: Path) -> None:
-    visit = {"id": "a", "client_id": "c", "location": {"lat": 51.2, "lon": -2.1}, "window": {"start": "08:00", "end": "09:00"}, "duration_min": 30}
+    visit = {
+        "id": "a",
+        "client_id": "c",
+        "location": {"lat": 51.2, "lon": -2.1},
+        "window": {"start": "08:00", "end": "09:00"},
+        "duration_min": 30,
+    }
     path = tmp_path / "d.json"
     path.write_text(json.dumps({"visits": [visit]}))
     assert load_demand(path).visits[0].id == "a"
@@ -48,7 +56,10 @@ def test_json_demand_uses_the_contracts_visits(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("visit_id,client_id,lat,lon,window_start,window_end\na,c,51,-2,08:00,09:00\n", "missing column.*duration_min"),
+        (
+            "visit_id,client_id,lat,lon,window_start,window_end\na,c,51,-2,08:00,09:00\n",
+            "missing column.*duration_min",
+        ),
         (CSV_HEADER + "a,c,51.2,-2.1,09:00,08:00,30,,,\n", "line 2.*window"),
         (CSV_HEADER + "a,c,51.2,-2.1,08:00,09:00,,,,\n", "line 2.*duration_min is empty"),
         (CSV_HEADER + "a,c,51.2,-2.1,08:00,09:00,30,,,\na,c,51.2,-2.1,08:00,09:00,30,,,\n", "duplicate"),

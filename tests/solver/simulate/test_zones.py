@@ -18,7 +18,9 @@ def test_hubs18_matches_the_generators_hub_cells() -> None:
     design = resolve("hubs18", 0)
     lsoas = load_lsoas()
     assert design.lsoa_zone is not None and len(design.zones) == 18
-    mine = {code for code, k in zip(lsoas.codes, design.lsoa_zone, strict=True) if design.zones[k] == "Warminster"}
+    mine = {
+        code for code, k in zip(lsoas.codes, design.lsoa_zone, strict=True) if design.zones[k] == "Warminster"
+    }
     assert mine == set(hub_zone("Warminster"))
 
 
@@ -26,7 +28,11 @@ def test_legacy3_groups_the_hub_towns_six_to_a_zone() -> None:
     design = resolve("legacy3", 0)
     assert design.zones == tuple(LEGACY3)
     assert sorted(len(h) for h in LEGACY3.values()) == [6, 6, 6]
-    home = {"trowbridge": (51.3164, -2.2094), "salisbury": (51.0740, -1.7936), "chippenham": (51.4590, -2.1160)}
+    home = {
+        "trowbridge": (51.3164, -2.2094),
+        "salisbury": (51.0740, -1.7936),
+        "chippenham": (51.4590, -2.1160),
+    }
     assert design.assign(home) == {"trowbridge": "West", "salisbury": "South", "chippenham": "North"}
 
 
@@ -65,7 +71,9 @@ def test_geojson_is_lon_lat(tmp_path: Path) -> None:
     assert user.assign({"x": (51.0740, -1.7936), "sea": (50.0, -3.0)}) == {"x": "South", "sea": None}
 
 
-@pytest.mark.parametrize("token", ["legacy4", "kmeans:0", "kmeans:x", "patches:999", "geojson:/no/such.geojson"])
+@pytest.mark.parametrize(
+    "token", ["legacy4", "kmeans:0", "kmeans:x", "patches:999", "geojson:/no/such.geojson"]
+)
 def test_bad_design_names_are_input_errors(token: str) -> None:
     with pytest.raises(InputError):
         resolve(token, 0)
