@@ -88,6 +88,7 @@ def ratios(sums: dict[str, float], rates: Rates) -> dict[str, float]:
     cost_per_care = per_care(sums["cost_gbp"])
     return {
         "travel_min_per_care_h": 60 * per_care(sums["travel_h"]),
+        "all_travel_min_per_care_h": 60 * per_care(sums["travel_h"] + sums["commute_h"]),
         "travel_share_of_paid": sums["travel_h"] / sums["paid_h"] if sums["paid_h"] else 0.0,
         "miles_per_visit": sums["miles"] / sums["served"] if sums["served"] else 0.0,
         "cost_per_care_h_gbp": cost_per_care,

@@ -17,6 +17,7 @@ least 99% of all visits.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ import numpy as np
 from solver.compiled import compile_problem
 from solver.construct import Nodes, construct
 from solver.engine import solve
+from solver.extract import build_solution
 from solver.generate import GenerateConfig, ShiftPattern
 from solver.model import HaversineTravel, Problem, Solution, Visit
 
@@ -42,6 +44,13 @@ class SolveSettings:
     time_cap_s: float = 600.0
     cap_base_s: float = 2.0
     cap_per_visit_s: float = 0.5
+    # Above this many visits (only legacy3 with one provider per zone, at county scale: about
+    # 2,000 visits each) the engine's reproducible mode took over 6 minutes a solve here, and
+    # given 90 s by time OR-Tools 9.15 rejected the inserted plan and returned the construction
+    # with less repair than ours. Such a provider's plan is the core's construction itself: the
+    # best of ``large_attempts`` seeded insertion passes with repair, timed and checked as usual.
+    exact_up_to: int = 800
+    large_attempts: int = 3
 
     def cap(self, visits: int) -> float:
         """The cap scales with size: OR-Tools 9.15's guided local search can miss the solution
@@ -57,7 +66,7 @@ class Sizing:
     probes: list[tuple[int, bool]] = field(default_factory=list)  # (fleet, met) by cheap probe
     confirms: list[tuple[int, bool]] = field(default_factory=list)  # (fleet, met) by engine
     met: bool = True
-    capped: bool = False  # the final solve ran into the time cap (rather than the solution limit)
+    capped: bool = False  # the final solve stopped on time, not on the solution limit
 
 
 def shift_sequence(n: int, shifts: dict[str, ShiftPattern]) -> list[str]:
@@ -144,6 +153,34 @@ def probe(problem: Problem, seed: int) -> set[str]:
     return {problem.visits[v].id for v in unplaced}
 
 
+def construction_plan(problem: Problem, seed: int, attempts: int) -> Solution:
+    """The core's pair-aware construction (seeded, repaired) as a contract Solution."""
+    started = time.monotonic()
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    plan, _ = construct(cp, nodes, seed=seed, budget_s=math.inf, attempts=attempts)
+    runs, breaks = [], []
+    for c, elements in enumerate(plan.runs):
+        schedule = plan.schedules[c]
+        planned = schedule.planned if schedule is not None else []
+        runs.append([(e, planned[k]) for k, e in enumerate(elements) if e >= 0])
+        starts = {-e - 1: planned[k] for k, e in enumerate(elements) if e < 0}
+        breaks.append([starts[i] for i in sorted(starts)])
+    return build_solution(
+        cp,
+        nodes,
+        runs,
+        breaks,
+        engine="construction",
+        wall_s=time.monotonic() - started,
+        seed=seed,
+        objective=None,
+        time_limit_s=0.0,
+        notes=[f"best of {attempts} seeded insertion passes with repair, no local search"],
+        first_solution="PAIR_INSERTION",
+    )
+
+
 def size_fleet(
     build: Callable[[int], Problem], visits: Sequence[Visit], seed: int, settings: SolveSettings
 ) -> Sizing:
@@ -192,8 +229,12 @@ def _confirm(
     step = 1
     while True:
         problem = build(n)
-        cap = settings.cap(len(visits))
-        solution = solve(problem, time_limit_s=cap, seed=seed, solution_limit=settings.solution_limit)
+        if len(visits) <= settings.exact_up_to:
+            cap = settings.cap(len(visits))
+            solution = solve(problem, time_limit_s=cap, seed=seed, solution_limit=settings.solution_limit)
+        else:
+            cap = math.inf
+            solution = construction_plan(problem, seed, settings.large_attempts)
         met = meets(visits, {u.visit_id for u in solution.unassigned})
         confirms.append((n, met))
         if met or n >= ceiling:

@@ -42,6 +42,7 @@ COLUMNS = (
     ("care_h", "care h", "{:.1f}"),
     ("travel_h", "travel h", "{:.1f}"),
     ("travel_min_per_care_h", "travel min / care h", "{:.2f}"),
+    ("all_travel_min_per_care_h", "incl. commute min / care h", "{:.2f}"),
     ("travel_share_of_paid", "travel share of paid", "{:.3f}"),
     ("miles", "miles", "{:.0f}"),
     ("paid_h", "paid h", "{:.1f}"),
@@ -113,6 +114,15 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
             p: version(p) for p in ("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")
         },
         "violations": sum(len(r["violations"]) for r in outcome.results.values()),
+        "time_limited_tasks": sorted(
+            f"{r['design']} m={r['m']} {r['zone']} p{r['provider']} d{r['day']}"
+            for r in outcome.results.values()
+            if r.get("time_capped")
+        ),
+        "construction_plan_tasks": sum(
+            1 for r in outcome.results.values() if r["solution"]["solver"]["engine"] == "construction"
+        ),
+        "target_missed_tasks": sum(1 for r in outcome.results.values() if not r.get("met_target", True)),
         "attribution": ATTRIBUTION,
     }
 

@@ -80,3 +80,17 @@ def test_four_simultaneous_hours_need_four_morning_capable_carers() -> None:
     assert sizing.met and not sizing.solution.unassigned
     assert all(not ok for n, ok in sizing.probes if n < sizing.carers)
     assert check(sizing.problem, sizing.solution) == []
+
+
+def test_large_providers_get_the_checked_construction_plan() -> None:
+    """Above ``exact_up_to`` visits the plan is the core's construction, still checked."""
+    visits = [_visit(i, 51.200 + 0.002 * i, f"{8 + i}:00", f"{8 + i}:30") for i in range(6)]
+
+    def build(n: int) -> Problem:
+        return provider_problem("six", "2026-11-26", visits, carer_sequence(n, [(51.2, -2.18)], [], 1), 0)
+
+    settings = SolveSettings(exact_up_to=5, large_attempts=2)
+    sizing = size_fleet(build, visits, 0, settings)
+    assert sizing.solution.solver.engine == "construction" and sizing.met
+    assert check(sizing.problem, sizing.solution) == []
+    assert sizing.carers == 1
