@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,13 +12,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from solver.io import InputError
-from solver.simulate.cost import Rates
-from solver.simulate.execution import Result
-from solver.simulate.fleet import SolveSettings
-from solver.simulate.report import rich_table
-from solver.simulate.run import DEFAULT_DESIGNS, SimConfig, simulate
+
+if TYPE_CHECKING:
+    from solver.simulate.execution import Result
+    from solver.simulate.run import SimConfig
 
 err = Console(stderr=True)
+DEFAULT_DESIGNS = "legacy3,hubs18,kmeans:30,patches50"  # kept equal to run.DEFAULT_DESIGNS by a test
 
 
 def _numbers(text: str, option: str) -> list[int]:
@@ -35,7 +35,7 @@ def simulate_command(
     designs: Annotated[
         str,
         typer.Option(help="Comma-separated: legacy3, hubs18, kmeans:K, patches50, patches:N, geojson:PATH."),
-    ] = ",".join(DEFAULT_DESIGNS),
+    ] = DEFAULT_DESIGNS,
     providers: Annotated[str, typer.Option(help="Providers per zone, comma-separated (e.g. 1,3).")] = "1,3",
     days: Annotated[int, typer.Option(help="Synthetic days, each drawn with its own seed.")] = 1,
     seed: Annotated[int, typer.Option(min=0)] = 0,
@@ -52,7 +52,12 @@ def simulate_command(
     fee: Annotated[float, typer.Option(help="Fee, £ per care hour.")] = 24.10,
 ) -> None:
     """Compare zone designs and providers per zone on the same demand, from real solves."""
+    # Imported here so that other carerun commands do not load shapely, scipy and matplotlib.
     from solver.cli import _guard
+    from solver.simulate.cost import Rates
+    from solver.simulate.fleet import SolveSettings
+    from solver.simulate.report import rich_table
+    from solver.simulate.run import SimConfig, simulate
 
     def make() -> SimConfig:
         return SimConfig(

@@ -82,3 +82,9 @@ def test_demand_file_end_to_end(tmp_path: Path) -> None:
     row = json.loads((out / "table.json").read_text())["rows"][0]
     assert (row["visits"], row["served"], row["carers"], row["zones"]) == (3, 3, 1, 1)
     assert row["travel_h"] > 0
+
+
+def test_default_designs_agree() -> None:
+    from solver.simulate import cli, run
+
+    assert ",".join(run.DEFAULT_DESIGNS) == cli.DEFAULT_DESIGNS

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from solver.check import check
 from solver.generate import GenerateConfig
 from solver.model import Problem, Visit
@@ -94,3 +97,11 @@ def test_large_providers_get_the_checked_construction_plan() -> None:
     assert sizing.solution.solver.engine == "construction" and sizing.met
     assert check(sizing.problem, sizing.solution) == []
     assert sizing.carers == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=1, max_value=400))
+def test_any_prefix_keeps_the_shift_mix(n: int) -> None:
+    counts = Counter(shift_sequence(n, SHIFTS))
+    assert sum(counts.values()) == n
+    assert all(abs(counts[name] - p.share * n) <= 1 for name, p in SHIFTS.items())

@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from solver.generate import hub_zone, load_lsoas
@@ -77,3 +79,10 @@ def test_geojson_is_lon_lat(tmp_path: Path) -> None:
 def test_bad_design_names_are_input_errors(token: str) -> None:
     with pytest.raises(InputError):
         resolve(token, 0)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(min_value=1, max_value=307))
+def test_patches_of_any_count_are_equal_to_one_lsoa(n: int) -> None:
+    sizes = Counter(patches(n).lsoa_zone or ())
+    assert len(sizes) == n and max(sizes.values()) - min(sizes.values()) <= 1
