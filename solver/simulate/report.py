@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+import os
 import platform
 import sys
 from collections.abc import Iterable
@@ -109,7 +110,12 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "loadavg_before": outcome.load_before,
         "loadavg_after": outcome.load_after,
         "executor": config.scheduler or f"local process pool ({config.workers or 'all'} workers)",
-        "machine": {"platform": platform.platform(), "python": sys.version.split()[0]},
+        "machine": {
+            "platform": platform.platform(),
+            "python": sys.version.split()[0],
+            "cores": os.cpu_count(),
+            "cpu": _cpu(),
+        },
         "versions": {
             p: version(p) for p in ("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")
         },
@@ -125,6 +131,17 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "target_missed_tasks": sum(1 for r in outcome.results.values() if not r.get("met_target", True)),
         "attribution": ATTRIBUTION,
     }
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def runs_geojson(outcome: Outcome, specs: list[Spec]) -> dict[str, Any]:
@@ -148,7 +165,7 @@ def runs_geojson(outcome: Outcome, specs: list[Spec]) -> dict[str, Any]:
                     "geometry": {"type": "LineString", "coordinates": [[p["lon"], p["lat"]] for p in points]},
                 }
             )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "attribution": ATTRIBUTION}
 
 
 def charts(rows: list[dict[str, Any]], providers: list[int]) -> dict[str, bytes]:

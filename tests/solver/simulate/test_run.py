@@ -100,3 +100,11 @@ def test_rerun_recomputes_only_the_deleted_task(local: tuple[Outcome, Path], tmp
     assert again.computed == [victim]
     assert len(again.cached) == len(outcome.results) - 1
     assert again.rows == outcome.rows
+
+
+def test_several_days_add_up(tmp_path: Path) -> None:
+    """Each day is its own seeded draw and its own solves; the row sums both days."""
+    outcome = simulate(config(tmp_path, designs=["legacy3"], providers=[1], days=2, scale=0.01))
+    (row,) = outcome.rows
+    assert row["visits"] == 2 * 55 and row["providers"] == 6
+    assert {r["day"] for r in outcome.results.values()} == {0, 1}
