@@ -189,5 +189,14 @@ def generate(
     err.print(format_calibration(calibration(prob, plan)), markup=False, highlight=False, soft_wrap=True)
 
 
+def _register_simulate() -> None:
+    """The zone simulator lives in its own package (solver/simulate)."""
+    from solver.simulate.cli import simulate_command
+
+    app.command("simulate")(simulate_command)
+
+
+_register_simulate()
+
 if __name__ == "__main__":
     app()
