@@ -47,7 +47,7 @@ def simulate_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Local pool size (default: CPU count).")] = None,
     solution_limit: Annotated[int, typer.Option(min=1, help="Engine solutions per final solve.")] = 30,
     time_cap: Annotated[float, typer.Option(min=1, help="Safety cap in seconds on any one solve.")] = 600.0,
-    wage: Annotated[float, typer.Option(help="Carer wage, £ per paid hour.")] = 12.21,
+    wage: Annotated[float, typer.Option(help="Carer wage, £ per paid hour.")] = 12.71,
     mileage: Annotated[float, typer.Option(help="Mileage rate, £ per mile between visits.")] = 0.45,
     fee: Annotated[float, typer.Option(help="Fee, £ per care hour.")] = 24.10,
 ) -> None:

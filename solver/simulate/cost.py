@@ -1,10 +1,9 @@
 """Commissioner's figures from one provider's plan, and their sums over zones and designs.
 
-UK rule (National Minimum Wage): travel between visits is paid working time; the commute to
-the first visit and home from the last is not. So paid hours here are care plus between-visit
-travel, and mileage is paid on between-visit miles only. Waiting between visits and unpaid
-breaks are not counted as paid. Care hours are carer contact hours: a double-handed visit
-counts twice, as it is billed twice.
+Pay is costed by ``solver.pay`` (one set of UK rules for the whole project): contact time,
+travel and waiting between visits are paid working time; the commute to the first visit and
+home from the last, and breaks, are not; mileage is paid on between-visit miles only. Care
+hours are carer contact hours: a double-handed visit counts twice, as it is billed twice.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from solver.generate import METRES_PER_MILE
-from solver.model import Problem, Solution
+from solver.model import Pay, Problem, Solution
+from solver.pay import run_pay
 
 SUMMED = (
     "providers",
@@ -35,17 +35,29 @@ SUMMED = (
 
 @dataclass(frozen=True)
 class Rates:
-    """Research note §5: National Living Wage 2025/26, HMRC mileage, England's average fee."""
+    """National Living Wage 2026-27 (the model's default), HMRC mileage, England's average fee
+    (research note §5)."""
 
-    wage_gbp_h: float = 12.21
+    wage_gbp_h: float = 12.71
     mileage_gbp_mile: float = 0.45
     fee_gbp_h: float = 24.10
 
 
 def plan_figures(problem: Problem, solution: Solution, carers: int, rates: Rates) -> dict[str, float]:
     """Sums for one provider's plan (see the module docstring for what is paid)."""
-    between_s = commute_s = between_m = 0
+    between_s = commute_s = between_m = paid_s = 0
+    cost = 0.0
+    pay = Pay(
+        wage_per_hour=rates.wage_gbp_h,
+        mileage_per_mile=rates.mileage_gbp_mile,
+        fee_per_care_hour=rates.fee_gbp_h,
+    )
+    priced = problem.model_copy(update={"pay": pay})
+    carer_of = {c.id: c for c in problem.carers}
     for run in solution.runs:
+        run_cost = run_pay(priced, carer_of[run.carer_id], run)
+        paid_s += run_cost.paid_s
+        cost += run_cost.cost
         legs = sum(s.travel_s for s in run.stops)
         first = run.stops[0].travel_s if run.stops else 0
         between_s += legs - first
@@ -54,7 +66,7 @@ def plan_figures(problem: Problem, solution: Solution, carers: int, rates: Rates
     care_s = sum(run.care_s for run in solution.runs)
     missing = {u.visit_id for u in solution.unassigned}
     critical = sum(1 for v in problem.visits if v.priority == "critical" and v.id in missing)
-    paid_h = (care_s + between_s) / 3600
+    paid_h = paid_s / 3600
     miles = between_m / METRES_PER_MILE
     return {
         "providers": 1,
@@ -69,7 +81,7 @@ def plan_figures(problem: Problem, solution: Solution, carers: int, rates: Rates
         "commute_h": commute_s / 3600,
         "miles": miles,
         "paid_h": paid_h,
-        "cost_gbp": paid_h * rates.wage_gbp_h + miles * rates.mileage_gbp_mile,
+        "cost_gbp": cost,
     }
 
 

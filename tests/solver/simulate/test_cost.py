@@ -21,7 +21,7 @@ def _problem() -> Problem:
     return Problem.model_validate({"id": "p", "carers": [carer], "visits": visits})
 
 
-def test_only_travel_between_visits_is_paid() -> None:
+def test_working_time_between_visits_is_paid_not_the_commute() -> None:
     problem = _problem()
     solution = solve(problem, time_limit_s=5, seed=0, solution_limit=5)
     first, second = solution.runs[0].stops
@@ -32,8 +32,8 @@ def test_only_travel_between_visits_is_paid() -> None:
     commute = first.travel_s + solution.runs[0].travel_s - first.travel_s - second.travel_s
     assert f["commute_h"] == pytest.approx(commute / 3600)
     assert f["miles"] == pytest.approx(second.distance_m / METRES_PER_MILE)
-    assert f["paid_h"] == pytest.approx(2.0 + second.travel_s / 3600)
-    assert f["cost_gbp"] == pytest.approx(10.0 * f["paid_h"] + 0.5 * f["miles"])
+    assert f["paid_h"] == 3.0  # 08:00 to 11:00: both visits, the drive and the wait between them
+    assert f["cost_gbp"] == pytest.approx(10.0 * 3.0 + 0.5 * f["miles"], abs=0.01)
     r = ratios(total([f, f]), rates)
     assert r["travel_min_per_care_h"] == pytest.approx(60 * f["travel_h"] / 2.0)
     assert r["cost_per_care_h_gbp"] == pytest.approx(f["cost_gbp"] / 2.0)
