@@ -57,7 +57,8 @@ def _natural(stem: str) -> tuple[str, ...]:
 
 def relax(problem: Problem) -> Problem:
     """What PyVRP and VROOM can both express: double-ups become single-handed, and skills,
-    exclusions, gender, pins, priorities, breaks, visit caps and working-time caps go.
+    exclusions, gender, pins, priorities, breaks, visit caps, working-time caps, promised
+    times, gaps between visits, continuity costs and the carers-per-client cap go.
     Shifts, homes, travel modes, windows, durations and travel stay as they are."""
     data = problem.model_dump()
     for visit in data["visits"]:
@@ -69,9 +70,12 @@ def relax(problem: Problem) -> Problem:
             carer_gender=None,
             pinned_carer=None,
             priority="normal",
+            promised=None,
+            after=[],
         )
     for carer in data["carers"]:
         carer.update(breaks=[], max_visits=None, max_working_min=None)
+    data.update(history=[], continuity={"cost_min": 0, "max_carers_per_client": None})
     return Problem.model_validate(data)
 
 

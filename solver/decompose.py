@@ -88,11 +88,26 @@ def zones(problem: Problem, k: int, seed: int = 0) -> list[tuple[list[int], list
     for v, visit in enumerate(problem.visits):
         if visit.pinned_carer is not None and visit.pinned_carer in index:
             label[v] = carer_zone[index[visit.pinned_carer]]
+    _keep_linked_together(problem, label)
     return [
         ([int(c) for c in np.flatnonzero(carer_zone == z)], [int(v) for v in np.flatnonzero(label == z)])
         for z in range(k)
         if (label == z).any() or (carer_zone == z).any()
     ]
+
+
+def _keep_linked_together(problem: Problem, label: NDArray[np.int64]) -> None:
+    """A visit and the visits it must follow (``after``) share a zone: the later one's."""
+    index = {v.id: i for i, v in enumerate(problem.visits)}
+    for _ in range(len(problem.visits)):
+        moved = False
+        for v, visit in enumerate(problem.visits):
+            for link in visit.after:
+                w = index[link.visit_id]
+                if label[w] != label[v]:
+                    label[w], moved = label[v], True
+        if not moved:
+            return
 
 
 def _sub(problem: Problem, carers: list[int], visits: list[int], z: int) -> Problem:

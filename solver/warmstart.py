@@ -29,9 +29,14 @@ PRIORITY = {0: 100, 1: 10, 2: 0}  # critical, normal, low -> VROOM job priority
 
 
 def expressible(cp: Compiled) -> bool:
-    """True when VROOM can plan this day with nothing left out."""
+    """True when VROOM can plan this day with nothing left out (no soft costs either: VROOM
+    would not see continuity or promised times, and would break gaps between visits)."""
+    r = cp.r
+    soft_or_linked = bool(r.links) or bool((r.prom_hi >= 0).any()) or bool(r.cont_cost.any())
     return bool(
-        (cp.v_req == 1).all()
+        not soft_or_linked
+        and r.cap >= UNLIMITED
+        and (cp.v_req == 1).all()
         and not any(cp.c_breaks)
         and cp.eligible.all()
         and (cp.pinned < 0).all()

@@ -56,6 +56,8 @@ def test_relaxation_keeps_windows_and_shifts_and_drops_what_peers_cannot_express
     assert any(v.carers_required == 2 for v in problem.visits)
     assert all(v.carers_required == 1 and not v.skills for v in relaxed.visits)
     assert all(not c.breaks for c in relaxed.carers)
+    assert all(v.promised is None and not v.after for v in relaxed.visits)
+    assert relaxed.continuity.max_carers_per_client is None and not relaxed.history
 
 
 def test_every_set_has_instances_and_solomon_has_all_56() -> None:

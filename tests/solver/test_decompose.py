@@ -44,3 +44,15 @@ def test_small_days_are_solved_in_one_piece() -> None:
     problem = load_problem(ROOT / "instances" / "homecare" / "small.json")
     solution = solve_decomposed(problem, time_limit_s=60, solution_limit=5)
     assert solution.solver.engine == "ortools"
+
+
+def test_a_visit_and_the_visit_it_must_follow_share_a_zone() -> None:
+    problem = load_problem(ROOT / "instances" / "homecare" / "zone.json")
+    data = problem.model_dump()
+    far = max(range(len(data["visits"])), key=lambda i: data["visits"][i]["location"]["lat"])
+    near = min(range(len(data["visits"])), key=lambda i: data["visits"][i]["location"]["lat"])
+    data["visits"][far]["after"] = [{"visit_id": data["visits"][near]["id"], "min_gap_min": 0}]
+    problem = type(problem).model_validate(data)
+    parts = zones(problem, 3, seed=0)
+    zone_of = {v: z for z, (_, vs) in enumerate(parts) for v in vs}
+    assert zone_of[far] == zone_of[near]

@@ -60,3 +60,10 @@ def test_a_start_worse_than_cheapest_insertion_is_not_used() -> None:
     routes = vroom_routes(cp, 5.0, level=0)
     assert routes is not None
     assert _objective(cp, routes) == evaluate(cp, routes).cost  # all served: travel only
+
+
+def test_days_with_promised_times_are_not_expressible() -> None:
+    problem = read_solomon(ROOT / "instances" / "solomon" / "C101.txt")
+    data = problem.model_dump()
+    data["visits"][0]["promised"] = {"time": data["visits"][0]["window"]["start"], "tolerance_min": 15}
+    assert not expressible(compile_problem(type(problem).model_validate(data)))
