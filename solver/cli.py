@@ -137,6 +137,18 @@ def check(
 
 
 @app.command()
+def evaluate(
+    problem: Annotated[Path, typer.Argument(help="Problem JSON.")],
+    plan: Annotated[Path, typer.Argument(help="A Solution, or runs of carer_id and visit_ids.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the timed plan.")] = None,
+) -> None:
+    """Re-time a given plan, print its figures and every broken rule; exit 1 if any."""
+    from solver.evaluate import run_evaluate
+
+    raise typer.Exit(_guard(lambda: run_evaluate(problem, plan, output, err)))
+
+
+@app.command()
 def schema(
     kind: Annotated[str, typer.Argument(help="problem or solution")] = "problem",
 ) -> None:
