@@ -22,7 +22,7 @@ from rich.console import Console
 
 from solver.check import Violation, check
 from solver.compiled import Compiled, compile_problem
-from solver.construct import Nodes, Plan, plan_from_runs
+from solver.construct import Builder, Nodes, Plan, _place_break_elements
 from solver.extract import BreakPlacementError, build_solution
 from solver.io import InputError, load_problem, parse
 from solver.io import _read as read_text
@@ -185,6 +185,38 @@ def _relaxed(problem: Problem, nodes: Nodes, starts: dict[int, int], level: int)
     return problem.model_copy(update={"visits": visits, "carers": carers})
 
 
+def _linked(cp: Compiled, nodes: Nodes) -> set[int]:
+    """Nodes whose start is tied to another visit's: double-up copies and both ends of ``after``."""
+    index = {v.id: i for i, v in enumerate(cp.problem.visits)}
+    out = {n for copies in nodes.of_visit if len(copies) == 2 for n in copies}
+    for v, visit in enumerate(cp.problem.visits):
+        for rule in visit.after:
+            out.update(nodes.of_visit[v])
+            out.update(nodes.of_visit[index[rule.visit_id]])
+    return out
+
+
+def plan_from_starts(cp: Compiled, nodes: Nodes, runs: list[Sequence]) -> Plan | None:
+    """Like ``construct.plan_from_runs``, but every start tied to another run (double-ups and
+    ``after`` gaps) is held where the coupled timing put it; None if the runs cannot be timed."""
+    linked = _linked(cp, nodes)
+    fixed = {node: t for run in runs for node, t in run if node in linked}
+    builder = Builder(cp, nodes)
+    plan = Plan(runs=[], fixed=fixed)
+    for c, run in enumerate(runs):
+        elems = [node for node, _ in run]
+        if not elems:
+            elems = [-(k + 1) for k in range(len(cp.c_breaks[c]))]
+            plan.runs.append(elems if builder.schedule(c, elems, fixed) is not None else [])
+            continue
+        placed = _place_break_elements(builder, c, elems, [t for _, t in run], fixed)
+        if placed is None:
+            return None
+        plan.runs.append(placed)
+    plan.schedules = [builder.schedule(c, elems, fixed) for c, elems in enumerate(plan.runs)]
+    return plan if all(s is not None for s in plan.schedules) else None
+
+
 def _timed_runs(plan: Plan, nodes: Nodes) -> tuple[list[Sequence], list[list[int]]]:
     """(node, start) per run and break starts, as the construction timed them."""
     runs, breaks = [], []
@@ -204,7 +236,7 @@ def _time_plan(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> tuple[Com
     relax = Relaxation()
     for level in range(4):
         current = cp if level == 0 else compile_problem(_relaxed(cp.problem, nodes, starts, level), cp.travel)
-        plan = plan_from_runs(current, nodes, seqs)
+        plan = plan_from_starts(current, nodes, seqs)
         if plan is not None:
             return current, plan, relax
         relax.windows = True
