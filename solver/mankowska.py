@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,7 @@ def to_problem(inst: Instance) -> Problem:
                 "skills": [f"s{j}"],
                 "priority": "critical",
                 "promised": {
-                    "time": int(round(inst.l[i] * 60)),
+                    "time": round(float(inst.l[i]) * 60),
                     "tolerance_min": 0,
                     "late_cost_per_min": 1.0,
                 },
@@ -205,7 +206,7 @@ def objective(inst: Instance, solution: Solution) -> dict[str, float | int]:
     distance, total, worst = 0.0, 0.0, 0.0
     for run in solution.runs:
         path = [0, *(node_of[s.visit_id] for s in run.stops), 0]
-        distance += float(sum(inst.dist[a, b] for a, b in zip(path[:-1], path[1:], strict=True)))
+        distance += float(sum(inst.dist[a, b] for a, b in pairwise(path)))
         for stop in run.stops:
             late = max(0.0, stop.start / 60 - float(inst.l[node_of[stop.visit_id]]))
             total += late
