@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date as Date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,10 +19,12 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -77,6 +79,28 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class Lean(Strict):
+    """A contract object that leaves out optional fields added after version 1 at their default.
+
+    Problems written before those fields existed then dump byte for byte as they did, so a
+    shipped instance regenerates identically and a diff shows only what a user set.
+    """
+
+    omit_if_default: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _lean(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            fields = type(self).model_fields
+            for name in self.omit_if_default:
+                if name in data and getattr(self, name) == fields[name].get_default(
+                    call_default_factory=True
+                ):
+                    del data[name]
+        return data
+
+
 class Location(Strict):
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
@@ -125,7 +149,9 @@ class Break(Strict):
         return minutes_to_s(self.duration_min)
 
 
-class Carer(Strict):
+class Carer(Lean):
+    omit_if_default = ("wage_per_hour",)
+
     id: Id
     start: Location
     end: Location | None = Field(default=None, description="Defaults to `start`.")
@@ -193,7 +219,9 @@ class After(Strict):
         return None if self.max_gap_min is None else minutes_to_s(self.max_gap_min)
 
 
-class Visit(Strict):
+class Visit(Lean):
+    omit_if_default = ("promised", "after")
+
     id: Id
     client_id: str | None = Field(default=None, description="Defaults to the visit id.")
     location: Location
@@ -311,7 +339,9 @@ class Pay(Strict):
     fee_per_care_hour: Money = 25.0
 
 
-class Problem(Strict):
+class Problem(Lean):
+    omit_if_default = ("history", "continuity", "pay")
+
     id: Id
     date: Date | None = None
     carers: list[Carer] = Field(min_length=1)
