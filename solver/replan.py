@@ -308,14 +308,14 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
         data = v.model_dump()
         data["preferred_carers"] = [c for c in data["preferred_carers"] if c not in gone]
         data["excluded_carers"] = [c for c in data["excluded_carers"] if c not in gone]
-        data["after"] = [a for a in data["after"] if a["visit_id"] not in cancelled]
+        data["after"] = [a for a in data.get("after", []) if a["visit_id"] not in cancelled]
         cleaned.append(data)
     data = problem.model_dump()
     data.update(
         visits=cleaned,
         carers=carers,
         history=[],
-        continuity={**data["continuity"], "cost_min": STABILITY_COST_MIN, "regular_carers": 0},
+        continuity={**problem.continuity.model_dump(), "cost_min": STABILITY_COST_MIN, "regular_carers": 0},
     )
     try:
         return Problem.model_validate(data), frozen
