@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from solver.check import check
 from solver.cli import app
+from solver.clock import format_time
 from solver.engine import solve
 from solver.io import InputError
 from solver.model import Problem, Solution
@@ -209,3 +212,33 @@ def test_cli_replan(tmp_path: Path) -> None:
     assert "changes against the published plan" in result.output
     bad = CliRunner().invoke(app, [*args, "--now", "25:00"])
     assert bad.exit_code == 2 and "--now" in bad.output
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    now=st.integers(min_value=7 * 60, max_value=13 * 60).map(lambda m: m * 60),
+    sick=st.sampled_from(["c1", "c2", "c3", None]),
+    cancel=st.sampled_from(["v4", "v5", "v6", "v7", None]),
+)
+def test_any_time_any_event_keeps_the_past_and_every_rule(
+    now: int, sick: str | None, cancel: str | None
+) -> None:
+    p = day()
+    published = solve(p)
+    items: list[dict[str, Any]] = []
+    if sick:
+        items.append({"type": "carer_unavailable", "carer_id": sick, "from": format_time(now)})
+    started = {s.visit_id for r in published.runs for s in r.stops if s.start < now}
+    if cancel and cancel not in started:
+        items.append({"type": "visit_cancelled", "visit_id": cancel})
+    new, new_problem = replan(p, published, events(*items), now)
+    assert check(new_problem, new) == []
+    past = {
+        (r.carer_id, s.visit_id): s.model_dump_json()
+        for r in published.runs
+        for s in r.stops
+        if s.start < now
+    }
+    got = {(r.carer_id, s.visit_id): s.model_dump_json() for r in new.runs for s in r.stops}
+    assert {k: got.get(k) for k in past} == past
+    assert all(s.start >= now for r in new.runs for s in r.stops if (r.carer_id, s.visit_id) not in past)
