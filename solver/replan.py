@@ -95,6 +95,7 @@ class Frozen:
     overrun: set[str] = field(default_factory=set)
     closed: set[str] = field(default_factory=set)  # unserved, window shut before now
     removed_carers: set[str] = field(default_factory=set)
+    released: set[str] = field(default_factory=set)  # handed on from an unavailable carer
     notes: list[str] = field(default_factory=list)
 
 
@@ -275,7 +276,7 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
     cancelled = {e.visit_id for e in events.events if isinstance(e, VisitCancelled)}
     carers = _carers(problem, frozen, events, now)
     carer_ids = [c["id"] for c in carers]
-    released: set[str] = set()
+    released = frozen.released
     for event in events.events:
         if isinstance(event, CarerUnavailable):
             for vid, by in served.items():
@@ -321,6 +322,107 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
         return Problem.model_validate(data), frozen
     except ValueError as exc:
         raise InputError(f"the events leave an invalid problem: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- warm start
+
+
+def _published_runs(
+    cp: Any, nodes: Any, published: Solution, problem: Problem, released: set[str]
+) -> list[list[tuple[int, int]]]:
+    """The published order of every visit still in the problem and still with its carer."""
+    carer_index = {c.id: i for i, c in enumerate(problem.carers)}
+    visit_index = {v.id: i for i, v in enumerate(problem.visits)}
+    runs: list[list[tuple[int, int]]] = [[] for _ in problem.carers]
+    used: dict[int, int] = {}
+    for run in published.runs:
+        c = carer_index.get(run.carer_id)
+        if c is None:
+            continue
+        for stop in run.stops:
+            v = visit_index.get(stop.visit_id)
+            if (
+                v is None
+                or stop.visit_id in released
+                or not (cp.eligible[v, c] and (cp.pinned[v] < 0 or _pin_ok(cp, nodes, v, c, used)))
+            ):
+                continue
+            if not int(cp.v_ws[v]) <= stop.start <= int(cp.v_we[v]):
+                continue  # released (its carer is gone) or no longer fits its window
+            k = used.get(v, 0)
+            if k >= len(nodes.of_visit[v]):
+                continue
+            used[v] = k + 1
+            runs[c].append((nodes.of_visit[v][k], stop.start))
+    return runs
+
+
+def _pin_ok(cp: Any, nodes: Any, v: int, c: int, used: dict[int, int]) -> bool:
+    """A pinned visit's first copy goes to its pinned carer (the engine's convention)."""
+    return used.get(v, 0) > 0 or int(cp.pinned[v]) == c
+
+
+def warm_solve(
+    problem: Problem,
+    published: Solution,
+    *,
+    time_limit_s: float,
+    seed: int,
+    solution_limit: int | None,
+    released: set[str] | None = None,
+) -> Solution:
+    """Search from the published plan (what is still valid of it, the rest inserted) instead of
+    from scratch: the plan a coordinator already sent out is the best start for a stable one.
+
+    The engine's ``solve`` has no way to take a first plan, so this runs one round of its search
+    from one, with the engine's own pieces; it falls back to ``solve`` when the published plan
+    cannot be read as a first plan (for example after an overrun moved a double-up)."""
+    from solver import engine
+    from solver.construct import Nodes, plan_from_runs, repair
+
+    started = time.monotonic()
+    limits = engine.Limits(time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    plan = plan_from_runs(cp, nodes, _published_runs(cp, nodes, published, problem, released or set()))
+    if plan is None or not len(nodes):
+        return engine.solve(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+    served = {int(nodes.visit[e]) for elems in plan.runs for e in elems if e >= 0}
+    missing = [v for v in range(cp.n_visits) if v not in served]
+    budget = started + (float("inf") if solution_limit is not None else 0.3 * time_limit_s)
+    repair(cp, nodes, plan, missing, seed=seed, deadline=budget)
+    best = fallback = engine._from_plan(cp, nodes, plan)
+    notes = ["search started from the published plan"]
+    model = engine.RoutingModel(cp, nodes)
+    left = max(time_limit_s - (time.monotonic() - started), 0.1)
+    params = model.parameters(limits, left, "AUTOMATIC")
+    model.routing.CloseModelWithParameters(params)
+    initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
+    if initial is None:
+        notes.append("OR-Tools rejected the published plan; kept it as repaired")
+    else:
+        left = time_limit_s - (time.monotonic() - started)  # reading the routes took time too
+        if left > 0.2:
+            params = model.parameters(limits, left, "AUTOMATIC")
+            assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
+        else:
+            assignment = initial
+        runs, breaks = model.plan_of(assignment)
+        best = best.offer(
+            engine.Best(runs, breaks, engine._score(cp, nodes, runs), assignment.ObjectiveValue())
+        )
+        again, _ = engine._reinsert(cp, nodes, runs, limits, 1, started)
+        if again is not None:
+            best = best.offer(engine._from_plan(cp, nodes, again))
+    try:
+        return engine._solution(
+            cp, nodes, limits, started, best.runs, best.breaks, best.objective, notes, "PUBLISHED"
+        )
+    except engine.BreakPlacementError as exc:
+        notes.append(f"fell back to the repaired published plan: {exc}")
+        return engine._solution(
+            cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, "PUBLISHED"
+        )
 
 
 # --------------------------------------------------------------------------- changes
@@ -405,11 +507,16 @@ def replan(
     solution_limit: int | None = None,
 ) -> tuple[Solution, Problem]:
     """The re-planned day and the problem it solves (what the checker should check it against)."""
-    from solver.engine import solve
-
     started = time.monotonic()
     new_problem, frozen = transform(problem, published, events, now)
-    solution = solve(new_problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+    solution = warm_solve(
+        new_problem,
+        published,
+        time_limit_s=time_limit_s if time_limit_s is not None else new_problem.options.time_limit_s,
+        seed=seed if seed is not None else new_problem.options.seed,
+        solution_limit=solution_limit if solution_limit is not None else new_problem.options.solution_limit,
+        released=frozen.released,
+    )
     solution = _closed_reasons(new_problem, solution, frozen, now)
     bad = _frozen_kept(frozen, solution)
     if bad:

@@ -74,6 +74,7 @@ def test_sick_carer_keeps_what_was_done_and_hands_the_rest_on() -> None:
     later = [s for r in new.runs if r.carer_id == sick for s in r.stops if s.start >= NOW]
     assert later == []
     assert not new.unassigned  # two carers have room for the rest
+    assert {c.from_carer for c in new.changes or []} == {sick}  # nobody else's visits move
     moved = {c.visit_id for c in new.changes or [] if c.from_carer == sick}
     handed_on = {s.visit_id for r in published.runs if r.carer_id == sick for s in r.stops if s.start >= NOW}
     assert moved == handed_on
@@ -111,6 +112,11 @@ def test_overrun_of_a_visit_in_progress_moves_only_its_end() -> None:
     assert check(new_problem, new) == []
     again = next(s for r in new.runs for s in r.stops if s.visit_id == busy.visit_id)
     assert again.start == busy.start and again.end == busy.end + 20 * 60
+
+
+def test_with_nothing_happened_nothing_changes() -> None:
+    _, _, new, _ = run(events())
+    assert new.changes == []
 
 
 def test_nothing_new_starts_before_now() -> None:
@@ -214,6 +220,7 @@ def test_cli_replan(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "--now" in bad.output
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     now=st.integers(min_value=7 * 60, max_value=13 * 60).map(lambda m: m * 60),
