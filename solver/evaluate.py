@@ -23,10 +23,13 @@ from rich.console import Console
 from solver.check import Violation, check
 from solver.compiled import Compiled, compile_problem
 from solver.construct import Builder, Nodes, Plan, _place_break_elements
-from solver.extract import BreakPlacementError, build_solution
+from solver.diagnose import diagnose
+from solver.extract import BreakPlacementError, build_run
 from solver.io import InputError, load_problem, parse
 from solver.io import _read as read_text
-from solver.model import Problem, Solution, Strict, TimeWindow
+from solver.kpi import kpis
+from solver.model import Problem, Solution, SolverInfo, Strict, TimeWindow
+from solver.pay import with_pay
 
 Sequence = list[tuple[int, int]]  # (node, start second)
 DAY_END = 24 * 3600
@@ -119,13 +122,15 @@ def earliest_starts(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> dict
 
     Breaks are ignored here (they are placed afterwards); late starts are allowed, so that a
     rota that cannot keep a window is timed, not refused. Double-ups and gaps couple runs, so
-    passes repeat until no start moves (starts only grow, so this settles unless two runs wait
-    on each other, which the pass limit cuts off and the checker then reports)."""
+    passes repeat until no start moves. Starts only grow and are capped at the end of the day,
+    so this settles even when two runs wait on each other (the checker then reports it); a gap
+    to a visit later in the same run cannot be met by waiting and is left to the checker."""
     start: dict[int, int] = {}
     partner = {
         n: copies[1 - k] for copies in nodes.of_visit if len(copies) == 2 for k, n in enumerate(copies)
     }
     gaps = {n: _gap_bounds(cp.problem, nodes, n) for order in orders for n in order}
+    position = {n: (c, k) for c, order in enumerate(orders) for k, n in enumerate(order)}
     for _ in range(MAX_PASSES):
         moved = False
         for c, order in enumerate(orders):
@@ -138,8 +143,10 @@ def earliest_starts(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> dict
                 if node in partner and partner[node] in start:
                     s = max(s, start[partner[node]])
                 for other, lo, _ in gaps[node]:
-                    if other in start:
+                    later_here = position.get(other, (-1, -1)) > position[node] and position[other][0] == c
+                    if other in start and not later_here:
                         s = max(s, start[other] + int(lo))
+                s = min(s, DAY_END)
                 if start.get(node) != s:
                     start[node], moved = s, True
                 free, at = s + int(cp.v_dur[v]), place
@@ -154,6 +161,7 @@ class Relaxation:
 
     windows: bool = False
     breaks: str = "kept"  # "kept", "any time" or "dropped"
+    untied: bool = False  # runs timed each on its own: double-ups and gaps as they fall
 
 
 def _relaxed(problem: Problem, nodes: Nodes, starts: dict[int, int], level: int) -> Problem:
@@ -196,10 +204,11 @@ def _linked(cp: Compiled, nodes: Nodes) -> set[int]:
     return out
 
 
-def plan_from_starts(cp: Compiled, nodes: Nodes, runs: list[Sequence]) -> Plan | None:
+def plan_from_starts(cp: Compiled, nodes: Nodes, runs: list[Sequence], tie: bool = True) -> Plan | None:
     """Like ``construct.plan_from_runs``, but every start tied to another run (double-ups and
-    ``after`` gaps) is held where the coupled timing put it; None if the runs cannot be timed."""
-    linked = _linked(cp, nodes)
+    ``after`` gaps) is held where the coupled timing put it (unless ``tie`` is off: each run is
+    then timed on its own); None if the runs cannot be timed."""
+    linked = _linked(cp, nodes) if tie else set()
     fixed = {node: t for run in runs for node, t in run if node in linked}
     builder = Builder(cp, nodes)
     plan = Plan(runs=[], fixed=fixed)
@@ -234,14 +243,46 @@ def _time_plan(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> tuple[Com
     starts = earliest_starts(cp, nodes, orders)
     seqs = [[(n, starts[n]) for n in order] for order in orders]
     relax = Relaxation()
-    for level in range(4):
+    for level in range(5):
         current = cp if level == 0 else compile_problem(_relaxed(cp.problem, nodes, starts, level), cp.travel)
-        plan = plan_from_starts(current, nodes, seqs)
+        plan = plan_from_starts(current, nodes, seqs, tie=level < 4)
         if plan is not None:
             return current, plan, relax
         relax.windows = True
-        relax.breaks = {1: "kept", 2: "any time", 3: "dropped"}.get(level + 1, "dropped")
+        relax.breaks = {1: "kept", 2: "any time"}.get(level + 1, "dropped")
+        relax.untied = level + 1 >= 4
     raise InputError("plan: its runs cannot be timed even with windows, shifts and breaks lifted")
+
+
+def _as_given(
+    cp: Compiled, nodes: Nodes, runs: list[Sequence], breaks: list[list[int]], notes: list[str], wall: float
+) -> Solution:
+    """``extract.build_solution`` without its rule guard: that guard takes a visit that breaks an
+    ``after`` gap or the carer cap out of the plan, which is right for the optimiser's own plans
+    but would hide the very violation an evaluation is asked to show."""
+    try:
+        built = [build_run(cp, nodes, c, seq, breaks[c]) for c, seq in enumerate(runs) if seq]
+    except BreakPlacementError as exc:  # pragma: no cover - the timing above placed them
+        raise InputError(f"plan: {exc}") from exc
+    out = with_pay(cp.problem, built)
+    served = {int(nodes.visit[n]) for seq in runs for n, _ in seq}
+    missing = [v for v in range(cp.n_visits) if v not in served]
+    unassigned = diagnose(cp, nodes, runs, missing, {})
+    return Solution(
+        problem_id=cp.problem.id,
+        status="partial" if unassigned else "solved",
+        runs=out,
+        unassigned=unassigned,
+        kpis=kpis(cp.problem, out, unassigned),
+        solver=SolverInfo(
+            engine="evaluate",
+            wall_s=round(wall, 3),
+            seed=0,
+            time_limit_s=0.0,
+            first_solution="given",
+            notes=notes,
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- entry point
@@ -260,24 +301,10 @@ def evaluate(problem: Problem, plan: PlanDocument) -> tuple[Solution, list[Viola
     if relax.windows:
         notes.append(
             "the plan cannot be timed within the rules: visits start when they can, late if "
-            f"need be (breaks {relax.breaks}); the checker lists what is broken"
+            f"need be (breaks {relax.breaks}{'; runs timed apart' if relax.untied else ''}); "
+            "the checker lists what is broken"
         )
-    try:
-        solution = build_solution(
-            timed_cp,
-            nodes,
-            runs,
-            breaks,
-            engine="evaluate",
-            wall_s=time.monotonic() - started,
-            seed=0,
-            objective=None,
-            time_limit_s=0.0,
-            notes=notes,
-            first_solution="given",
-        )
-    except BreakPlacementError as exc:  # pragma: no cover - the timing above placed them
-        raise InputError(f"plan: {exc}") from exc
+    solution = _as_given(timed_cp, nodes, runs, breaks, notes, time.monotonic() - started)
     violations = check(problem, solution)
     if "violations" in Solution.model_fields:  # the field issue 5's model adds
         dumped = {**solution.model_dump(), "violations": [v.to_dict() for v in violations]}

@@ -120,3 +120,34 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
         if code < 2:
             assert json.loads(result.stdout)["kpis"]["visits"] == 3
     assert "runs[0]" in result.output and "Traceback" not in result.output
+
+
+def test_a_gap_kept_by_waiting_and_a_gap_broken_by_the_order() -> None:
+    """v2 must start two hours after v1 (medication): in order, v2 waits until 11:00; the
+    other way round nothing can make it hold, and the checker says so."""
+    p = problem(
+        [carer("c1")],
+        [
+            visit("v1", A, "09:00", "12:00", minutes=20),
+            visit("v2", A, "09:00", "12:00", minutes=20, after=[{"visit_id": "v1", "min_gap_min": 120}]),
+        ],
+    )
+    sol, violations = evaluate(p, plan(("c1", ["v1", "v2"])))
+    assert violations == []
+    assert [s.start for s in sol.runs[0].stops] == [9 * 3600, 11 * 3600]
+    _, violations = evaluate(p, plan(("c1", ["v2", "v1"])))
+    assert [(v.rule, v.visit_id) for v in violations] == [("min_gap", "v2")]
+
+
+def test_two_runs_waiting_on_each_other_are_timed_and_reported() -> None:
+    p = problem(
+        [carer("c1"), carer("c2")],
+        [
+            visit("d1", A, "09:00", "12:00", carers_required=2),
+            visit("d2", B, "09:00", "12:00", carers_required=2),
+        ],
+    )
+    sol, violations = evaluate(p, plan(("c1", ["d1", "d2"]), ("c2", ["d2", "d1"])))
+    assert violations and {v.rule for v in violations} <= {"double_up", "window", "shift", "travel"}
+    assert all(s.start <= 24 * 3600 for r in sol.runs for s in r.stops)
+    assert sol.violations is not None and len(sol.violations) == len(violations)
