@@ -505,18 +505,29 @@ def replan(
     time_limit_s: float | None = None,
     seed: int | None = None,
     solution_limit: int | None = None,
+    warm: bool = True,
 ) -> tuple[Solution, Problem]:
-    """The re-planned day and the problem it solves (what the checker should check it against)."""
+    """The re-planned day and the problem it solves (what the checker should check it against).
+
+    ``warm`` searches from the published plan; off, the engine plans the rest of the day from
+    scratch, which moves far more visits (``benchmarks/replan.py`` measures both)."""
     started = time.monotonic()
     new_problem, frozen = transform(problem, published, events, now)
-    solution = warm_solve(
-        new_problem,
-        published,
-        time_limit_s=time_limit_s if time_limit_s is not None else new_problem.options.time_limit_s,
-        seed=seed if seed is not None else new_problem.options.seed,
-        solution_limit=solution_limit if solution_limit is not None else new_problem.options.solution_limit,
-        released=frozen.released,
-    )
+    if warm:
+        solution = warm_solve(
+            new_problem,
+            published,
+            time_limit_s=time_limit_s if time_limit_s is not None else new_problem.options.time_limit_s,
+            seed=seed if seed is not None else new_problem.options.seed,
+            solution_limit=solution_limit
+            if solution_limit is not None
+            else new_problem.options.solution_limit,
+            released=frozen.released,
+        )
+    else:  # from scratch, as a first plan of the day is made (kept for comparison)
+        from solver.engine import solve
+
+        solution = solve(new_problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
     solution = _closed_reasons(new_problem, solution, frozen, now)
     bad = _frozen_kept(frozen, solution)
     if bad:

@@ -249,3 +249,12 @@ def test_any_time_any_event_keeps_the_past_and_every_rule(
     got = {(r.carer_id, s.visit_id): s.model_dump_json() for r in new.runs for s in r.stops}
     assert {k: got.get(k) for k in past} == past
     assert all(s.start >= now for r in new.runs for s in r.stops if (r.carer_id, s.visit_id) not in past)
+
+
+def test_from_scratch_also_keeps_the_past_and_every_rule() -> None:
+    p = day()
+    published = solve(p)
+    new, new_problem = replan(p, published, events({"type": "visit_cancelled", "visit_id": "v5"}), NOW, warm=False)
+    assert check(new_problem, new) == []
+    before, after = frozen_stops(published), frozen_stops(new)
+    assert {k: after.get(k) for k in before} == before
