@@ -137,8 +137,10 @@ def _location(inst: Instance, node: int) -> dict[str, float]:
     return {"lat": round(inst.y[node] / 1000 + node * 1e-6, 7), "lon": round(inst.x[node] / 1000, 7)}
 
 
-def to_problem(inst: Instance) -> Problem:
-    """The instance as a Problem: every service a critical visit, see the module docstring."""
+def to_problem(inst: Instance, late_slack_min: float | None = None) -> Problem:
+    """The instance as a Problem: every service a critical visit, see the module docstring.
+
+    ``late_slack_min`` closes the hard window that long after l instead of at 24:00."""
     depot = 0
     nodes = list(range(inst.n_nodes - 1))  # the end depot is the start depot
     locations = [_location(inst, i) for i in nodes]
@@ -161,7 +163,7 @@ def to_problem(inst: Instance) -> Problem:
                 "id": visit_id(i, j),
                 "client_id": f"p{i:03d}",
                 "location": locations[i],
-                "window": {"start": int(inst.e[i]) * 60, "end": DAY_END_MIN * 60},
+                "window": {"start": int(inst.e[i]) * 60, "end": _window_end(inst, i, late_slack_min)},
                 "duration_min": float(inst.duration[i]),
                 "skills": [f"s{j}"],
                 "priority": "critical",
@@ -193,6 +195,12 @@ def to_problem(inst: Instance) -> Problem:
             },
         }
     )
+
+
+def _window_end(inst: Instance, node: int, slack_min: float | None) -> int:
+    if slack_min is None:
+        return DAY_END_MIN * 60
+    return min(DAY_END_MIN * 60, round((float(inst.l[node]) + slack_min) * 60))
 
 
 def read_problem(path: Path | str) -> Problem:

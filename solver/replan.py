@@ -397,23 +397,24 @@ def warm_solve(
     left = max(time_limit_s - (time.monotonic() - started), 0.1)
     params = model.parameters(limits, left, "AUTOMATIC")
     model.routing.CloseModelWithParameters(params)
-    initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
-    if initial is None:
+    # RoutesToAssignment only sets the routes; the search then times them itself. Reading them
+    # with ReadAssignmentFromRoutes would first solve for every time (seconds on a zone).
+    initial = model.routing.solver().Assignment()
+    if not model.routing.RoutesToAssignment(model.routes_of(plan), True, True, initial):
         notes.append("OR-Tools rejected the published plan; kept it as repaired")
     else:
-        left = time_limit_s - (time.monotonic() - started)  # reading the routes took time too
-        if left > 0.2:
-            params = model.parameters(limits, left, "AUTOMATIC")
-            assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
+        left = max(time_limit_s - (time.monotonic() - started), 0.2)
+        params = model.parameters(limits, left, "AUTOMATIC")
+        assignment = model.routing.SolveFromAssignmentWithParameters(initial, params)
+        if assignment is None:
+            notes.append("OR-Tools found no plan from the published one in time; kept it as repaired")
         else:
-            assignment = initial
-        runs, breaks = model.plan_of(assignment)
-        best = best.offer(
-            engine.Best(runs, breaks, engine._score(cp, nodes, runs), assignment.ObjectiveValue())
-        )
-        again, _ = engine._reinsert(cp, nodes, runs, limits, 1, started)
-        if again is not None:
-            best = best.offer(engine._from_plan(cp, nodes, again))
+            runs, breaks = model.plan_of(assignment)
+            score = engine._score(cp, nodes, runs)
+            best = best.offer(engine.Best(runs, breaks, score, assignment.ObjectiveValue()))
+            again, _ = engine._reinsert(cp, nodes, runs, limits, 1, started)
+            if again is not None:
+                best = best.offer(engine._from_plan(cp, nodes, again))
     try:
         return engine._solution(
             cp, nodes, limits, started, best.runs, best.breaks, best.objective, notes, "PUBLISHED"

@@ -254,7 +254,8 @@ def test_any_time_any_event_keeps_the_past_and_every_rule(
 def test_from_scratch_also_keeps_the_past_and_every_rule() -> None:
     p = day()
     published = solve(p)
-    new, new_problem = replan(p, published, events({"type": "visit_cancelled", "visit_id": "v5"}), NOW, warm=False)
+    cancel = events({"type": "visit_cancelled", "visit_id": "v5"})
+    new, new_problem = replan(p, published, cancel, NOW, warm=False)
     assert check(new_problem, new) == []
     before, after = frozen_stops(published), frozen_stops(new)
     assert {k: after.get(k) for k in before} == before
