@@ -147,3 +147,10 @@ def test_every_stored_instance_reads() -> None:
     }
     big = read_problem(HHC / "InstanzVNS_HCSRP_100_1.txt")
     assert (len(big.carers), len(big.visits)) == (20, 130)
+
+
+def test_the_hard_window_stays_open_unless_a_slack_closes_it(tiny: Path) -> None:
+    inst = read_instance(tiny)
+    assert to_problem(inst).visits[0].window.end == 24 * 3600
+    closed = to_problem(inst, late_slack_min=60).visits
+    assert [v.window.end for v in closed] == [(5 + 60) * 60, (15 + 60) * 60, (15 + 60) * 60]
