@@ -307,6 +307,10 @@ class Inserter:
         ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
         cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
         cost = cost + cp.r.cont_cost[v, carer]
+        if cp.r.prom_hi[v] >= 0:  # a start past (or before) the promised time, priced
+            late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]
+            early = np.maximum(cp.r.prom_lo[v] - start, 0) * cp.r.early_coef[v]
+            cost = cost + np.rint(late + early).astype(np.int64)
         idx = np.flatnonzero(ok)
         return {
             "idx": idx,

@@ -7,14 +7,18 @@ and C. Every expected figure below can be added up by hand.
 from __future__ import annotations
 
 import os
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.check import check
 from solver.clock import parse_time
 from solver.engine import solve
+from solver.io import load_problem
 from solver.model import Problem, Solution
 from tests.solver.tiny import A, B, C, carer, problem, visit
 
@@ -251,3 +255,35 @@ def test_random_rule_days_pass_the_checker(p: Problem) -> None:
     s = solve(p)
     assert check(p, s) == []
     assert len({u.visit_id for u in s.unassigned}) + s.kpis.visits_assigned == len(p.visits)
+
+
+# --------------------------------------------------------------------------- at zone scale
+
+
+@pytest.mark.slow
+def test_zone_with_every_rule_passes_the_checker() -> None:
+    """zone.json with each client's visits at least 2 h apart, a cap of 3 carers per client,
+    promised times mid-window and a week of history: a valid plan serving most visits."""
+    zone = load_problem(Path(__file__).resolve().parents[2] / "instances" / "homecare" / "zone.json")
+    data = zone.model_dump()
+    by_client: dict[str, list[dict[str, Any]]] = {}
+    for v in data["visits"]:
+        by_client.setdefault(v.get("client_id") or v["id"], []).append(v)
+        mid = (parse_time(v["window"]["start"]) + parse_time(v["window"]["end"])) // 2
+        v["promised"] = {"time": f"{mid // 3600:02d}:{mid % 3600 // 60:02d}", "tolerance_min": 15}
+    history = []
+    for i, (client, visits) in enumerate(sorted(by_client.items())):
+        visits.sort(key=lambda v: parse_time(v["window"]["start"]))
+        for earlier, later in pairwise(visits):
+            later["after"] = [{"visit_id": earlier["id"], "min_gap_min": 120}]
+        regular = [c["id"] for c in data["carers"]][i % 7 :: 7][:2]
+        history += [
+            {"date": f"2026-11-1{d}", "client_id": client, "carer_id": c} for d in range(7) for c in regular
+        ]
+    data.update(history=history, continuity={"max_carers_per_client": 3})
+    problem = Problem.model_validate(data)
+    s = solve(problem, time_limit_s=10)
+    assert check(problem, s) == []
+    assert s.kpis.visits_assigned >= 0.85 * len(problem.visits)
+    assert s.kpis.max_carers_per_client is not None and s.kpis.max_carers_per_client <= 3
+    assert s.kpis.continuity_rate is not None and s.kpis.late_visits is not None
