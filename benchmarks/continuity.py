@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     limit = 1.0 if args.quick else args.time_limit
     rows = [row(problem, args.cost, limit), row(problem, 0.0, limit)]
     report = {
-        "command": "python -m benchmarks.continuity " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": (
+            "python -m benchmarks.continuity " + " ".join(argv if argv is not None else sys.argv[1:])
+        ).strip(),
         **machine(),
         "instance": "homecare/zone.json",
         "history": {

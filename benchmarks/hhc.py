@@ -132,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in track(paths, description="instances", console=Console(stderr=True))
     ]
     report = {
-        "command": "python -m benchmarks.hhc " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": (
+            "python -m benchmarks.hhc " + " ".join(argv if argv is not None else sys.argv[1:])
+        ).strip(),
         **machine(),
         "time_limit_s": limit,
         "seed": 0,

@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = [row(problem, published, carer, limit) for limit in limits]
     rows.append(row(problem, published, carer, limits[-1], warm=False))
     report = {
-        "command": "python -m benchmarks.replan " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": (
+            "python -m benchmarks.replan " + " ".join(argv if argv is not None else sys.argv[1:])
+        ).strip(),
         **machine(),
         "instance": "homecare/zone.json",
         "published": {"time_limit_s": publish, "seed": 0, "visits_served": published.kpis.visits_assigned},
