@@ -259,3 +259,17 @@ def test_from_scratch_also_keeps_the_past_and_every_rule() -> None:
     assert check(new_problem, new) == []
     before, after = frozen_stops(published), frozen_stops(new)
     assert {k: after.get(k) for k in before} == before
+
+
+def test_an_unserved_visit_whose_window_has_closed_is_reported_not_planned() -> None:
+    p = problem(
+        [carer("c1"), carer("c2")],
+        [visit("v1", A, "08:00", "09:00", skills=["hoist"]), visit("v2", B, "11:00", "12:00")],
+    )
+    published = solve(p)
+    assert [u.visit_id for u in published.unassigned] == ["v1"]
+    p2 = p.model_copy(update={"carers": [p.carers[0].model_copy(update={"skills": ["hoist"]}), p.carers[1]]})
+    new, new_problem = replan(p2, published, events(), NOW)
+    assert check(new_problem, new) == []
+    (gone,) = new.unassigned
+    assert gone.visit_id == "v1" and gone.code == "NO_CARER_IN_WINDOW" and "closed before now" in gone.reason
