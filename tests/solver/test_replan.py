@@ -273,3 +273,15 @@ def test_an_unserved_visit_whose_window_has_closed_is_reported_not_planned() -> 
     assert check(new_problem, new) == []
     (gone,) = new.unassigned
     assert gone.visit_id == "v1" and gone.code == "NO_CARER_IN_WINDOW" and "closed before now" in gone.reason
+
+
+def test_a_published_plan_that_breaks_the_rules_is_refused() -> None:
+    p = day()
+    published = solve(p)
+    run0 = published.runs[0]
+    moved = run0.stops[0].model_copy(update={"start": run0.stops[0].start + 7200})
+    bad = published.model_copy(
+        update={"runs": [run0.model_copy(update={"stops": [moved, *run0.stops[1:]]}), *published.runs[1:]]}
+    )
+    with pytest.raises(InputError, match="published plan breaks"):
+        transform(p, bad, events(), NOW)
