@@ -243,12 +243,18 @@ def _overrun_s(events: Events, visit_id: str) -> int:
     )
 
 
-def _carers(problem: Problem, frozen: Frozen, events: Events, now: int) -> list[Any]:
+def _carers(problem: Problem, published: Solution, frozen: Frozen, events: Events, now: int) -> list[Any]:
+    """Carers as they stand at ``now``: a carer already on the road (left home before now) keeps
+    the published departure; one still at home may leave from now on."""
     ends = _carer_ends(problem, frozen, events)
     busy = {cid for cid, _ in frozen.stops}
+    left = {r.carer_id: r.start for r in published.runs if r.stops and r.start < now}
     out = []
     for carer in problem.carers:
-        start = carer.shift.start if carer.id in busy else max(carer.shift.start, now)
+        if carer.id in busy:
+            start = carer.shift.start
+        else:
+            start = max(carer.shift.start, min(now, left.get(carer.id, now)))
         end = min(carer.shift.end, ends.get(carer.id, DAY_END))
         if carer.id in busy:
             end = max(end, ends.get(carer.id, 0))
@@ -274,7 +280,7 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
     frozen = _freeze(problem, published, events, now)
     served = _published_by_visit(published)
     cancelled = {e.visit_id for e in events.events if isinstance(e, VisitCancelled)}
-    carers = _carers(problem, frozen, events, now)
+    carers = _carers(problem, published, frozen, events, now)
     carer_ids = [c["id"] for c in carers]
     released = frozen.released
     for event in events.events:
