@@ -24,7 +24,7 @@ def test_replan_and_continuity_quick_runs_check_every_plan() -> None:
 
 def test_hhc_quick_run_scores_against_the_reference() -> None:
     before = _unchanged("mankowska-1.json")
-    hhc.main(["--quick"])
+    assert hhc.main(["--quick"]) == 0  # both plans feasible and checked
     assert _unchanged("mankowska-1.json") == before
     ref = hhc.reference()
     assert ref["InstanzCPLEX_HCSRP_10_1"]["cost"] == pytest.approx(226.978)
