@@ -153,11 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not args.quick:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        name = (
-            f"mankowska-{limit:g}.json"
-            if slack == LATE_SLACK_MIN
-            else f"mankowska-{limit:g}-slack-{slack}.json"
-        )
+        name = f"mankowska-{limit:g}.json"
+        if slack != LATE_SLACK_MIN:
+            name = f"mankowska-{limit:g}-" + ("open.json" if slack is None else f"slack-{slack:g}.json")
         (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
     _print(report["families"])
     return 0 if all(r["feasible"] for r in rows) else 1
