@@ -368,6 +368,30 @@ def _pin_ok(cp: Any, nodes: Any, v: int, c: int, used: dict[int, int]) -> bool:
     return used.get(v, 0) > 0 or int(cp.pinned[v]) == c
 
 
+def _timeable(cp: Any, nodes: Any, runs: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+    """The published runs less what no longer fits in them (after an overrun, say): a run that
+    cannot be timed first loses its double-ups and gap-tied visits, then its last visits, until
+    it can. A dropped visit leaves every run (both copies of a double-up); the repair that
+    follows inserts it again wherever it now fits."""
+    from solver.construct import plan_from_runs
+
+    empty: list[list[tuple[int, int]]] = [[] for _ in runs]
+    dropped: set[int] = set()
+    tied = cp.r.linked | {v for v in range(cp.n_visits) if int(cp.v_req[v]) == 2}
+
+    def alone(c: int, run: list[tuple[int, int]]) -> bool:
+        return plan_from_runs(cp, nodes, [run if k == c else [] for k in range(len(empty))]) is not None
+
+    for c, run in enumerate(runs):
+        if not run or alone(c, run):
+            continue
+        loose = [(n, t) for n, t in run if int(nodes.visit[n]) not in tied]
+        dropped |= {int(nodes.visit[n]) for n, _ in run if int(nodes.visit[n]) in tied}
+        while loose and not alone(c, loose):
+            dropped.add(int(nodes.visit[loose.pop()[0]]))
+    return [[(n, t) for n, t in run if int(nodes.visit[n]) not in dropped] for run in runs]
+
+
 def warm_solve(
     problem: Problem,
     published: Solution,
@@ -390,7 +414,8 @@ def warm_solve(
     limits = engine.Limits(time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
-    plan = plan_from_runs(cp, nodes, _published_runs(cp, nodes, published, problem, released or set()))
+    runs = _timeable(cp, nodes, _published_runs(cp, nodes, published, problem, released or set()))
+    plan = plan_from_runs(cp, nodes, runs)
     if plan is None or not len(nodes):
         return engine.solve(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
     served = {int(nodes.visit[e]) for elems in plan.runs for e in elems if e >= 0}

@@ -285,3 +285,17 @@ def test_a_published_plan_that_breaks_the_rules_is_refused() -> None:
     )
     with pytest.raises(InputError, match="published plan breaks"):
         transform(p, bad, events(), NOW)
+
+
+def test_an_overrun_later_in_the_day_keeps_the_warm_start() -> None:
+    """v4 (not begun at 10:00) will run 90 minutes long: its run no longer times as published,
+    so visits are taken out and inserted again, and the search still starts from that plan."""
+    p = day()
+    published = solve(p)
+    new, new_problem = replan(
+        p, published, events({"type": "visit_overrun", "visit_id": "v4", "extra_min": 90}), NOW
+    )
+    assert "search started from the published plan" in new.solver.notes
+    assert check(new_problem, new) == []
+    before, after = frozen_stops(published), frozen_stops(new)
+    assert {k: after.get(k) for k in before} == before
