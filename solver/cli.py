@@ -150,6 +150,37 @@ def check(
 
 
 @app.command()
+def evaluate(
+    problem: Annotated[Path, typer.Argument(help="Problem JSON.")],
+    plan: Annotated[Path, typer.Argument(help="A Solution, or runs of carer_id and visit_ids.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the timed plan.")] = None,
+) -> None:
+    """Re-time a given plan, print its figures and every broken rule; exit 1 if any."""
+    from solver.evaluate import run_evaluate
+
+    raise typer.Exit(_guard(lambda: run_evaluate(problem, plan, output, err)))
+
+
+@app.command()
+def replan(
+    problem: Annotated[Path, typer.Argument(help="Problem JSON.")],
+    published: Annotated[Path, typer.Argument(help="The published Solution.")],
+    events: Annotated[Path, typer.Argument(help='The events JSON: {"events": [...]}.')],
+    now: Annotated[str, typer.Option("--now", help="Time now, HH:MM: stops started before it are frozen.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the new plan here.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
+    problem_out: Annotated[
+        Path | None, typer.Option("--problem-out", help="Also write the problem solved.")
+    ] = None,
+) -> None:
+    """Re-plan the rest of the day after events; print the changes against the published plan."""
+    from solver.replan import run_replan
+
+    _guard(lambda: run_replan(problem, published, events, now, output, time_limit, seed, problem_out, err))
+
+
+@app.command()
 def schema(
     kind: Annotated[str, typer.Argument(help="problem or solution")] = "problem",
 ) -> None:
