@@ -96,9 +96,34 @@ def _homecare() -> list[Case]:
     ]
 
 
+MANKOWSKA_NOTE = (
+    "relaxed: no tardiness (windows closed at l), synchronised and delayed double services and "
+    "qualifications stripped: distance-only VRPTW; the paper's objective is in benchmarks.hhc"
+)
+
+
+def _mankowska() -> list[Case]:
+    """Mankowska et al. (2014) families A-E as distance-only routing with hard windows [e, l]."""
+    from solver.mankowska import read_instance, to_problem
+
+    folder = INSTANCES / "hhc" / "mankowska2014"
+    return [
+        Case(
+            name=path.stem,
+            load=lambda path=path: relax(to_problem(read_instance(path), late_slack_min=0)),  # type: ignore[misc]
+            best_known=None,
+            scale=60.0,
+            unit="distance (minutes of travel)",
+            note=MANKOWSKA_NOTE,
+        )
+        for path in sorted(folder.glob("*.txt"), key=lambda p: _natural(p.stem))
+    ]
+
+
 SETS: dict[str, Callable[[], list[Case]]] = {
     "solomon": lambda: _classic("solomon", "*.txt"),
     "homberger200": lambda: _classic("homberger", "*_2_*.txt"),
     "homberger400": lambda: _classic("homberger", "*_4_*.txt"),
     "homecare": _homecare,
+    "mankowska": _mankowska,
 }

@@ -98,6 +98,18 @@ def test_homecare_smoke_compares_peers_on_the_relaxation(tmp_path: Path) -> None
     assert vroom["feasible"] and vroom["gap_pct"] == 0.0  # the only reference peer in this run
 
 
+def test_mankowska_set_runs_every_solver_on_the_same_relaxation(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    argv = ["--set", "mankowska", "--time-limit", "2", "--iterations", "10"]
+    argv += ["--instances", "InstanzCPLEX_HCSRP_10_1", "--peers", "pyvrp,vroom", "--out", str(out)]
+    assert quality.main(argv) == 0
+    report = json.loads(out.read_text())
+    assert report["notes"] and "windows closed at l" in report["notes"][0]
+    runs = {r["solver"]: r for r in report["runs"]}
+    assert set(runs) == {"carerun", "pyvrp", "vroom"}
+    assert all(r["feasible"] for r in runs.values())
+
+
 def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     base = ["--set", "solomon", "--time-limit", "1", "--out", str(tmp_path / "x.json")]
     assert quality.main([*base, "--instances", "NOPE"]) == 2
