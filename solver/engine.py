@@ -33,6 +33,13 @@ class Limits:
     time_limit_s: float
     seed: int
     solution_limit: int | None
+    stop: Callable[[], bool] | None = None
+
+
+def _stoppable(routing: pywrapcp.RoutingModel, stop: Callable[[], bool] | None) -> None:
+    """Let a caller end a search early (the HTTP API's DELETE); the best plan so far is kept."""
+    if stop is not None:
+        routing.AddAtSolutionCallback(lambda: stop() and routing.solver().FinishCurrentSearch())
 
 
 def penalties(cp: Compiled) -> list[int]:
@@ -205,14 +212,19 @@ def solve(
     seed: int | None = None,
     solution_limit: int | None = None,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Solution:
-    """Plan ``problem``; arguments given here beat the problem's own options."""
+    """Plan ``problem``; arguments given here beat the problem's own options.
+
+    ``stop``, if given, is polled between rounds and at each solution found; once it returns
+    True the search ends and the best plan found so far comes back."""
     started = time.monotonic()
     opts = problem.options
     limits = Limits(
         time_limit_s=float(time_limit_s if time_limit_s is not None else opts.time_limit_s),
         seed=seed if seed is not None else opts.seed,
         solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
+        stop=stop,
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
@@ -301,7 +313,7 @@ def _search(
     first = "PAIR_INSERTION"
     for round_no in range(1, 4):
         remaining = limits.time_limit_s - (time.monotonic() - started)
-        if round_no > 1 and (remaining < MIN_ROUND_S or deterministic):
+        if (round_no > 1 and (remaining < MIN_ROUND_S or deterministic)) or (limits.stop and limits.stop()):
             break
         last = not (has_pairs or unplaced) or round_no == 3 or deterministic
         share = max(remaining * (1.0 if last else FIRST_ROUND_SHARE), 0.1)
@@ -310,6 +322,7 @@ def _search(
             limits, share, "PARALLEL_CHEAPEST_INSERTION" if not has_pairs else "AUTOMATIC"
         )
         model.routing.CloseModelWithParameters(params)
+        _stoppable(model.routing, limits.stop)
         assignment = None
         if round_no == 1 and not has_pairs:
             assignment = model.routing.SolveWithParameters(params)
