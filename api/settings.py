@@ -36,6 +36,8 @@ class Settings:
     sync_max_visits: int = 200
     sync_max_time_limit_s: float = 30.0
     workers: int = 2
+    sync_concurrency: int = 2
+    vroom_time_limit_s: float = 5.0
     per_tenant_jobs: int = 4
     queue_size: int = 100
     grace_s: float = 10.0
@@ -54,6 +56,8 @@ class Settings:
             sync_max_visits=_int("CARERUN_SYNC_MAX_VISITS", cls.sync_max_visits),
             sync_max_time_limit_s=_float("CARERUN_SYNC_MAX_TIME_LIMIT_S", cls.sync_max_time_limit_s),
             workers=_int("CARERUN_WORKERS", cls.workers),
+            sync_concurrency=_int("CARERUN_SYNC_CONCURRENCY", cls.sync_concurrency),
+            vroom_time_limit_s=_float("CARERUN_VROOM_TIME_LIMIT_S", cls.vroom_time_limit_s),
             per_tenant_jobs=_int("CARERUN_TENANT_JOBS", cls.per_tenant_jobs),
             queue_size=_int("CARERUN_QUEUE_SIZE", cls.queue_size),
             grace_s=_float("CARERUN_GRACE_S", cls.grace_s),

@@ -176,5 +176,10 @@ def generate(
     err.print(format_calibration(calibration(prob, plan)), markup=False, highlight=False, soft_wrap=True)
 
 
+from api.cli import keys_app, serve  # noqa: E402  (the HTTP API's commands)
+
+app.add_typer(keys_app, name="keys")
+app.command("serve")(serve)
+
 if __name__ == "__main__":
     app()
