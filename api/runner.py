@@ -130,7 +130,7 @@ def run_dask(
     should_stop: Callable[[], bool],
 ) -> Outcome:
     """Solve as a task on the cluster; give up on it (and cancel it) at the limit plus grace."""
-    from distributed import Event, wait
+    from distributed import Event
 
     event_name = f"carerun-stop-{job_id}"
     future = client.submit(_dask_solve, problem_json, time_limit_s, event_name, pure=False)
@@ -138,8 +138,7 @@ def run_dask(
     stopped = False
     try:
         while True:
-            done, _ = wait([future], timeout=POLL_S)
-            if done:
+            if future.done():
                 if future.status != "finished":
                     return Outcome("failed", error=f"the cluster task failed: {future.exception()!r}")
                 return Outcome("stopped" if stopped else "solved", solution=str(future.result()))
@@ -150,6 +149,7 @@ def run_dask(
                 Event(event_name, client=client).set()
                 stopped = True
                 deadline = min(deadline, time.monotonic() + grace_s)
+            time.sleep(POLL_S)
     except (TimeoutError, OSError) as exc:
         return Outcome("failed", error=f"the cluster failed: {exc}")
 
