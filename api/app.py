@@ -29,7 +29,17 @@ from api.limits import BodyLimit, BodyTooLarge, checked_problem
 from api.runner import Dispatcher, run_local
 from api.settings import Settings
 from api.store import Overloaded, Store
-from api.views import CheckRequest, CheckResult, Health, JobCreated, JobList, JobView, ViolationView, summary, view
+from api.views import (
+    CheckRequest,
+    CheckResult,
+    Health,
+    JobCreated,
+    JobList,
+    JobView,
+    ViolationView,
+    summary,
+    view,
+)
 from api.vroom import VroomInput, VroomOutput, from_vroom, to_vroom
 from solver.model import Problem, Solution
 
@@ -37,11 +47,13 @@ bearer = HTTPBearer(auto_error=False, description="An API key from `carerun keys
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    store: Store = request.app.state.store
+    return store
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def tenant(
@@ -50,7 +62,9 @@ def tenant(
     """The tenant of the request's bearer key; 401 without a live key."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
-        raise ApiError(401, "Unauthorized", "send an API key as 'Authorization: Bearer KEY'", headers=challenge)
+        raise ApiError(
+            401, "Unauthorized", "send an API key as 'Authorization: Bearer KEY'", headers=challenge
+        )
     found = _store(request).tenant_of(credentials.credentials)
     if found is None:
         raise ApiError(401, "Unauthorized", "unknown or revoked API key", headers=challenge)
@@ -93,10 +107,14 @@ async def _solve_now(request: Request, problem: Problem) -> Solution:
     return Solution.model_validate_json(outcome.solution)
 
 
-def routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists every route
+def routes(app: FastAPI) -> None:
     @app.post(
-        "/v1/plans", status_code=202, response_model=JobCreated, tags=["plans"],
-        responses=documented(401, 413, 422, 429), openapi_extra=_body(Problem),
+        "/v1/plans",
+        status_code=202,
+        response_model=JobCreated,
+        tags=["plans"],
+        responses=documented(401, 413, 422, 429),
+        openapi_extra=_body(Problem),
     )
     async def submit(request: Request, who: Tenant) -> JobCreated:
         """Queue a day to plan; poll `GET /v1/plans/{id}` for the plan."""
@@ -105,8 +123,13 @@ def routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists every rou
         limit = min(problem.options.time_limit_s, settings.max_time_limit_s)
         try:
             job_id = await run_in_threadpool(
-                store.submit, who, problem.model_dump_json(), len(problem.visits), limit,
-                settings.per_tenant_jobs, settings.queue_size,
+                store.submit,
+                who,
+                problem.model_dump_json(),
+                len(problem.visits),
+                limit,
+                settings.per_tenant_jobs,
+                settings.queue_size,
             )
         except Overloaded as exc:
             raise _overloaded(settings, exc.reason) from None
@@ -118,7 +141,9 @@ def routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists every rou
         """The caller's own jobs, newest first (at most 100)."""
         return JobList(jobs=[summary(j) for j in _store(request).list_jobs(who)])
 
-    @app.get("/v1/plans/{job_id}", response_model=JobView, tags=["plans"], responses=documented(401, 404, 422))
+    @app.get(
+        "/v1/plans/{job_id}", response_model=JobView, tags=["plans"], responses=documented(401, 404, 422)
+    )
     def get_plan(request: Request, job_id: str, who: Tenant) -> JobView:
         """A job's status, and its plan once there is one."""
         job = _store(request).get(job_id, who)
@@ -126,7 +151,9 @@ def routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists every rou
             raise ApiError(404, "Not Found", f"no job {job_id!r}")
         return view(job)
 
-    @app.delete("/v1/plans/{job_id}", response_model=JobView, tags=["plans"], responses=documented(401, 404, 422))
+    @app.delete(
+        "/v1/plans/{job_id}", response_model=JobView, tags=["plans"], responses=documented(401, 404, 422)
+    )
     def stop_plan(request: Request, job_id: str, who: Tenant) -> JobView:
         """Stop a job early: a queued job is cancelled; a solving one ends as `cancelled` with the
         best plan found so far (within a second or two)."""
@@ -136,17 +163,25 @@ def routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists every rou
         return view(job)
 
     @app.post(
-        "/v1/solve", response_model=Solution, tags=["solve"],
-        responses=documented(401, 413, 422, 429, 503), openapi_extra=_body(Problem),
+        "/v1/solve",
+        response_model=Solution,
+        tags=["solve"],
+        responses=documented(401, 413, 422, 429, 503),
+        openapi_extra=_body(Problem),
     )
     async def solve_sync(request: Request, who: Tenant) -> Solution:
         """Plan a small day and wait for it (capped visits and time limit, see the README)."""
-        problem = checked_problem(_parse(Problem, await request.body(), "problem"), _settings(request), sync=True)
+        problem = checked_problem(
+            _parse(Problem, await request.body(), "problem"), _settings(request), sync=True
+        )
         return await _solve_now(request, problem)
 
     @app.post(
-        "/v1/check", response_model=CheckResult, tags=["solve"],
-        responses=documented(401, 413, 422), openapi_extra=_body(CheckRequest),
+        "/v1/check",
+        response_model=CheckResult,
+        tags=["solve"],
+        responses=documented(401, 413, 422),
+        openapi_extra=_body(CheckRequest),
     )
     async def check_plan(request: Request, who: Tenant) -> CheckResult:
         """Re-time a plan from the problem alone and list every rule it breaks."""
@@ -158,8 +193,12 @@ def routes(app: FastAPI) -> None:  # noqa: C901 - one place that lists every rou
         return CheckResult(ok=not found, violations=[ViolationView(**v.to_dict()) for v in found])
 
     @app.post(
-        "/v1/vroom", response_model=VroomOutput, response_model_exclude_none=True, tags=["vroom"],
-        responses=documented(401, 413, 422, 429, 503), openapi_extra=_body(VroomInput),
+        "/v1/vroom",
+        response_model=VroomOutput,
+        response_model_exclude_none=True,
+        tags=["vroom"],
+        responses=documented(401, 413, 422, 429, 503),
+        openapi_extra=_body(VroomInput),
     )
     async def vroom(request: Request, who: Tenant) -> VroomOutput:
         """VROOM's input format in, VROOM's output format out, with a reason on each unassigned job."""
@@ -197,7 +236,8 @@ def handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, exc: RequestValidationError) -> Response:
         errors = [
-            FieldError(path=".".join(str(p) for p in e["loc"][1:]), message=str(e["msg"])) for e in exc.errors()
+            FieldError(path=".".join(str(p) for p in e["loc"][1:]), message=str(e["msg"]))
+            for e in exc.errors()
         ]
         err = invalid(errors, "request")
         return response(err.status, err.title, err.detail, err.errors)

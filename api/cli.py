@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,12 +12,17 @@ from rich.table import Table
 
 from api.settings import Settings
 
-keys_app = typer.Typer(no_args_is_help=True, help="API keys: each belongs to one tenant (provider or council).")
+if TYPE_CHECKING:
+    from api.store import Store
+
+keys_app = typer.Typer(
+    no_args_is_help=True, help="API keys: each belongs to one tenant (provider or council)."
+)
 err = Console(stderr=True)
 
 
-def _store():  # type: ignore[no-untyped-def]
-    from api.store import Store
+def _store() -> Store:
+    from api.store import Store  # SQLAlchemy only for the commands that need it
 
     return Store(Settings.from_env().database_url)
 
@@ -54,7 +59,9 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The id shown by `keys lis
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface; loopback unless you mean to expose it.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface; loopback unless you mean to expose it.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
     """Run the HTTP API (uvicorn). Configuration comes from CARERUN_* environment variables."""

@@ -70,10 +70,17 @@ def invalid(errors: list[FieldError], what: str = "problem") -> ApiError:
     return ApiError(422, f"Invalid {what}", f"{len(errors)} problem(s): {lines}", errors)
 
 
-def response(status: int, title: str, detail: str, errors: Sequence[FieldError] = (),
-             headers: Mapping[str, str] | None = None) -> JSONResponse:
+def response(
+    status: int,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     body = ProblemDetails(title=title, status=status, detail=detail, errors=list(errors))
-    return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {}))
+    return JSONResponse(
+        body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {})
+    )
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -87,6 +94,9 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "The solver failed or is unavailable",
     }
     return {
-        s: {"description": titles[s], "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
+        s: {
+            "description": titles[s],
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
         for s in statuses
     }

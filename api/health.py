@@ -17,8 +17,12 @@ TINY = {
     "id": "health",
     "carers": [{"id": "c1", "start": HOME, "shift": {"start": "08:00", "end": "12:00"}}],
     "visits": [
-        {"id": f"v{i}", "location": {"lat": 51.2 + i / 200, "lon": -2.18},
-         "window": {"start": "09:00", "end": "11:00"}, "duration_min": 15}
+        {
+            "id": f"v{i}",
+            "location": {"lat": 51.2 + i / 200, "lon": -2.18},
+            "window": {"start": "09:00", "end": "11:00"},
+            "duration_min": 15,
+        }
         for i in (1, 2)
     ],
     "options": {"time_limit_s": 1, "seed": 0, "solution_limit": 5},
@@ -37,13 +41,14 @@ def probe(settings: Settings) -> Health:
     wall = round(time.monotonic() - started, 3)
     now = datetime.now(UTC)
     if outcome.solution is None:
-        return Health(status="failing", solved=False, wall_s=wall, detail=outcome.error or "no plan", checked_at=now)
+        return Health(
+            status="failing", solved=False, wall_s=wall, detail=outcome.error or "no plan", checked_at=now
+        )
     solution = Solution.model_validate_json(outcome.solution)
     broken = check(problem, solution)
     ok = not broken and solution.kpis.visits_assigned == len(problem.visits)
-    detail = (
-        f"planned {solution.kpis.visits_assigned} of {len(problem.visits)} visits; checker: "
-        + ("no violations" if not broken else f"{len(broken)} violation(s)")
+    detail = f"planned {solution.kpis.visits_assigned} of {len(problem.visits)} visits; checker: " + (
+        "no violations" if not broken else f"{len(broken)} violation(s)"
     )
     return Health(status="ok" if ok else "failing", solved=ok, wall_s=wall, detail=detail, checked_at=now)
 

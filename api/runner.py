@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext
 from typing import Any
 
 from api.settings import Settings
@@ -52,15 +52,16 @@ def _child(problem_json: str, time_limit_s: float, stop_event: Any, conn: Connec
         conn.close()
 
 
-_CONTEXT: BaseContext | None = None
+_CONTEXT: ForkServerContext | None = None
 
 
-def context() -> BaseContext:
+def context() -> ForkServerContext:
     """A fork server that has imported the engine once, so each solve starts in milliseconds
     without forking the threads of the web server."""
     global _CONTEXT
     if _CONTEXT is None:
         ctx = mp.get_context("forkserver")
+        assert isinstance(ctx, ForkServerContext)
         ctx.set_forkserver_preload(["solver.engine", "solver.model"])
         _CONTEXT = ctx
     return _CONTEXT
@@ -126,7 +127,11 @@ def _dask_solve(problem_json: str, time_limit_s: float, event_name: str) -> str:
 
 
 def run_dask(
-    client: Any, job_id: str, problem_json: str, time_limit_s: float, grace_s: float,
+    client: Any,
+    job_id: str,
+    problem_json: str,
+    time_limit_s: float,
+    grace_s: float,
     should_stop: Callable[[], bool],
 ) -> Outcome:
     """Solve as a task on the cluster; give up on it (and cancel it) at the limit plus grace."""
@@ -144,7 +149,9 @@ def run_dask(
                 return Outcome("stopped" if stopped else "solved", solution=str(future.result()))
             if time.monotonic() > deadline:
                 future.cancel()
-                return Outcome("failed", error=f"no plan from the cluster within the limit plus {grace_s:g} s")
+                return Outcome(
+                    "failed", error=f"no plan from the cluster within the limit plus {grace_s:g} s"
+                )
             if not stopped and should_stop():
                 Event(event_name, client=client).set()
                 stopped = True

@@ -273,7 +273,12 @@ class Store:
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.tenant == tenant, jobs.c.status == "queued")
-                .values(status="cancelled", stop_requested=True, error="cancelled before it started", updated_at=now)
+                .values(
+                    status="cancelled",
+                    stop_requested=True,
+                    error="cancelled before it started",
+                    updated_at=now,
+                )
             )
             conn.execute(
                 update(jobs)

@@ -72,7 +72,7 @@ def _when(epoch: float) -> datetime:
 def summary(job: Job) -> JobSummary:
     return JobSummary(
         id=job.id,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         created_at=_when(job.created_at),
         updated_at=_when(job.updated_at),
         visits=job.visits,

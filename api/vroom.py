@@ -24,7 +24,15 @@ from api.errors import FieldError, field_errors, invalid
 from solver.model import Problem, Run, Solution
 
 DAY = 86400
-SPEEDS = {"car": 40.0, "driving": 40.0, "walk": 4.5, "walking": 4.5, "foot": 4.5, "bike": 15.0, "cycling": 15.0}
+SPEEDS = {
+    "car": 40.0,
+    "driving": 40.0,
+    "walk": 4.5,
+    "walking": 4.5,
+    "foot": 4.5,
+    "bike": 15.0,
+    "cycling": 15.0,
+}
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Coord = tuple[Lon, Lat]
@@ -167,19 +175,25 @@ class _Places:
         self.size = max(sizes) if sizes else 0
         self.errors: list[FieldError] = []
         if len(sizes) > 1:
-            self.errors.append(FieldError(path="matrices", message="every profile's matrix must be the same size"))
+            self.errors.append(
+                FieldError(path="matrices", message="every profile's matrix must be the same size")
+            )
 
     def place(self, path: str, coord: Coord | None, index: int | None) -> dict[str, float] | None:
         if self.by_index:
             if index is None:
-                self.errors.append(FieldError(path=f"{path}_index", message="required when `matrices` is given"))
+                self.errors.append(
+                    FieldError(path=f"{path}_index", message="required when `matrices` is given")
+                )
                 return None
             if index >= self.size:
                 self.errors.append(FieldError(path=f"{path}_index", message=f"must be below {self.size}"))
                 return None
             return _index_place(index)
         if coord is None:
-            self.errors.append(FieldError(path=path, message="required ([lon, lat]) when there are no `matrices`"))
+            self.errors.append(
+                FieldError(path=path, message="required ([lon, lat]) when there are no `matrices`")
+            )
             return None
         return {"lat": coord[1], "lon": coord[0]}
 
@@ -194,26 +208,37 @@ def _window(path: str, windows: list[tuple[int, int]], errors: list[FieldError])
 
 
 def _carer(i: int, v: VroomVehicle, places: _Places, errors: list[FieldError]) -> dict[str, Any]:
-    start = places.place(f"vehicles[{i}].start", v.start, v.start_index) if (
-        v.start is not None or v.start_index is not None
-    ) else None
-    end = places.place(f"vehicles[{i}].end", v.end, v.end_index) if (
-        v.end is not None or v.end_index is not None
-    ) else None
+    start = (
+        places.place(f"vehicles[{i}].start", v.start, v.start_index)
+        if (v.start is not None or v.start_index is not None)
+        else None
+    )
+    end = (
+        places.place(f"vehicles[{i}].end", v.end, v.end_index)
+        if (v.end is not None or v.end_index is not None)
+        else None
+    )
     if start is None and end is None and not places.errors:
         errors.append(FieldError(path=f"vehicles[{i}]", message="needs a start or an end"))
     shift = v.time_window or (0, DAY)
     if shift[0] >= shift[1]:
         errors.append(FieldError(path=f"vehicles[{i}].time_window", message="start must be before end"))
     breaks = [
-        {"window": _window(f"vehicles[{i}].breaks[{j}].time_windows", b.time_windows, errors),
-         "duration_min": b.service / 60}
+        {
+            "window": _window(f"vehicles[{i}].breaks[{j}].time_windows", b.time_windows, errors),
+            "duration_min": b.service / 60,
+        }
         for j, b in enumerate(v.breaks)
     ]
     home = start or end or _index_place(0)
     return {
-        "id": str(v.id), "start": home, "end": end or home, "shift": {"start": shift[0], "end": shift[1]},
-        "breaks": breaks, "skills": [str(s) for s in v.skills], "max_visits": v.max_tasks,
+        "id": str(v.id),
+        "start": home,
+        "end": end or home,
+        "shift": {"start": shift[0], "end": shift[1]},
+        "breaks": breaks,
+        "skills": [str(s) for s in v.skills],
+        "max_visits": v.max_tasks,
         "travel_mode": v.profile,
     }
 
@@ -223,7 +248,11 @@ def _travel(vin: VroomInput, errors: list[FieldError]) -> dict[str, Any]:
         profiles = {v.profile for v in vin.vehicles}
         for i, v in enumerate(vin.vehicles):
             if v.profile not in SPEEDS:
-                errors.append(FieldError(path=f"vehicles[{i}].profile", message=f"without matrices, one of {sorted(SPEEDS)}"))
+                errors.append(
+                    FieldError(
+                        path=f"vehicles[{i}].profile", message=f"without matrices, one of {sorted(SPEEDS)}"
+                    )
+                )
         return {"model": "haversine", "speed_kmh": {p: SPEEDS[p] for p in profiles if p in SPEEDS}}
     size = max(len(m.durations) for m in vin.matrices.values()) if vin.matrices else 0
     return {
@@ -234,8 +263,12 @@ def _travel(vin: VroomInput, errors: list[FieldError]) -> dict[str, Any]:
     }
 
 
-_OURS = [(re.compile(r"^visits\["), "jobs["), (re.compile(r"^carers\["), "vehicles["),
-         (re.compile(r"\.travel_mode$"), ".profile"), (re.compile(r"^travel\."), "matrices.")]
+_OURS = [
+    (re.compile(r"^visits\["), "jobs["),
+    (re.compile(r"^carers\["), "vehicles["),
+    (re.compile(r"\.travel_mode$"), ".profile"),
+    (re.compile(r"^travel\."), "matrices."),
+]
 
 
 def _theirs(path: str) -> str:
@@ -250,20 +283,31 @@ def from_vroom(vin: VroomInput, time_limit_s: float = 5.0) -> Problem:
     errors: list[FieldError] = []
     visits = []
     for i, job in enumerate(vin.jobs):
-        visits.append({
-            "id": str(job.id), "location": places.place(f"jobs[{i}].location", job.location, job.location_index),
-            "window": _window(f"jobs[{i}].time_windows", job.time_windows, errors),
-            "duration_min": job.service / 60, "skills": [str(s) for s in job.skills],
-            "priority": _priority(job.priority),
-        })
+        visits.append(
+            {
+                "id": str(job.id),
+                "location": places.place(f"jobs[{i}].location", job.location, job.location_index),
+                "window": _window(f"jobs[{i}].time_windows", job.time_windows, errors),
+                "duration_min": job.service / 60,
+                "skills": [str(s) for s in job.skills],
+                "priority": _priority(job.priority),
+            }
+        )
     carers = [_carer(i, v, places, errors) for i, v in enumerate(vin.vehicles)]
     travel = _travel(vin, errors)
     errors = places.errors + errors
     if errors:
         raise invalid(errors, "VROOM input")
     try:
-        return Problem.model_validate({"id": "vroom", "carers": carers, "visits": visits, "travel": travel,
-             "options": {"time_limit_s": time_limit_s}})
+        return Problem.model_validate(
+            {
+                "id": "vroom",
+                "carers": carers,
+                "visits": visits,
+                "travel": travel,
+                "options": {"time_limit_s": time_limit_s},
+            }
+        )
     except ValidationError as exc:
         mapped = [FieldError(path=_theirs(e.path), message=e.message) for e in field_errors(exc)]
         raise invalid(mapped, "VROOM input") from None
@@ -279,35 +323,80 @@ def _where(places_by_index: bool, loc: Coord | None, index: int | None) -> dict[
 
 
 def _route(run: Run, vehicle: VroomVehicle, jobs: dict[str, VroomJob], by_index: bool) -> VroomRoute:
-    start_at = _where(by_index, vehicle.start or vehicle.end, vehicle.start_index if vehicle.start_index is not None else vehicle.end_index)
-    end_at = _where(by_index, vehicle.end or vehicle.start, vehicle.end_index if vehicle.end_index is not None else vehicle.start_index)
-    steps = [VroomStep(type="start", service=0, waiting_time=0, arrival=run.start, duration=0, distance=0, **start_at)]
-    events: list[tuple[int, int, Any]] = [(s.start, 1, s) for s in run.stops] + [(b.start, 0, b) for b in run.breaks]
+    start_at = _where(
+        by_index,
+        vehicle.start or vehicle.end,
+        vehicle.start_index if vehicle.start_index is not None else vehicle.end_index,
+    )
+    end_at = _where(
+        by_index,
+        vehicle.end or vehicle.start,
+        vehicle.end_index if vehicle.end_index is not None else vehicle.start_index,
+    )
+    steps = [
+        VroomStep(
+            type="start", service=0, waiting_time=0, arrival=run.start, duration=0, distance=0, **start_at
+        )
+    ]
+    events: list[tuple[int, int, Any]] = [(s.start, 1, s) for s in run.stops] + [
+        (b.start, 0, b) for b in run.breaks
+    ]
     travel = distance = 0
     unused = list(vehicle.breaks)
     for _, kind, item in sorted(events, key=lambda e: (e[0], e[1])):
         if kind == 1:
             travel, distance = travel + item.travel_s, distance + item.distance_m
             job = jobs[item.visit_id]
-            steps.append(VroomStep(
-                type="job", id=job.id, description=job.description, service=item.end - item.start,
-                waiting_time=item.wait_s, arrival=item.arrival, duration=travel, distance=distance,
-                **_where(by_index, job.location, job.location_index),
-            ))
+            steps.append(
+                VroomStep(
+                    type="job",
+                    id=job.id,
+                    description=job.description,
+                    service=item.end - item.start,
+                    waiting_time=item.wait_s,
+                    arrival=item.arrival,
+                    duration=travel,
+                    distance=distance,
+                    **_where(by_index, job.location, job.location_index),
+                )
+            )
         else:
             match = next((b for b in unused if any(w[0] <= item.start <= w[1] for w in b.time_windows)), None)
             if match is not None:
                 unused.remove(match)
-            steps.append(VroomStep(
-                type="break", id=match.id if match else None, description=match.description if match else None,
-                service=item.end - item.start, waiting_time=0, arrival=item.start, duration=travel, distance=distance,
-            ))
-    steps.append(VroomStep(type="end", service=0, waiting_time=0, arrival=run.end, duration=run.travel_s,
-                           distance=run.distance_m, **end_at))
+            steps.append(
+                VroomStep(
+                    type="break",
+                    id=match.id if match else None,
+                    description=match.description if match else None,
+                    service=item.end - item.start,
+                    waiting_time=0,
+                    arrival=item.start,
+                    duration=travel,
+                    distance=distance,
+                )
+            )
+    steps.append(
+        VroomStep(
+            type="end",
+            service=0,
+            waiting_time=0,
+            arrival=run.end,
+            duration=run.travel_s,
+            distance=run.distance_m,
+            **end_at,
+        )
+    )
     return VroomRoute(
-        vehicle=vehicle.id, description=vehicle.description, cost=run.travel_s, service=run.care_s,
-        duration=run.travel_s, waiting_time=run.wait_s,
-        priority=sum(jobs[s.visit_id].priority for s in run.stops), distance=run.distance_m, steps=steps,
+        vehicle=vehicle.id,
+        description=vehicle.description,
+        cost=run.travel_s,
+        service=run.care_s,
+        duration=run.travel_s,
+        waiting_time=run.wait_s,
+        priority=sum(jobs[s.visit_id].priority for s in run.stops),
+        distance=run.distance_m,
+        steps=steps,
     )
 
 
@@ -319,16 +408,25 @@ def to_vroom(vin: VroomInput, problem: Problem, solution: Solution, loading_s: f
     routes = [_route(run, vehicles[run.carer_id], jobs, by_index) for run in solution.runs if run.stops]
     unassigned = [
         VroomUnassigned(
-            id=jobs[u.visit_id].id, description=jobs[u.visit_id].description, reason=u.code, reason_text=u.reason,
+            id=jobs[u.visit_id].id,
+            description=jobs[u.visit_id].description,
+            reason=u.code,
+            reason_text=u.reason,
             **_where(by_index, jobs[u.visit_id].location, jobs[u.visit_id].location_index),
         )
         for u in solution.unassigned
     ]
     summary = VroomSummary(
-        cost=sum(r.cost for r in routes), routes=len(routes), unassigned=len(unassigned),
-        service=sum(r.service for r in routes), duration=sum(r.duration for r in routes),
-        waiting_time=sum(r.waiting_time for r in routes), priority=sum(r.priority for r in routes),
+        cost=sum(r.cost for r in routes),
+        routes=len(routes),
+        unassigned=len(unassigned),
+        service=sum(r.service for r in routes),
+        duration=sum(r.duration for r in routes),
+        waiting_time=sum(r.waiting_time for r in routes),
+        priority=sum(r.priority for r in routes),
         distance=sum(r.distance for r in routes),
-        computing_times=ComputingTimes(loading=round(loading_s * 1000), solving=round(solution.solver.wall_s * 1000)),
+        computing_times=ComputingTimes(
+            loading=round(loading_s * 1000), solving=round(solution.solver.wall_s * 1000)
+        ),
     )
     return VroomOutput(code=0, summary=summary, unassigned=unassigned, routes=routes)

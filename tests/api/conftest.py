@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.solver.tiny import A, B, C, DIST, DUR, H, carer, visit
+from tests.solver.tiny import DIST, DUR, A, B, C, H, carer, visit
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ENV = "CARERUN_TEST_POSTGRES_URL"
@@ -26,8 +26,12 @@ def tiny_problem(**options: Any) -> dict[str, Any]:
         "id": "tiny",
         "carers": [carer("c1"), carer("c2")],
         "visits": [visit("v1", A), visit("v2", B, "10:00", "11:00"), visit("v3", C, "11:00", "12:00")],
-        "travel": {"model": "matrix", "locations": [H, A, B, C], "durations_s": {"car": DUR},
-                   "distances_m": {"car": DIST}},
+        "travel": {
+            "model": "matrix",
+            "locations": [H, A, B, C],
+            "durations_s": {"car": DUR},
+            "distances_m": {"car": DIST},
+        },
         "options": {"time_limit_s": 1, "seed": 0, "solution_limit": 50, **options},
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -35,7 +36,11 @@ class Server:
     def cli(self, *args: str) -> str:
         """Run ``carerun ARGS`` against the same database; its standard output."""
         out = subprocess.run(
-            [sys.executable, "-m", "solver.cli", *args], env=self.env, cwd=ROOT, capture_output=True, check=True
+            [sys.executable, "-m", "solver.cli", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
         )
         return out.stdout.decode().strip()
 
@@ -43,7 +48,11 @@ class Server:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "solver.cli", "serve", "--port", str(self.port)],
-                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -61,10 +70,8 @@ class Server:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -74,10 +81,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def __enter__(self) -> Server:
         return self.start()

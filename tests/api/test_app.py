@@ -15,7 +15,9 @@ from tests.api.conftest import Api, instance, open_api, tiny_problem
 PROBLEM_JSON = "application/problem+json"
 
 
-def wait_for(api: Api, job_id: str, timeout: float = 60, until: tuple[str, ...] = ("solved", "failed", "cancelled")) -> dict[str, Any]:
+def wait_for(
+    api: Api, job_id: str, timeout: float = 60, until: tuple[str, ...] = ("solved", "failed", "cancelled")
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = api.client.get(f"/v1/plans/{job_id}", headers=api.headers()).json()
@@ -55,7 +57,9 @@ def test_sync_solve_returns_a_checked_plan(api: Api) -> None:
 
 def test_sync_solve_caps_visits_and_time(tmp_path: Path) -> None:
     for api in open_api(tmp_path, sync_max_visits=2, sync_max_time_limit_s=0.5):
-        body = assert_problem_json(api.client.post("/v1/solve", json=tiny_problem(), headers=api.headers()), 422)
+        body = assert_problem_json(
+            api.client.post("/v1/solve", json=tiny_problem(), headers=api.headers()), 422
+        )
         assert body["errors"][0]["path"] == "visits" and "at most 2" in body["errors"][0]["message"]
         two = tiny_problem(time_limit_s=60, solution_limit=None)
         two["visits"] = two["visits"][:2]
@@ -109,11 +113,21 @@ def test_missing_wrong_and_revoked_keys_are_401(api: Api) -> None:
     store = api.client.app.state.store  # type: ignore[attr-defined]
     key_id, key = store.create_key("acme-care")
     store.revoke_key(key_id)
-    for headers in ({}, {"Authorization": "Bearer crk_wrong"}, {"Authorization": f"Basic {key}"},
-                    {"Authorization": f"Bearer {key}"}):
-        for method, path in (("get", "/v1/plans"), ("get", "/v1/plans/x"), ("delete", "/v1/plans/x"),
-                             ("post", "/v1/plans"), ("post", "/v1/solve"), ("post", "/v1/check"),
-                             ("post", "/v1/vroom")):
+    for headers in (
+        {},
+        {"Authorization": "Bearer crk_wrong"},
+        {"Authorization": f"Basic {key}"},
+        {"Authorization": f"Bearer {key}"},
+    ):
+        for method, path in (
+            ("get", "/v1/plans"),
+            ("get", "/v1/plans/x"),
+            ("delete", "/v1/plans/x"),
+            ("post", "/v1/plans"),
+            ("post", "/v1/solve"),
+            ("post", "/v1/check"),
+            ("post", "/v1/vroom"),
+        ):
             response = api.client.request(method, path, json={}, headers=headers)
             assert_problem_json(response, 401)
             assert response.headers["www-authenticate"] == "Bearer"
@@ -147,7 +161,10 @@ def test_per_tenant_limit_and_queue_bound_are_429(tmp_path: Path) -> None:
         refused = api.client.post("/v1/plans", json=tiny_problem(), headers=api.headers())
         body = assert_problem_json(refused, 429)
         assert refused.headers["retry-after"] == "5" and "limit 2" in body["detail"]
-        assert api.client.post("/v1/plans", json=tiny_problem(), headers=api.headers(other=True)).status_code == 202
+        assert (
+            api.client.post("/v1/plans", json=tiny_problem(), headers=api.headers(other=True)).status_code
+            == 202
+        )
         full = api.client.post("/v1/plans", json=tiny_problem(), headers=api.headers(other=True))
         assert "queue is full" in assert_problem_json(full, 429)["detail"]
 
@@ -177,7 +194,9 @@ def test_delete_while_solving_keeps_the_best_plan(api: Api) -> None:
 def test_check_endpoint_reports_violations(api: Api) -> None:
     problem = tiny_problem()
     solution = api.client.post("/v1/solve", json=problem, headers=api.headers()).json()
-    good = api.client.post("/v1/check", json={"problem": problem, "solution": solution}, headers=api.headers())
+    good = api.client.post(
+        "/v1/check", json={"problem": problem, "solution": solution}, headers=api.headers()
+    )
     assert good.json() == {"ok": True, "violations": []}
     solution["runs"][0]["stops"][0]["start"] = "06:00:00"
     bad = api.client.post("/v1/check", json={"problem": problem, "solution": solution}, headers=api.headers())
@@ -198,7 +217,9 @@ def test_schema_health_docs_and_openapi(api: Api) -> None:
     doc = api.client.get("/openapi.json").json()
     body = doc["paths"]["/v1/plans"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/Problem"}
-    assert {"Problem", "Solution", "VroomInput", "ProblemDetails", "CheckRequest"} <= set(doc["components"]["schemas"])
+    assert {"Problem", "Solution", "VroomInput", "ProblemDetails", "CheckRequest"} <= set(
+        doc["components"]["schemas"]
+    )
 
 
 def test_restart_marks_solving_jobs_failed(tmp_path: Path) -> None:
@@ -220,4 +241,6 @@ def test_problem_json_dump_round_trips(api: Api) -> None:
     problem = tiny_problem()
     job_id = api.client.post("/v1/plans", json=problem, headers=api.headers()).json()["id"]
     stored = api.client.app.state.store.get(job_id)  # type: ignore[attr-defined]
-    assert Problem.model_validate_json(stored.problem) == Problem.model_validate(json.loads(json.dumps(problem)))
+    assert Problem.model_validate_json(stored.problem) == Problem.model_validate(
+        json.loads(json.dumps(problem))
+    )

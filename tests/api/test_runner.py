@@ -45,7 +45,9 @@ def test_engine_errors_come_back_as_failed() -> None:
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[object]:
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = distributed.Client(cluster)
     yield client
     client.close()
@@ -60,7 +62,9 @@ def test_dask_cluster_solves_and_stops(dask_client: object) -> None:
     assert check(problem, Solution.model_validate_json(solved.solution)) == []
     small = Problem.model_validate(instance("small.json", 60))
     started = time.monotonic()
-    stopped = run_dask(dask_client, "b", small.model_dump_json(), 60, 30, lambda: time.monotonic() - started > 3)
+    stopped = run_dask(
+        dask_client, "b", small.model_dump_json(), 60, 30, lambda: time.monotonic() - started > 3
+    )
     assert stopped.kind == "stopped" and stopped.solution is not None
     assert time.monotonic() - started < 20
     assert check(small, Solution.model_validate_json(stopped.solution)) == []

@@ -44,8 +44,15 @@ def api_schema(live: tuple[Server, str]) -> Any:
 
 
 OPERATIONS = [
-    ("POST", "/v1/plans"), ("GET", "/v1/plans"), ("GET", "/v1/plans/{job_id}"), ("DELETE", "/v1/plans/{job_id}"),
-    ("POST", "/v1/solve"), ("POST", "/v1/check"), ("POST", "/v1/vroom"), ("GET", "/v1/schema"), ("GET", "/health"),
+    ("POST", "/v1/plans"),
+    ("GET", "/v1/plans"),
+    ("GET", "/v1/plans/{job_id}"),
+    ("DELETE", "/v1/plans/{job_id}"),
+    ("POST", "/v1/solve"),
+    ("POST", "/v1/check"),
+    ("POST", "/v1/vroom"),
+    ("GET", "/v1/schema"),
+    ("GET", "/health"),
 ]
 WITHOUT_INPUT = {("GET", "/v1/plans"), ("GET", "/v1/schema"), ("GET", "/health")}  # few distinct cases exist
 CHECKS = [
@@ -71,8 +78,14 @@ def test_generated_requests(method: str, path: str, live: tuple[Server, str], ap
     ran: list[int] = []
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=CASES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=CASES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     def fuzz(case: Any) -> None:
         ran.append(1)
         case.call_and_validate(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, checks=CHECKS)

@@ -33,7 +33,9 @@ def test_zone_day_end_to_end(tmp_path: Path) -> None:
         key = server.cli("keys", "create", "--tenant", "acme-care")
         assert key.startswith("crk_") and "acme-care" in server.cli("keys", "list")
         problem = instance("zone.json", time_limit_s=5)
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        ) as client:
             created = client.post("/v1/plans", json=problem)
             assert created.status_code == 202
             job = poll(client, created.json()["id"], ("solved", "failed", "cancelled"))
@@ -68,4 +70,6 @@ def test_sigkill_restart_accounts_for_every_job(tmp_path: Path) -> None:
         assert lost["status"] == "failed" and lost["error"] == RESTART_REASON
         resumed = poll(client, waiting, ("solved", "failed"))
         assert resumed["status"] == "solved"
-        assert check(Problem.model_validate(tiny_problem()), Solution.model_validate(resumed["solution"])) == []
+        assert (
+            check(Problem.model_validate(tiny_problem()), Solution.model_validate(resumed["solution"])) == []
+        )
