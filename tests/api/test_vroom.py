@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Api
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.api.conftest import Api, open_api
 
 # Shaped like the example in VROOM's API documentation: coordinates are [lon, lat].
 COORDS: dict[str, Any] = {
@@ -135,3 +138,57 @@ def test_unsupported_or_inconsistent_input_is_422_naming_vroom_fields(api: Api) 
         "path": "jobs[0].location_index",
         "message": "must be below 3",
     }
+
+
+jobs_strategy = st.lists(
+    st.fixed_dictionaries(
+        {
+            "location_index": st.integers(1, 3),
+            "service": st.integers(0, 1800),
+            "skills": st.lists(st.sampled_from([1, 2]), max_size=1),
+            "priority": st.integers(0, 100),
+            "time_windows": st.lists(
+                st.tuples(st.integers(0, 20000), st.integers(0, 20000)).map(sorted).map(list), max_size=1
+            ),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(jobs=jobs_strategy)
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_every_job_is_routed_or_unassigned_exactly_once(
+    tmp_path_factory: Any, jobs: list[dict[str, Any]]
+) -> None:
+    body = {
+        "vehicles": [
+            {"id": 1, "start_index": 0, "time_window": [0, 21600], "skills": [1]},
+            {"id": 2, "start_index": 0, "end_index": 3, "time_window": [3600, 21600], "max_tasks": 2},
+        ],
+        "jobs": [{"id": i, **job} for i, job in enumerate(jobs)],
+        "matrices": {
+            "car": {
+                "durations": [
+                    [0, 600, 900, 1200],
+                    [600, 0, 300, 600],
+                    [900, 300, 0, 300],
+                    [1200, 600, 300, 0],
+                ]
+            }
+        },
+    }
+    for api in open_api(tmp_path_factory.mktemp("vroom"), vroom_time_limit_s=0.2):
+        out = post(api, body).json()
+    routed = [s["id"] for r in out["routes"] for s in r["steps"] if s["type"] == "job"]
+    missing = [u["id"] for u in out["unassigned"]]
+    assert sorted(routed + missing) == list(range(len(jobs)))
+    for route in out["routes"]:
+        for step in route["steps"]:
+            if step["type"] == "job":
+                job = body["jobs"][step["id"]]
+                start = step["arrival"] + step["waiting_time"]
+                window = job["time_windows"][0] if job["time_windows"] else [0, 86400]
+                assert window[0] <= start <= window[1]
+                assert set(job["skills"]) <= ({1} if route["vehicle"] == 1 else set())
