@@ -16,6 +16,7 @@ from solver.model import HaversineTravel, Problem
 
 MAX_MINUTES = 24 * 60
 MAX_MATRIX_VALUE = 10_000_000  # 115 days in seconds, or 10,000 km in metres
+MAX_COUNT = 1_000_000_000  # counts and loads must fit the engine's 64-bit arithmetic with room to add
 
 
 class BodyTooLarge(Exception):
@@ -85,6 +86,24 @@ def _too_long(problem: Problem) -> list[tuple[str, str]]:
     return out
 
 
+def _too_many(problem: Problem) -> list[tuple[str, str]]:
+    """Counts and loads the engine would overflow on (it works in 64-bit integers)."""
+    out = [
+        (f"carers[{i}].{field}", f"at most {MAX_COUNT}")
+        for i, c in enumerate(problem.carers)
+        for field in ("max_visits", "capacity")
+        if (getattr(c, field) or 0) > MAX_COUNT
+    ]
+    out += [
+        (f"visits[{i}].demand", f"at most {MAX_COUNT}")
+        for i, v in enumerate(problem.visits)
+        if v.demand > MAX_COUNT
+    ]
+    if (problem.options.solution_limit or 0) > MAX_COUNT:
+        out.append(("options.solution_limit", f"at most {MAX_COUNT}"))
+    return out
+
+
 def _travel(problem: Problem, settings: Settings) -> list[tuple[str, str]]:
     travel = problem.travel
     if isinstance(travel, HaversineTravel):
@@ -106,7 +125,12 @@ def _travel(problem: Problem, settings: Settings) -> list[tuple[str, str]]:
 
 def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix: str = "") -> Problem:
     """``problem`` if the service agrees to plan it, else a 422 naming each field over a limit."""
-    found = _too_big(problem, settings, sync) + _too_long(problem) + _travel(problem, settings)
+    found = (
+        _too_big(problem, settings, sync)
+        + _too_long(problem)
+        + _too_many(problem)
+        + _travel(problem, settings)
+    )
     if found:
         errors = [FieldError(path=".".join(p for p in (prefix, path) if p), message=m) for path, m in found]
         raise invalid(errors[:50], "problem")

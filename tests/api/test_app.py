@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from api.app import create_app
 from solver.check import check
 from solver.model import Problem, Solution
@@ -102,11 +104,24 @@ def test_integer_times_are_refused_in_json(api: Api) -> None:
     assert body["errors"][0]["path"].startswith("visits[0].window")
 
 
-def test_out_of_range_numbers_are_422_not_500(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("where", "field", "value"),
+    [
+        ("visits", "duration_min", 1e300),
+        ("visits", "demand", 10**30),
+        ("carers", "capacity", 10**30),
+        ("carers", "max_visits", 10**30),
+        ("carers", "max_working_min", 1e300),
+    ],
+)
+def test_numbers_the_engine_would_overflow_on_are_422(api: Api, where: str, field: str, value: float) -> None:
     problem = tiny_problem()
-    problem["visits"][0]["duration_min"] = 1e300
+    problem[where][0][field] = value
     body = assert_problem_json(api.client.post("/v1/solve", json=problem, headers=api.headers()), 422)
-    assert body["errors"][0]["path"] == "visits[0].duration_min"
+    assert body["errors"][0]["path"] == f"{where}[0].{field}"
+    huge = tiny_problem(solution_limit=10**30)
+    body = assert_problem_json(api.client.post("/v1/plans", json=huge, headers=api.headers()), 422)
+    assert body["errors"][0]["path"] == "options.solution_limit"
 
 
 def test_missing_wrong_and_revoked_keys_are_401(api: Api) -> None:
