@@ -57,6 +57,8 @@ RULES: tuple[str, ...] = (
     "max_working",
     "capacity",
     "break",
+    "min_gap",
+    "carers_per_client_cap",
     "kpis",
     "reason_code",
 )
@@ -108,6 +110,8 @@ def check(problem: Problem, solution: Solution) -> list[Violation]:
         out += _check_run(run, carer, visits, travel)
     out += _check_double_ups(problem, solution)
     out += _check_pinned(problem, solution)
+    out += _check_gaps(problem, solution)
+    out += _check_carer_cap(problem, solution)
     out += _check_kpis(problem, solution)
     out += _check_reasons(solution)
     return out
@@ -523,6 +527,47 @@ def _check_pinned(problem: Problem, solution: Solution) -> list[Violation]:
             msg = f"pinned to {visit.pinned_carer} but done by {', '.join(carers)}"
             out.append(Violation("pinned", msg, visit.pinned_carer, visit.id))
     return out
+
+
+def _check_gaps(problem: Problem, solution: Solution) -> list[Violation]:
+    """Each `after` gap holds between two served visits (earliest copy of a double-up)."""
+    starts: dict[str, int] = {}
+    for run in solution.runs:
+        for stop in run.stops:
+            starts[stop.visit_id] = min(stop.start, starts.get(stop.visit_id, stop.start))
+    out: list[Violation] = []
+    for visit in problem.visits:
+        for link in visit.after:
+            if visit.id not in starts or link.visit_id not in starts:
+                continue
+            gap = starts[visit.id] - starts[link.visit_id]
+            high = link.max_gap_s
+            if gap < link.min_gap_s or (high is not None and gap > high):
+                bound = f"{link.min_gap_min:g}" + (f"-{link.max_gap_min:g}" if high is not None else "+")
+                msg = f"starts {gap / 60:g} min after visit {link.visit_id}, must be {bound} min"
+                out.append(Violation("min_gap", msg, visit_id=visit.id))
+    return out
+
+
+def _check_carer_cap(problem: Problem, solution: Solution) -> list[Violation]:
+    """No client sees more distinct carers in the day than `max_carers_per_client`."""
+    cap = problem.continuity.max_carers_per_client
+    if cap is None:
+        return []
+    client_of = {v.id: v.client for v in problem.visits}
+    seen: dict[str, set[str]] = {}
+    for run in solution.runs:
+        for stop in run.stops:
+            if stop.visit_id in client_of:
+                seen.setdefault(client_of[stop.visit_id], set()).add(run.carer_id)
+    return [
+        Violation(
+            "carers_per_client_cap",
+            f"client {client} is served by {len(carers)} carers ({', '.join(sorted(carers))}), cap {cap}",
+        )
+        for client, carers in seen.items()
+        if len(carers) > cap
+    ]
 
 
 def _expected_kpis(problem: Problem, solution: Solution) -> dict[str, int]:

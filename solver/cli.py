@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from solver.io import InputError, load_problem, load_solution
+from solver.io import InputError, load_problem, load_solution, with_history
 from solver.model import Problem, Solution
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan home-care carer runs.")
@@ -94,6 +94,14 @@ def summary_table(solution: Solution) -> Table:
     table.add_row("travel hours", f"{k.travel_s / 3600:.1f}")
     table.add_row("travel min per care hour", f"{k.travel_per_care_hour_min:.1f}")
     table.add_row("distance km", f"{k.distance_m / 1000:.1f}")
+    for label, value in (
+        ("continuity rate", k.continuity_rate),
+        ("late visits", k.late_visits),
+        ("pay cost per care hour", k.cost_per_care_hour),
+        ("runs flagged (NLW, WTR)", k.flagged_runs),
+    ):
+        if value is not None:
+            table.add_row(label, str(value))
     table.add_row(
         "solver", f"{solution.solver.engine}, {solution.solver.wall_s:.1f} s, seed {solution.solver.seed}"
     )
@@ -107,9 +115,14 @@ def solve(
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
     solution_limit: Annotated[int | None, typer.Option("--solution-limit", min=1)] = None,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="Visit history JSON, added to the problem's.")
+    ] = None,
 ) -> None:
     """Plan a day's runs and print a summary."""
     prob = _guard(lambda: load_problem(problem))
+    if history is not None:
+        prob = _guard(lambda: with_history(prob, history))
     limit = time_limit if time_limit is not None else prob.options.time_limit_s
     solution = _guard(lambda: _solve_with_bar(prob, limit, seed=seed, solution_limit=solution_limit))
     _write_json(solution.model_dump_json(indent=2), output)

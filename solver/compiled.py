@@ -49,6 +49,12 @@ class Compiled:
     pinned: IntArray  # carer index or -1
     dur_by_mode: list[IntArray] = field(default_factory=list)
     dist_by_mode: list[IntArray] = field(default_factory=list)
+    rules: Rules | None = None
+
+    @property
+    def r(self) -> Rules:
+        assert self.rules is not None
+        return self.rules
 
     @property
     def n_visits(self) -> int:
@@ -61,6 +67,76 @@ class Compiled:
     def allowed(self, v: int) -> list[int]:
         """Carers that may do visit ``v`` at all (its pinned carer counts only if eligible)."""
         return [int(c) for c in np.flatnonzero(self.eligible[v])]
+
+
+@dataclass(frozen=True)
+class Link:
+    """HARD when both are served: start(later) - start(earlier) in [min_s, max_s]."""
+
+    later: int
+    earlier: int
+    min_s: int
+    max_s: int  # UNLIMITED when open
+
+
+@dataclass
+class Rules:
+    """The issue-5 rules as arrays: continuity costs, promised times, gaps and the carer cap."""
+
+    v_client: IntArray  # client index per visit
+    familiar: BoolArray  # [visit, carer]: a preferred or regular carer
+    has_familiar: BoolArray  # per visit: continuity applies
+    cont_cost: IntArray  # [visit, carer] objective seconds for an unfamiliar carer
+    prom_lo: IntArray  # starts before cost early_coef per second (-1: no promise)
+    prom_hi: IntArray  # starts after cost late_coef per second
+    early_coef: NDArray[np.float64]
+    late_coef: NDArray[np.float64]
+    links: list[Link]
+    cap: int  # max distinct carers per client (UNLIMITED if none)
+
+    @property
+    def linked(self) -> set[int]:
+        """Visits in some `after` link: their starts are held fixed during construction."""
+        return {v for link in self.links for v in (link.later, link.earlier)}
+
+    def late_cost(self, v: int, start: int) -> float:
+        """Objective seconds for starting visit ``v`` at ``start`` against its promised time."""
+        if self.prom_hi[v] < 0:
+            return 0.0
+        late = float(self.late_coef[v]) * max(0, start - int(self.prom_hi[v]))
+        return late + float(self.early_coef[v]) * max(0, int(self.prom_lo[v]) - start)
+
+
+def compile_rules(problem: Problem) -> Rules:
+    from solver.continuity import familiar_carers
+
+    visits, carers = problem.visits, problem.carers
+    n, k = len(visits), len(carers)
+    clients = {cl: i for i, cl in enumerate(dict.fromkeys(v.client for v in visits))}
+    fam = familiar_carers(problem)
+    familiar = np.array([[c.id in fam[v.id] for c in carers] for v in visits], dtype=bool).reshape(n, k)
+    has = np.asarray(familiar.any(axis=1), dtype=bool)
+    unit = round(problem.continuity.cost_min * 60)
+    cont = np.where(has[:, None] & ~familiar, unit, 0).astype(np.int64)
+    index = {v.id: i for i, v in enumerate(visits)}
+    links = [
+        Link(i, index[a.visit_id], a.min_gap_s, a.max_gap_s if a.max_gap_s is not None else UNLIMITED)
+        for i, v in enumerate(visits)
+        for a in v.after
+    ]
+    cap = problem.continuity.max_carers_per_client
+    return Rules(
+        v_client=np.asarray([clients[v.client] for v in visits], dtype=np.int64),
+        familiar=familiar,
+        has_familiar=has,
+        cont_cost=cont,
+        prom_lo=np.asarray([v.promised.earliest_s if v.promised else -1 for v in visits], dtype=np.int64),
+        prom_hi=np.asarray([v.promised.latest_s if v.promised else -1 for v in visits], dtype=np.int64),
+        early_coef=np.asarray([v.promised.early_cost_per_min if v.promised else 0.0 for v in visits]),
+        late_coef=np.asarray([v.promised.late_cost_per_min if v.promised else 0.0 for v in visits]),
+        links=links,
+        cap=cap if cap is not None else UNLIMITED,
+    )
 
 
 def _eligible(visit: Visit, carer: Carer) -> bool:
@@ -110,4 +186,5 @@ def compile_problem(problem: Problem, travel: TravelMatrices | None = None) -> C
         pinned=arr([carer_index[v.pinned_carer] if v.pinned_carer else -1 for v in visits]),
         dur_by_mode=[travel.durations_s[m] for m in modes],
         dist_by_mode=[travel.distances_m[m] for m in modes],
+        rules=compile_rules(problem),
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from solver.compiled import Compiled
+from solver.compiled import UNLIMITED, Compiled, Link
 
 IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
@@ -112,13 +112,15 @@ class _Timing:
 
     def backward(self, we: list[int], shift_e: int) -> list[int]:
         """Latest starts that keep every later element and the return home on time."""
-        last = self.span[1]
+        first, last = self.span
+        if last < first:
+            return list(we)
         out = [0] * len(self.place)
-        nxt, at = shift_e, self.end_place
-        for k in range(len(self.place) - 1, -1, -1):
-            if k > last:
-                out[k] = we[k]
-                continue
+        nxt = UNLIMITED
+        for k in range(len(self.place) - 1, last, -1):  # breaks once home, one after another
+            nxt = out[k] = min(we[k], nxt - self.dur[k])
+        nxt, at = min(shift_e, nxt), self.end_place
+        for k in range(last, -1, -1):
             nxt = min(we[k], nxt - int(self.travel[self.place[k], at]) - self.dur[k])
             out[k], at = nxt, self.place[k]
         return out
@@ -238,6 +240,12 @@ class Inserter:
             plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
         self._slots = [self._route_slots(c) for c in range(n)]
         self._flat = _concat(self._slots)
+        self.use_links = True  # diagnosis switches the gap and cap rules off to name them
+        self.use_cap = True
+        self.links_of: dict[int, list[Link]] = {}
+        for link in self.cp.r.links:
+            self.links_of.setdefault(link.later, []).append(link)
+            self.links_of.setdefault(link.earlier, []).append(link)
         self.visit_count = np.array([len(plan.visit_nodes(c)) for c in range(n)], dtype=np.int64)
         self.load = np.array(
             [
@@ -252,18 +260,57 @@ class Inserter:
         assert sched is not None, "a plan handed to the inserter must be feasible"
         return self.b.slots(c, self.plan.runs[c], sched)
 
+    def _placed(self) -> set[int]:
+        return {e for run in self.plan.runs for e in run if e >= 0}
+
+    def window(self, v: int) -> tuple[int, int]:
+        """The visit's window narrowed by the `after` gaps to partners already placed."""
+        cp = self.cp
+        lo, hi = int(cp.v_ws[v]), int(cp.v_we[v])
+        if not self.use_links or v not in self.links_of:
+            return lo, hi
+        placed = self._placed()
+        for link in self.links_of[v]:
+            other = link.earlier if link.later == v else link.later
+            node = self.b.nodes.of_visit[other][0]
+            if node not in placed or node not in self.plan.fixed:
+                continue
+            t = self.plan.fixed[node]
+            if link.later == v:
+                lo, hi = max(lo, t + link.min_s), min(hi, t + link.max_s)
+            else:
+                lo, hi = max(lo, t - link.max_s), min(hi, t - link.min_s)
+        return lo, hi
+
+    def client_carers(self, v: int) -> set[int]:
+        """Carers already serving visit ``v``'s client in the plan."""
+        client = int(self.cp.r.v_client[v])
+        visit_of = self.b.nodes.visit
+        return {
+            c
+            for c, run in enumerate(self.plan.runs)
+            for e in run
+            if e >= 0 and int(self.cp.r.v_client[visit_of[e]]) == client
+        }
+
     def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
         cp, s, d3 = self.cp, self._flat, self.b.dur3
         pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
+        lo, hi = self.window(v)
         to_v = d3[s["mode"], s["prev_place"], pv]
-        start = np.maximum(s["prev_free"] + to_v, cp.v_ws[v])
+        start = np.maximum(s["prev_free"] + to_v, lo)
         after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
-        latest = np.minimum(cp.v_we[v], s["next_latest"] - dur - after)
+        latest = np.minimum(hi, s["next_latest"] - dur - after)
         carer = s["carer"]
         ok = (start <= latest) & allowed[carer]
         ok &= self.visit_count[carer] < cp.c_max_visits[carer]
         ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
         cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
+        cost = cost + cp.r.cont_cost[v, carer]
+        if cp.r.prom_hi[v] >= 0:  # a start past (or before) the promised time, priced
+            late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]
+            early = np.maximum(cp.r.prom_lo[v] - start, 0) * cp.r.early_coef[v]
+            cost = cost + np.rint(late + early).astype(np.int64)
         idx = np.flatnonzero(ok)
         return {
             "idx": idx,
@@ -288,6 +335,10 @@ class Inserter:
 
     def allowed_mask(self, v: int, pinned_only: bool) -> NDArray[np.bool_]:
         mask = self.cp.eligible[v].copy()
+        if self.use_cap and self.cp.r.cap < UNLIMITED:
+            serving = self.client_carers(v)
+            if len(serving) >= self.cp.r.cap:
+                mask &= np.isin(np.arange(len(mask)), list(serving))
         pin = int(self.cp.pinned[v])
         if pinned_only and pin >= 0:
             only = np.zeros_like(mask)
@@ -299,11 +350,14 @@ class Inserter:
         node = self.b.nodes.of_visit[v][0]
         cand = self._evaluate(v, self.allowed_mask(v, pinned_only=True))
         order = np.lexsort((cand["idx"], cand["cost"]))[:MAX_RETRIES]
+        hold = v in self.links_of
         for i in order:
             slot = int(cand["idx"][i])
             c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
-            done = self._try(c, pos, node, self.plan.fixed)
+            fixed = {**self.plan.fixed, node: int(cand["start"][i])} if hold else self.plan.fixed
+            done = self._try(c, pos, node, fixed)
             if done is not None:
+                self.plan.fixed = fixed  # a linked visit's start is held, like a double-up's
                 self._commit(c, *done)
                 return True
         return False
@@ -320,6 +374,10 @@ class Inserter:
         pin = int(self.cp.pinned[v])
         if pin >= 0:
             ok &= carer[:, None] == pin
+        if self.use_cap and self.cp.r.cap < UNLIMITED:
+            serving = self.client_carers(v)
+            new = ~np.isin(carer, list(serving))
+            ok &= len(serving) + new[:, None].astype(int) + new[None, :].astype(int) <= self.cp.r.cap
         total = np.where(ok, cost[:, None] + cost[None, :], np.iinfo(np.int64).max)
         flat_order = np.argsort(total, axis=None, kind="stable")[:MAX_RETRIES]
         for f in flat_order:
@@ -476,8 +534,30 @@ def route_travel(cp: Compiled, c: int, places: list[int]) -> int:
     return int(cp.dur_by_mode[int(cp.c_mode[c])][stops[:-1], stops[1:]].sum())
 
 
-def _score(cp: Compiled, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:
-    return score(cp, unplaced, sum(plan_travel(cp, plan)))
+def runs_soft_cost(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]) -> int:
+    """Continuity and lateness costs of timed runs, in the objective's seconds of travel."""
+    total = 0.0
+    for c, run in enumerate(runs):
+        for node, start in run:
+            v = int(nodes.visit[node])
+            total += float(cp.r.cont_cost[v, c])
+            if nodes.of_visit[v][0] == node:
+                total += cp.r.late_cost(v, start)
+    return round(total)
+
+
+def plan_runs(plan: Plan) -> list[list[tuple[int, int]]]:
+    """(node, planned start) per carer of a timed plan."""
+    out = []
+    for c, elems in enumerate(plan.runs):
+        sched = plan.schedules[c]
+        out.append([] if sched is None else [(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
+    return out
+
+
+def _score(cp: Compiled, nodes: Nodes, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:
+    soft = runs_soft_cost(cp, nodes, plan_runs(plan))
+    return score(cp, unplaced, sum(plan_travel(cp, plan)) + soft)
 
 
 def plan_travel(cp: Compiled, plan: Plan) -> list[int]:
@@ -516,7 +596,7 @@ def construct(
         if unplaced:
             step = min(deadline, time.monotonic() + max(budget_s / 20, 0.2))
             unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step)
-        score = _score(cp, plan, unplaced)
+        score = _score(cp, nodes, plan, unplaced)
         if best is None or score < best[0]:
             best = (score, plan, unplaced)
         attempt += 1
@@ -534,7 +614,13 @@ def repair(
 
 def plan_from_runs(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]) -> Plan | None:
     """A construction plan from solved runs, double-up starts held fixed; None if untimeable."""
-    fixed = {node: t for run in runs for node, t in run if int(cp.v_req[nodes.visit[node]]) == 2}
+    linked = cp.r.linked
+    fixed = {
+        node: t
+        for run in runs
+        for node, t in run
+        if int(cp.v_req[nodes.visit[node]]) == 2 or int(nodes.visit[node]) in linked
+    }
     builder = Builder(cp, nodes)
     plan = Plan(runs=[], fixed=fixed)
     for c, run in enumerate(runs):

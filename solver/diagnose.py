@@ -13,8 +13,17 @@ import copy
 import numpy as np
 
 from solver.clock import format_time
-from solver.compiled import Compiled
-from solver.construct import Builder, Inserter, Nodes, Plan, plan_from_runs, plan_travel
+from solver.compiled import UNLIMITED, Compiled
+from solver.construct import (
+    Builder,
+    Inserter,
+    Nodes,
+    Plan,
+    plan_from_runs,
+    plan_runs,
+    plan_travel,
+    runs_soft_cost,
+)
 from solver.model import Unassigned
 
 Sequence = list[tuple[int, int]]
@@ -110,28 +119,78 @@ def _has_room(cp: Compiled, v: int, c: int) -> bool:
     )
 
 
-def diagnose(cp: Compiled, nodes: Nodes, runs: list[Sequence], missing: list[int]) -> list[Unassigned]:
-    """A reason for every visit in ``missing``."""
+def diagnose(
+    cp: Compiled,
+    nodes: Nodes,
+    runs: list[Sequence],
+    missing: list[int],
+    forced: dict[int, tuple[str, str]] | None = None,
+) -> list[Unassigned]:
+    """A reason for every visit in ``missing``; ``forced`` visits were taken out for a rule."""
     out: list[Unassigned] = []
     plan = plan_from_runs(cp, nodes, runs) if missing else None
+    forced = forced or {}
     for v in missing:
-        code, reason = _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
+        found = forced.get(v) or _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
+        code, reason = found
         out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))
     return out
 
 
 def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tuple[str, str]:
-    """Would the visit fit into the plan as it stands? If so, say what it would cost."""
+    """Would the visit fit into the plan as it stands? If so, say what it would cost.
+
+    When it fits only with the `after` gaps or the carer cap switched off, that rule is the
+    reason (MIN_GAP, CONTINUITY_CAP)."""
+    busy = f"every carer who could take it{' (two at once)' if cp.v_req[v] == 2 else ''} is busy"
     if plan is None:
-        return "SHIFT_CAPACITY", f"every carer who could take it is busy between {_window(cp, v)}"
+        return "SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}"
     trial = copy.deepcopy(plan)
     inserter = Inserter(Builder(cp, nodes), trial)
     before = sum(plan_travel(cp, trial))
+    soft_before = runs_soft_cost(cp, nodes, plan_runs(trial))
     if not inserter.insert(v):
-        pair = " (two at once)" if cp.v_req[v] == 2 else ""
-        return "SHIFT_CAPACITY", f"every carer who could take it{pair} is busy between {_window(cp, v)}"
+        return _blocking_rule(cp, nodes, plan, v) or ("SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}")
     extra = sum(plan_travel(cp, trial)) - before
+    soft = runs_soft_cost(cp, nodes, plan_runs(trial)) - soft_before
+    who = ", ".join(
+        cp.problem.carers[c].id
+        for c in range(cp.n_carers)
+        if any(n in trial.runs[c] for n in nodes.of_visit[v])
+    )
+    costs = f"{extra / 60:.0f} min of travel" + (
+        f" and {soft / 60:.0f} min of continuity/lateness cost" if soft else ""
+    )
     return (
         "OPTIMISER_DROPPED",
-        f"it fits, but adds {extra / 60:.0f} min of travel; it was dropped as too costly",
+        f"it fits (with {who}), but adds {costs}; it was dropped as too costly",
     )
+
+
+def _blocking_rule(cp: Compiled, nodes: Nodes, plan: Plan, v: int) -> tuple[str, str] | None:
+    """MIN_GAP or CONTINUITY_CAP when lifting that rule alone lets the visit in."""
+    for rule in ("links", "cap"):
+        trial = copy.deepcopy(plan)
+        inserter = Inserter(Builder(cp, nodes), trial)
+        window = inserter.window(v)
+        inserter.use_links, inserter.use_cap = rule != "links", rule != "cap"
+        if rule == "links" and v not in inserter.links_of:
+            continue
+        if rule == "cap" and cp.r.cap >= UNLIMITED:
+            continue
+        if inserter.insert(v):
+            if rule == "links":
+                span = (
+                    "no time"
+                    if window[0] > window[1]
+                    else (f"{format_time(window[0])[:5]}-{format_time(window[1])[:5]}")
+                )
+                return (
+                    "MIN_GAP",
+                    f"its `after` gaps to visits already planned leave it {span}, when no carer is free",
+                )
+            return (
+                "CONTINUITY_CAP",
+                f"its client already has the {cp.r.cap} carer(s) max_carers_per_client allows, none free",
+            )
+    return None

@@ -18,7 +18,16 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled, compile_problem
-from solver.construct import Nodes, Plan, construct, plan_from_runs, repair, route_travel, score
+from solver.construct import (
+    Nodes,
+    Plan,
+    construct,
+    plan_from_runs,
+    repair,
+    route_travel,
+    runs_soft_cost,
+    score,
+)
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
 
@@ -42,11 +51,30 @@ def _stoppable(routing: pywrapcp.RoutingModel, stop: Callable[[], bool] | None) 
         routing.AddAtSolutionCallback(lambda: stop() and routing.solver().FinishCurrentSearch())
 
 
+def objective_scale(cp: Compiled) -> int:
+    """1 unless a lateness price has a fraction; then 100 so that integer costs keep it."""
+    coefs = np.concatenate([cp.r.late_coef, cp.r.early_coef])
+    return 1 if np.all(coefs == np.round(coefs)) else 100
+
+
+def max_soft_cost(cp: Compiled) -> int:
+    """The most a served visit can add to the objective beyond travel (seconds equivalent)."""
+    if not cp.n_visits:
+        return 0
+    r = cp.r
+    late = r.late_coef * np.maximum(cp.v_we - np.maximum(r.prom_hi, 0), 0) * (r.prom_hi >= 0)
+    early = r.early_coef * np.maximum(r.prom_lo - cp.v_ws, 0) * (r.prom_hi >= 0)
+    return int(np.max(late + early + 2 * r.cont_cost.max(axis=1, initial=0))) + 1
+
+
 def penalties(cp: Compiled) -> list[int]:
-    """Drop costs by priority: low > any travel saving, normal > all lows, critical > all normals."""
+    """Drop costs by priority: low > any travel saving, normal > all lows, critical > all normals.
+
+    Soft costs (continuity, lateness) are added to the lowest level, so serving a visit with
+    a stranger, or late, is always cheaper than not serving it."""
     biggest_arc = max(int(m.max()) for m in cp.dur_by_mode) if cp.dur_by_mode else 0
     n = max(cp.n_visits, 1) * 2 + 1
-    low = 4 * biggest_arc + 10_000
+    low = (4 * biggest_arc + 10_000 + max_soft_cost(cp)) * objective_scale(cp)
     by_rank = {2: low, 1: low * n, 0: low * n * n}
     return [by_rank[int(r)] for r in cp.v_prio]
 
@@ -69,18 +97,24 @@ class RoutingModel:
         self._eligibility()
         self._double_ups()
         self._breaks_and_work()
+        self._continuity()
+        self._promised()
+        self._links()
+        self._carer_cap()
 
     # ------------------------------------------------------------------ building
     def _dimensions(self) -> None:
         cp, routing = self.cp, self.routing
         cost_cb, time_cb = [], []
+        self.scale = objective_scale(cp)
         for travel in cp.dur_by_mode:
             arc = travel[np.ix_(self.place, self.place)]
-            cost_cb.append(routing.RegisterTransitMatrix(arc.tolist()))
+            cost_cb.append(routing.RegisterTransitMatrix((arc * self.scale).tolist()))
             time_cb.append(routing.RegisterTransitMatrix((arc + self.service[:, None]).tolist()))
         for c in range(cp.n_carers):
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[int(cp.c_mode[c])], c)
         horizon = int(max(cp.c_shift_e.max(), cp.v_we.max() if cp.n_visits else 0)) + 1
+        self.horizon = horizon
         routing.AddDimensionWithVehicleTransitAndCapacity(
             [time_cb[int(m)] for m in cp.c_mode], horizon, [horizon] * cp.n_carers, False, "time"
         )
@@ -155,6 +189,70 @@ class RoutingModel:
             ]
             solver.Add(end - start - solver.Sum(inside) <= limit)
 
+    def _continuity(self) -> None:
+        """Cost of a visit served by an unfamiliar carer: per-carer unary transits summed by a
+        dimension whose span is priced at 1, so the search never calls back into Python."""
+        cost = self.cp.r.cont_cost
+        if not cost.any():
+            return
+        pad = np.zeros(2 * self.cp.n_carers, dtype=np.int64)
+        vectors: dict[tuple[int, ...], int] = {}
+        callbacks = []
+        for c in range(self.cp.n_carers):
+            vec = tuple(int(x) * self.scale for x in np.r_[cost[self.nodes.visit, c], pad])
+            if vec not in vectors:
+                vectors[vec] = self.routing.RegisterUnaryTransitVector(list(vec))
+            callbacks.append(vectors[vec])
+        total = int(cost.max(axis=1).sum()) * 2 * self.scale + 1
+        self.routing.AddDimensionWithVehicleTransitAndCapacity(
+            callbacks, 0, [total] * self.cp.n_carers, True, "continuity"
+        )
+        self.routing.GetDimensionOrDie("continuity").SetSpanCostCoefficientForAllVehicles(1)
+
+    def _promised(self) -> None:
+        """Soft bounds around each promised time, on the first copy only (both start together)."""
+        r = self.cp.r
+        for v in np.flatnonzero(r.prom_hi >= 0):
+            index = self.manager.NodeToIndex(self.nodes.of_visit[int(v)][0])
+            late = round(float(r.late_coef[v]) * self.scale)
+            early = round(float(r.early_coef[v]) * self.scale)
+            if late:
+                self.time.SetCumulVarSoftUpperBound(index, int(r.prom_hi[v]), late)
+            if early and r.prom_lo[v] > 0:
+                self.time.SetCumulVarSoftLowerBound(index, int(r.prom_lo[v]), early)
+
+    def _links(self) -> None:
+        """`after` gaps, hard only when both visits are served (big-M on the two active vars)."""
+        solver, routing = self.routing.solver(), self.routing
+        big = self.horizon + 1
+        for link in self.cp.r.links:
+            a = self.manager.NodeToIndex(self.nodes.of_visit[link.later][0])
+            b = self.manager.NodeToIndex(self.nodes.of_visit[link.earlier][0])
+            off = (2 - routing.ActiveVar(a) - routing.ActiveVar(b)) * (big + link.min_s)
+            gap = self.time.CumulVar(a) - self.time.CumulVar(b)
+            solver.Add(gap + off >= link.min_s)
+            if link.max_s < UNLIMITED:
+                solver.Add(gap - (2 - routing.ActiveVar(a) - routing.ActiveVar(b)) * big <= link.max_s)
+
+    def _carer_cap(self) -> None:
+        """At most `max_carers_per_client` distinct carers per client (both of a double-up)."""
+        cap, solver, routing = self.cp.r.cap, self.routing.solver(), self.routing
+        if cap >= UNLIMITED:
+            return
+        for nodes in _client_nodes(self.cp, self.nodes).values():
+            if len(nodes) <= cap:
+                continue
+            used = []
+            for c in range(self.cp.n_carers):
+                mine = [n for n in nodes if self.cp.eligible[self.nodes.visit[n], c]]
+                if mine:
+                    same = [
+                        solver.IsEqualCstVar(routing.VehicleVar(self.manager.NodeToIndex(n)), c) for n in mine
+                    ]
+                    used.append(solver.Max(same).Var())
+            if len(used) > cap:
+                solver.Add(solver.Sum(used) <= cap)
+
     # ------------------------------------------------------------------ searching
     def parameters(
         self, limits: Limits, seconds: float, first: str
@@ -192,6 +290,13 @@ class RoutingModel:
         for iv in self.break_vars[c]:
             out.append(int(assignment.StartValue(iv)))
         return out
+
+
+def _client_nodes(cp: Compiled, nodes: Nodes) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for node, v in enumerate(nodes.visit):
+        out.setdefault(int(cp.r.v_client[v]), []).append(node)
+    return out
 
 
 def _plan_to_runs(plan: Plan, nodes: Nodes) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
@@ -285,7 +390,7 @@ def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
     travel = sum(
         route_travel(cp, c, [int(cp.v_place[nodes.visit[n]]) for n, _ in run]) for c, run in enumerate(runs)
     )
-    return score(cp, unplaced, travel)
+    return score(cp, unplaced, travel + runs_soft_cost(cp, nodes, runs))
 
 
 def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
@@ -309,7 +414,8 @@ def _search(
     notes: list[str] = []
     if not len(nodes):
         return best, fallback, notes, "none"
-    has_pairs = bool((cp.v_req == 2).any())
+    # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics
+    has_pairs = bool((cp.v_req == 2).any()) or bool(cp.r.links) or cp.r.cap < UNLIMITED
     first = "PAIR_INSERTION"
     for round_no in range(1, 4):
         remaining = limits.time_limit_s - (time.monotonic() - started)

@@ -7,13 +7,16 @@ the plan feasible so that nobody leaves home early to sit outside a client's doo
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-from solver.compiled import Compiled
+from solver.clock import format_time
+from solver.compiled import UNLIMITED, Compiled
 from solver.construct import Nodes
 from solver.diagnose import diagnose
 from solver.kpi import kpis
 from solver.model import BreakTaken, Run, Solution, SolverInfo, Stop
+from solver.pay import with_pay
 
 Sequence = list[tuple[int, int]]  # (node, start second)
 
@@ -165,6 +168,61 @@ def build_run(cp: Compiled, nodes: Nodes, c: int, seq: Sequence, hints: list[int
     )
 
 
+Forced = dict[int, tuple[str, str]]
+
+
+def enforce_rules(cp: Compiled, nodes: Nodes, runs: list[Sequence]) -> tuple[list[Sequence], Forced]:
+    """Take out any visit that breaks an `after` gap or the carer cap, with its reason.
+
+    The engine and the construction both keep these rules, so this finds nothing in a normal
+    solve; it is the guarantee that a plan never breaks them, whatever path produced it."""
+    forced: Forced = {}
+    starts = {int(nodes.visit[n]): t for seq in runs for n, t in seq}
+    names = [v.id for v in cp.problem.visits]
+    for link in cp.r.links:
+        a, b = link.later, link.earlier
+        if a in starts and b in starts and a not in forced and b not in forced:
+            gap = starts[a] - starts[b]
+            if not link.min_s <= gap <= link.max_s:
+                window = f"{link.min_s // 60}" + (f"-{link.max_s // 60}" if link.max_s < UNLIMITED else "+")
+                forced[a] = (
+                    "MIN_GAP",
+                    f"it must start {window} min after visit {names[b]!r} (at "
+                    f"{format_time(starts[b])[:5]}), and no carer could take it then",
+                )
+    forced.update(_over_cap(cp, nodes, runs, forced))
+    kept = [[(n, t) for n, t in seq if int(nodes.visit[n]) not in forced] for seq in runs]
+    return kept, forced
+
+
+def _over_cap(cp: Compiled, nodes: Nodes, runs: list[Sequence], forced: Forced) -> Forced:
+    """Visits by carers beyond a client's cap (the carers with fewest of its visits go)."""
+    cap = cp.r.cap
+    if cap >= UNLIMITED:
+        return {}
+    count: dict[int, Counter[int]] = {}
+    for c, seq in enumerate(runs):
+        for n, _ in seq:
+            v = int(nodes.visit[n])
+            if v not in forced:
+                count.setdefault(int(cp.r.v_client[v]), Counter())[c] += 1
+    out: Forced = {}
+    for client, by_carer in count.items():
+        if len(by_carer) <= cap:
+            continue
+        keep = {c for c, _ in sorted(by_carer.items(), key=lambda kv: (-kv[1], kv[0]))[:cap]}
+        for c, seq in enumerate(runs):
+            for n, _ in seq:
+                v = int(nodes.visit[n])
+                if c not in keep and int(cp.r.v_client[v]) == client:
+                    out[v] = (
+                        "CONTINUITY_CAP",
+                        f"its client already has the {cap} carer(s) max_carers_per_client allows, "
+                        "none of whom could take it",
+                    )
+    return out
+
+
 def build_solution(
     cp: Compiled,
     nodes: Nodes,
@@ -179,10 +237,12 @@ def build_solution(
     notes: list[str],
     first_solution: str,
 ) -> Solution:
-    out = [build_run(cp, nodes, c, seq, break_hints[c]) for c, seq in enumerate(runs) if seq]
+    runs, forced = enforce_rules(cp, nodes, runs)
+    built = [build_run(cp, nodes, c, seq, break_hints[c]) for c, seq in enumerate(runs) if seq]
+    out = with_pay(cp.problem, built)
     served = {int(nodes.visit[n]) for seq in runs for n, _ in seq}
     missing = [v for v in range(cp.n_visits) if v not in served]
-    unassigned = diagnose(cp, nodes, runs, missing)
+    unassigned = diagnose(cp, nodes, runs, missing, forced)
     return Solution(
         problem_id=cp.problem.id,
         status="partial" if unassigned else "solved",

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from solver.model import Problem, Solution
+from solver.model import History, Problem, Solution
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,3 +69,14 @@ def load_problem(path: Path | str) -> Problem:
 
 def load_solution(path: Path | str) -> Solution:
     return parse(Solution, _read(path), str(path))
+
+
+def load_history(path: Path | str) -> History:
+    """A visit-history file: ``{"history": [{"date", "client_id", "carer_id"}, ...]}``."""
+    return parse(History, _read(path), str(path))
+
+
+def with_history(problem: Problem, path: Path | str) -> Problem:
+    """The problem with the file's history appended to its own."""
+    extra = load_history(path).history
+    return problem.model_copy(update={"history": [*problem.history, *extra]})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date as Date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -19,10 +19,12 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     Tag,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -65,13 +67,38 @@ ReasonCode = Literal[
     "SHIFT_CAPACITY",
     "TRAVEL_TOO_FAR",
     "OPTIMISER_DROPPED",
+    "MIN_GAP",
+    "CONTINUITY_CAP",
 ]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
     """Base for every contract object: unknown fields are rejected, never ignored."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Lean(Strict):
+    """A contract object that leaves out optional fields added after version 1 at their default.
+
+    Problems written before those fields existed then dump byte for byte as they did, so a
+    shipped instance regenerates identically and a diff shows only what a user set.
+    """
+
+    omit_if_default: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _lean(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            fields = type(self).model_fields
+            for name in self.omit_if_default:
+                if name in data and getattr(self, name) == fields[name].get_default(
+                    call_default_factory=True
+                ):
+                    del data[name]
+        return data
 
 
 class Location(Strict):
@@ -122,7 +149,9 @@ class Break(Strict):
         return minutes_to_s(self.duration_min)
 
 
-class Carer(Strict):
+class Carer(Lean):
+    omit_if_default = ("wage_per_hour",)
+
     id: Id
     start: Location
     end: Location | None = Field(default=None, description="Defaults to `start`.")
@@ -140,13 +169,59 @@ class Carer(Strict):
     capacity: int | None = Field(
         default=None, ge=0, description="Generic load capacity (classic VRP); none if unset."
     )
+    wage_per_hour: Money | None = Field(
+        default=None, description="GBP per working hour; defaults to `pay.wage_per_hour`."
+    )
 
     @property
     def end_location(self) -> Location:
         return self.end if self.end is not None else self.start
 
 
-class Visit(Strict):
+class Promised(Strict):
+    """A time promised to the client: soft, priced per minute outside ``time`` ± tolerance."""
+
+    time: TimeOfDay
+    tolerance_min: Minutes = 15.0
+    late_cost_per_min: Money = Field(default=1.0, description="Travel-minute equivalents.")
+    early_cost_per_min: Money = 0.0
+
+    @property
+    def earliest_s(self) -> int:
+        """Starts before this cost ``early_cost_per_min`` per minute."""
+        return self.time - minutes_to_s(self.tolerance_min)
+
+    @property
+    def latest_s(self) -> int:
+        """Starts after this cost ``late_cost_per_min`` per minute."""
+        return self.time + minutes_to_s(self.tolerance_min)
+
+
+class After(Strict):
+    """HARD when both visits are served: start(this) - start(visit_id) in [min, max] minutes."""
+
+    visit_id: Id
+    min_gap_min: Minutes = 0.0
+    max_gap_min: Minutes | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> After:
+        if self.max_gap_min is not None and self.max_gap_min < self.min_gap_min:
+            raise ValueError(f"max_gap_min {self.max_gap_min} is below min_gap_min {self.min_gap_min}")
+        return self
+
+    @property
+    def min_gap_s(self) -> int:
+        return minutes_to_s(self.min_gap_min)
+
+    @property
+    def max_gap_s(self) -> int | None:
+        return None if self.max_gap_min is None else minutes_to_s(self.max_gap_min)
+
+
+class Visit(Lean):
+    omit_if_default = ("promised", "after")
+
     id: Id
     client_id: str | None = Field(default=None, description="Defaults to the visit id.")
     location: Location
@@ -160,6 +235,8 @@ class Visit(Strict):
     priority: Priority = "normal"
     pinned_carer: str | None = None
     demand: int = Field(default=0, ge=0, description="Generic load (classic VRP).")
+    promised: Promised | None = None
+    after: list[After] = Field(default_factory=list)
 
     @property
     def duration_s(self) -> int:
@@ -231,13 +308,54 @@ class Options(Strict):
     )
 
 
-class Problem(Strict):
+class HistoryEntry(Strict):
+    """One past visit: who served which client on which day (continuity of care)."""
+
+    date: Date
+    client_id: Id
+    carer_id: Id
+
+
+class Continuity(Strict):
+    regular_carers: int = Field(
+        default=3, ge=0, description="How many of a client's most frequent past carers count."
+    )
+    cost_min: Minutes = Field(
+        default=20.0,
+        description="Objective cost (travel-minute equivalents) of a visit served by a carer "
+        "who is neither preferred nor regular; only for visits that have either.",
+    )
+    max_carers_per_client: int | None = Field(
+        default=None, ge=1, description="HARD cap on distinct carers per client in the day."
+    )
+
+
+class Pay(Strict):
+    """UK pay rules in GBP (National Living Wage 2026-27: 12.71 per hour)."""
+
+    wage_per_hour: Money = 12.71
+    paid_time: Literal["working", "contact"] = Field(
+        default="working",
+        description="The wage is paid on working time (contact, travel and waiting between "
+        "visits) or on contact time only.",
+    )
+    mileage_per_mile: Money = 0.45
+    national_living_wage: Money = 12.71
+    fee_per_care_hour: Money = 25.0
+
+
+class Problem(Lean):
+    omit_if_default = ("history", "continuity", "pay")
+
     id: Id
     date: Date | None = None
     carers: list[Carer] = Field(min_length=1)
     visits: list[Visit]
     travel: Travel = Field(default_factory=HaversineTravel)
     options: Options = Field(default_factory=Options)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    continuity: Continuity = Field(default_factory=Continuity)
+    pay: Pay = Field(default_factory=Pay)
 
     @model_validator(mode="after")
     def _references(self) -> Problem:
@@ -257,10 +375,35 @@ class Problem(Strict):
                     errors.append(
                         f"visits[{i}].pinned_carer: {visit.pinned_carer!r} is also in excluded_carers"
                     )
+        errors.extend(self._after_errors())
         errors.extend(self._travel_errors())
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def _after_errors(self) -> list[str]:
+        """`after` must name another existing visit, once, and never close a cycle."""
+        index = {v.id: i for i, v in enumerate(self.visits)}
+        errors: list[str] = []
+        edges: dict[int, list[int]] = {}
+        for i, visit in enumerate(self.visits):
+            seen: set[str] = set()
+            for j, link in enumerate(visit.after):
+                where = f"visits[{i}].after[{j}].visit_id"
+                if link.visit_id == visit.id:
+                    errors.append(f"{where}: a visit cannot come after itself")
+                elif link.visit_id not in index:
+                    errors.append(f"{where}: unknown visit id {link.visit_id!r}")
+                elif link.visit_id in seen:
+                    errors.append(f"{where}: visit {link.visit_id!r} is named twice")
+                else:
+                    edges.setdefault(i, []).append(index[link.visit_id])
+                seen.add(link.visit_id)
+        cycle = _find_cycle(edges)
+        if cycle is not None:
+            names = " -> ".join(self.visits[k].id for k in cycle)
+            errors.append(f"visits[{cycle[0]}].after: the after constraints form a cycle ({names})")
+        return errors
 
     def _travel_errors(self) -> list[str]:
         travel = self.travel
@@ -285,6 +428,34 @@ class Problem(Strict):
                 if v.location.key() not in known:
                     errors.append(f"visits[{i}].location: location not in travel.locations")
         return errors[:50]
+
+
+def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:
+    """A cycle in the `after` graph (as node list, first node repeated at the end), or None."""
+    state: dict[int, int] = {}  # 1 = on the stack, 2 = done
+    for root in sorted(edges):
+        if root in state:
+            continue
+        stack: list[tuple[int, int]] = [(root, 0)]
+        path = [root]
+        state[root] = 1
+        while stack:
+            node, k = stack[-1]
+            nexts = edges.get(node, [])
+            if k == len(nexts):
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, k + 1)
+            nxt = nexts[k]
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, 0))
+                path.append(nxt)
+    return None
 
 
 def _unique(name: str, ids: Iterable[str], errors: list[str]) -> None:
@@ -313,6 +484,19 @@ class BreakTaken(Strict):
     end: TimeOfDay
 
 
+class RunPay(Strict):
+    """What the run costs as the carer is paid (UK): see docs/rules.md "Pay and working time"."""
+
+    working_s: int = Field(ge=0, description="Contact + travel between visits + waiting.")
+    paid_s: int = Field(ge=0, description="Time paid at the wage: working or contact time (`pay.paid_time`).")
+    unpaid_commute_s: int = Field(ge=0, description="Home to first visit and last visit home.")
+    wage_cost: float
+    mileage_cost: float
+    cost: float
+    pay_per_working_hour: float | None = None
+    flags: list[str] = Field(default_factory=list)
+
+
 class Run(Strict):
     carer_id: str
     start: TimeOfDay = Field(description="Leaves `start` location.")
@@ -323,6 +507,7 @@ class Run(Strict):
     distance_m: int = Field(ge=0)
     care_s: int = Field(ge=0)
     wait_s: int = Field(ge=0)
+    pay: RunPay | None = None
 
 
 class Unassigned(Strict):
@@ -343,6 +528,14 @@ class Kpis(Strict):
     travel_per_care_hour_min: float
     carers_used: int
     continuity_rate: float | None = None
+    distinct_carers_per_client: float | None = None
+    max_carers_per_client: int | None = None
+    late_visits: int | None = None
+    lateness_min: float | None = None
+    max_lateness_min: float | None = None
+    pay_cost: float | None = None
+    cost_per_care_hour: float | None = None
+    flagged_runs: int | None = None
     unassigned_by_code: dict[str, int] = Field(default_factory=dict)
 
 
@@ -356,6 +549,25 @@ class SolverInfo(Strict):
     notes: list[str] = Field(default_factory=list)
 
 
+class Change(Strict):
+    """One visit's move against a published plan (re-planning); None = not in that plan."""
+
+    visit_id: str
+    from_carer: str | None = None
+    to_carer: str | None = None
+    from_start: TimeOfDay | None = None
+    to_start: TimeOfDay | None = None
+
+
+class Violation(Strict):
+    """A broken hard rule found when evaluating a given plan."""
+
+    rule: str
+    message: str
+    carer_id: str | None = None
+    visit_id: str | None = None
+
+
 class Solution(Strict):
     problem_id: str
     status: Literal["solved", "partial"]
@@ -363,6 +575,8 @@ class Solution(Strict):
     unassigned: list[Unassigned] = Field(default_factory=list)
     kpis: Kpis
     solver: SolverInfo
+    changes: list[Change] | None = None
+    violations: list[Violation] | None = None
 
     @field_validator("runs")
     @classmethod
@@ -373,3 +587,9 @@ class Solution(Strict):
                 raise ValueError(f"runs[{i}].carer_id: carer {run.carer_id!r} has two runs")
             seen.add(run.carer_id)
         return runs
+
+
+class History(Strict):
+    """A visit-history file on its own (`carerun solve --history FILE`)."""
+
+    history: list[HistoryEntry]

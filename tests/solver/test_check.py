@@ -474,6 +474,12 @@ CASES = [
      "break", {"c2"}, {None}),
     ("break-gap-too-short", then_kpis(c1_gap_too_short), "break", {"c1"}, {"v3"}),
     ("break-overlaps-break", then_kpis(c1_two_overlapping_breaks), "break", {"c1"}, {None}),
+    ("min_gap-too-close", set_("p.visits.v2.after", [{"visit_id": "v1", "min_gap_min": 90}]),
+     "min_gap", {None}, {"v2"}),
+    ("min_gap-too-far", set_("p.visits.v3.after", [{"visit_id": "v1", "max_gap_min": 120}]),
+     "min_gap", {None}, {"v3"}),
+    ("carers_per_client_cap", set_("p.continuity", {"max_carers_per_client": 1}),
+     "carers_per_client_cap", {None}, {None}),
     ("reason_code-blank", set_reason("NO_SKILLED_CARER", "  "), "reason_code", {None}, {"v4"}),
 ]  # fmt: skip
 
@@ -658,3 +664,26 @@ def test_forward_timed_single_runs_are_valid(plan: tuple[Json, Json]) -> None:
     problem, solution = plan
     violations = run_check(problem, solution)
     assert violations == [], format_report(violations)
+
+
+def test_gaps_and_cap_that_hold_pass(chk_problem: Json, chk_solution: Json) -> None:
+    """v2 starts 60 min after v1 and v3 150 min after it; v3's client sees two carers."""
+    visit(chk_problem, "v2")["after"] = [{"visit_id": "v1", "min_gap_min": 60, "max_gap_min": 60}]
+    visit(chk_problem, "v3")["after"] = [{"visit_id": "v1", "min_gap_min": 150}]
+    visit(chk_problem, "v4")["after"] = [{"visit_id": "v1", "min_gap_min": 600}]  # v4 unassigned
+    chk_problem["continuity"] = {"max_carers_per_client": 2}
+    assert run_check(chk_problem, chk_solution) == []
+
+
+def test_cap_counts_carers_across_a_clients_visits(chk_problem: Json, chk_solution: Json) -> None:
+    for vid in ("v1", "v2"):
+        visit(chk_problem, vid)["client_id"] = "k"
+    chk_problem["continuity"] = {"max_carers_per_client": 2}
+    assert run_check(chk_problem, chk_solution) == []  # k: c1 only; v3: c1 and c2
+    visit(chk_problem, "v3")["client_id"] = "k"
+    violations = run_check(chk_problem, chk_solution)
+    assert [v.rule for v in violations] == []  # still c1, c2
+    chk_problem["continuity"] = {"max_carers_per_client": 1}
+    violations = run_check(chk_problem, chk_solution)
+    assert [v.rule for v in violations] == ["carers_per_client_cap"]
+    assert "client k is served by 2 carers (c1, c2)" in violations[0].message

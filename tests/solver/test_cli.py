@@ -157,6 +157,26 @@ def test_solve_rejects_a_bad_time_limit(tmp_path: Path) -> None:
     assert "--time-limit" in result.output
 
 
+def test_solve_with_a_history_file(tmp_path: Path) -> None:
+    """c2 visited v2's client three times: with the history, c2 serves v2 (continuity 1.0)."""
+    problem_path = tmp_path / "tiny.json"
+    problem_path.write_text(json.dumps(tiny_problem()), encoding="utf-8")
+    history = [{"date": f"2026-11-2{d}", "client_id": "v2", "carer_id": "c2"} for d in range(3)]
+    history_path = tmp_path / "history.json"
+    history_path.write_text(json.dumps({"history": history}), encoding="utf-8")
+    args = ("solve", problem_path, "--solution-limit", "20", "--history", history_path)
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    solution = Solution.model_validate_json(result.stdout)
+    assert solution.kpis.continuity_rate == 1.0
+    assert [r.carer_id for r in solution.runs for s in r.stops if s.visit_id == "v2"] == ["c2"]
+    assert "continuity rate" in result.stderr
+    history_path.write_text(json.dumps({"history": [{"date": "2026-11-31", "client_id": "v2"}]}))
+    bad = invoke(*args)
+    assert bad.exit_code == 2
+    assert "history[0].date" in squash(bad.output) and "history[0].carer_id" in squash(bad.output)
+
+
 # --------------------------------------------------------------------------- check
 
 

@@ -438,3 +438,17 @@ def test_plan_from_runs_is_none_when_a_run_without_breaks_cannot_be_timed() -> N
     # two visits at 09:00 sharp in one run: the second cannot start on time
     cp, nodes = compiled([carer("c1")], [visit("a", A, "09:00", "09:00"), visit("b", B, "09:00", "09:00")])
     assert plan_from_runs(cp, nodes, [[(0, t("09:00")), (1, t("09:00"))]]) is None
+
+
+def test_a_break_once_home_bounds_the_latest_departure() -> None:
+    """v1 at A (08:00-09:00, 30 min), then a 15-minute break starting 09:00-09:20 once home.
+
+    Leaving as late as the window allows (v1 at 09:00, home 09:40) would push the break past
+    its window: v1 must start by 08:40 so that the carer is home at 09:20."""
+    cp, nodes = compiled(
+        [carer("c1", breaks=[brk("09:00", "09:20", 15)])], [visit("v1", A, "08:00", "09:00")]
+    )
+    sched = Builder(cp, nodes).schedule(0, [0, -1], {})
+    assert sched is not None
+    assert sched.planned[0] <= parse_time("08:40")
+    assert parse_time("09:00") <= sched.planned[1] <= parse_time("09:20")

@@ -195,3 +195,79 @@ def test_solution_unassigned_carries_the_codes() -> None:
     assert list(codes.values()) == ["SHIFT_CAPACITY"]  # one of v1, v2 (both at 09:00 sharp)
     assert s.status == "partial"
     assert s.kpis.unassigned_by_code == {"NO_SKILLED_CARER": 1, "SHIFT_CAPACITY": 1}
+
+
+# --------------------------------------------------------------------------- issue-5 rules
+
+
+def why_extra(
+    carers: list[dict[str, Any]],
+    visits: list[dict[str, Any]],
+    extra: dict[str, Any],
+    runs: list[list[tuple[int, int]]],
+    missing: list[int],
+) -> Unassigned:
+    cp = compile_problem(tiny.problem(carers, visits, extra, solution_limit=5))
+    return diagnose(cp, Nodes.of(cp), runs, missing)[-1]
+
+
+def test_dropped_visit_says_its_continuity_cost() -> None:
+    """c1 alone, the visit prefers c2 (off shift): 20 min of travel and 20 of continuity cost."""
+    carers = [carer("c1"), carer("c2", shift={"start": "05:00", "end": "06:00"})]
+    u = why_extra(carers, [visit(preferred_carers=["c2"])], {}, [[], []], [0])
+    assert u.code == "OPTIMISER_DROPPED"
+    assert "with c1" in u.reason
+    assert "20 min of travel and 20 min of continuity/lateness cost" in u.reason
+
+
+def test_gap_that_leaves_no_time_is_min_gap() -> None:
+    """v1 is planned at 08:00; v2 must start 4 h later but its window closes at 10:00."""
+    visits = [
+        visit("v1", A, "08:00", "09:00"),
+        visit("v2", B, "08:00", "10:00", after=[{"visit_id": "v1", "min_gap_min": 240}]),
+    ]
+    u = why_extra([carer("c1")], visits, {}, [[(0, parse_time("08:00"))]], [1])
+    assert u.code == "MIN_GAP"
+    assert "no time" in u.reason
+
+
+def test_gap_into_a_busy_time_is_min_gap() -> None:
+    """v2 must start 60-70 min after v1 (08:00), i.e. 09:00-09:10, when c1 is at v3."""
+    visits = [
+        visit("v1", A, "08:00", "08:00"),
+        visit("v3", C, "09:00", "09:00", 60),
+        visit("v2", B, "08:00", "13:00", after=[{"visit_id": "v1", "min_gap_min": 60, "max_gap_min": 70}]),
+    ]
+    runs = [[(0, parse_time("08:00")), (1, parse_time("09:00"))]]
+    u = why_extra([carer("c1")], visits, {}, runs, [2])
+    assert u.code == "MIN_GAP"
+    assert "09:00-09:10" in u.reason
+
+
+def test_client_at_its_carer_cap_is_continuity_cap() -> None:
+    """Client k has c1 at 09:00 (A); its second visit at 09:00 (B) could go to c2, but cap 1."""
+    visits = [
+        visit("v1", A, "09:00", "09:00", client_id="k"),
+        visit("v2", B, "09:00", "09:00", client_id="k"),
+    ]
+    extra = {"continuity": {"max_carers_per_client": 1}}
+    u = why_extra([carer("c1"), carer("c2")], visits, extra, [[(0, parse_time("09:00"))], []], [1])
+    assert u.code == "CONTINUITY_CAP"
+
+
+def test_guard_takes_out_a_plan_breaking_gap_or_cap() -> None:
+    """Runs handed to build_solution that break a gap and the cap come back without them."""
+    from solver.extract import enforce_rules
+
+    visits = [
+        visit("v1", A, "08:00", "09:00", client_id="k"),
+        visit("v2", B, "08:00", "12:00", client_id="k", after=[{"visit_id": "v1", "min_gap_min": 120}]),
+        visit("v3", C, "08:00", "12:00", client_id="k"),
+    ]
+    cp = compile_problem(
+        tiny.problem([carer("c1"), carer("c2")], visits, {"continuity": {"max_carers_per_client": 1}})
+    )
+    runs = [[(0, parse_time("08:00")), (1, parse_time("09:00"))], [(2, parse_time("10:00"))]]
+    kept, forced = enforce_rules(cp, Nodes.of(cp), runs)
+    assert kept == [[(0, parse_time("08:00"))], []]
+    assert {v: code for v, (code, _) in forced.items()} == {1: "MIN_GAP", 2: "CONTINUITY_CAP"}

@@ -256,6 +256,12 @@ def _carer_start_not_in_matrix(d: Json) -> None:
     d["carers"][0]["start"] = {"lat": 50.0, "lon": -1.0}
 
 
+def _after_cycle(d: Json) -> None:
+    d["visits"][0]["after"] = [{"visit_id": "v3"}]
+    d["visits"][2]["after"] = [{"visit_id": "v2"}]
+    d["visits"][1]["after"] = [{"visit_id": "v1", "min_gap_min": 10}]
+
+
 def raw(text: str) -> Callable[[Json], str]:
     """A 'mutation' that ignores the problem and returns the raw text to parse."""
     return lambda _d: text
@@ -442,6 +448,77 @@ MALFORMED: list[tuple[str, Callable[[Json], Any], str, str]] = [
         "greater than or equal to 1",
     ),
     ("unknown-option", setp("options.threads", 8), "options.threads", "Extra inputs"),
+    # issue 5: promised times, after (gaps), history, continuity, pay
+    (
+        "promised-time-bad",
+        setp("visits.0.promised", {"time": "8.00"}),
+        "visits[0].promised.time",
+        "not a time",
+    ),
+    (
+        "promised-negative-cost",
+        setp("visits.0.promised", {"time": "08:00", "late_cost_per_min": -1}),
+        "visits[0].promised.late_cost_per_min",
+        GE0,
+    ),
+    (
+        "after-unknown-visit",
+        setp("visits.2.after", [{"visit_id": "v9", "min_gap_min": 240}]),
+        "visits[2].after[0].visit_id",
+        "unknown visit id 'v9'",
+    ),
+    (
+        "after-itself",
+        setp("visits.2.after", [{"visit_id": "v3"}]),
+        "visits[2].after[0].visit_id",
+        "cannot come after itself",
+    ),
+    (
+        "after-twice",
+        setp("visits.2.after", [{"visit_id": "v1"}, {"visit_id": "v1", "min_gap_min": 5}]),
+        "visits[2].after[1].visit_id",
+        "named twice",
+    ),
+    (
+        "after-max-below-min",
+        setp("visits.2.after", [{"visit_id": "v1", "min_gap_min": 60, "max_gap_min": 30}]),
+        "visits[2].after[0]",
+        "below min_gap_min",
+    ),
+    (
+        "after-negative-gap",
+        setp("visits.2.after", [{"visit_id": "v1", "min_gap_min": -5}]),
+        "visits[2].after[0].min_gap_min",
+        GE0,
+    ),
+    ("after-cycle", _after_cycle, "visits[0].after", "form a cycle (v1 -> v3 -> v2 -> v1)"),
+    (
+        "history-bad-date",
+        setp("history", [{"date": "2026-02-30", "client_id": "a", "carer_id": "c1"}]),
+        "history[0].date",
+        "valid date",
+    ),
+    (
+        "history-unknown-field",
+        setp("history", [{"date": "2026-11-25", "client": "a", "carer_id": "c1"}]),
+        "history[0].client",
+        "Extra inputs",
+    ),
+    (
+        "continuity-cap-0",
+        setp("continuity", {"max_carers_per_client": 0}),
+        "continuity.max_carers_per_client",
+        "greater than or equal to 1",
+    ),
+    (
+        "continuity-regular-negative",
+        setp("continuity", {"regular_carers": -1}),
+        "continuity.regular_carers",
+        GE0,
+    ),
+    ("pay-wage-negative", setp("pay", {"wage_per_hour": -1}), "pay.wage_per_hour", GE0),
+    ("carer-wage-negative", setp("carers.0.wage_per_hour", -2), "carers[0].wage_per_hour", GE0),
+    ("pay-unknown-field", setp("pay", {"wage": 12}), "pay.wage", "Extra inputs"),
     # not a problem at all
     ("bad-date", setp("date", "2026-13-01"), "date", "valid date"),
     ("not-json", raw("carers: [c1]"), "", "Invalid JSON"),
@@ -556,3 +633,100 @@ def test_solution_schema_has_string_times() -> None:
         assert defs["Stop"]["properties"][field]["type"] == "string"
     for field in ("start", "end"):
         assert defs["Run"]["properties"][field]["type"] == "string"
+
+
+# --------------------------------------------------------------------------- issue 5 additions
+
+
+def test_issue5_fields_default_so_old_problems_are_unchanged() -> None:
+    problem = parse(Problem, json.dumps(valid_problem()), "p.json")
+    assert problem.history == []
+    assert problem.continuity.regular_carers == 3
+    assert problem.continuity.cost_min == 20.0
+    assert problem.continuity.max_carers_per_client is None
+    assert problem.pay.wage_per_hour == pytest.approx(12.71)
+    assert problem.pay.national_living_wage == pytest.approx(12.71)
+    assert problem.pay.mileage_per_mile == pytest.approx(0.45)
+    assert problem.carers[0].wage_per_hour is None
+    assert problem.visits[0].promised is None
+    assert problem.visits[0].after == []
+
+
+def test_issue5_fields_validate_and_round_trip() -> None:
+    d = valid_problem()
+    d["history"] = [{"date": "2026-11-25", "client_id": "cl1", "carer_id": "c1"}]
+    d["continuity"] = {"regular_carers": 2, "cost_min": 10, "max_carers_per_client": 2}
+    d["pay"] = {"wage_per_hour": 13.5, "mileage_per_mile": 0.3}
+    d["carers"][1]["wage_per_hour"] = 14.0
+    d["visits"][0]["promised"] = {"time": "08:00", "tolerance_min": 10, "late_cost_per_min": 2}
+    d["visits"][2]["after"] = [{"visit_id": "v1", "min_gap_min": 240, "max_gap_min": 300}]
+    problem = parse(Problem, json.dumps(d), "p.json")
+    promised = problem.visits[0].promised
+    assert promised is not None
+    assert (promised.time, promised.earliest_s, promised.latest_s) == (
+        8 * 3600,
+        7 * 3600 + 3000,
+        8 * 3600 + 600,
+    )
+    assert promised.early_cost_per_min == 0.0
+    link = problem.visits[2].after[0]
+    assert (link.visit_id, link.min_gap_s, link.max_gap_s) == ("v1", 240 * 60, 300 * 60)
+    assert problem.history[0].date.isoformat() == "2026-11-25"
+    assert problem.pay.national_living_wage == pytest.approx(12.71)  # untouched default
+    assert Problem.model_validate_json(problem.model_dump_json()) == problem
+    assert json.loads(problem.model_dump_json())["visits"][0]["promised"]["time"] == "08:00:00"
+
+
+def test_after_chain_without_cycle_is_valid() -> None:
+    d = valid_problem()
+    d["visits"][1]["after"] = [{"visit_id": "v1"}]
+    d["visits"][2]["after"] = [{"visit_id": "v1"}, {"visit_id": "v2", "min_gap_min": 30}]
+    assert len(parse(Problem, json.dumps(d), "p.json").visits[2].after) == 2
+
+
+def test_history_file_model() -> None:
+    from solver.model import History
+
+    h = History.model_validate_json(
+        '{"history": [{"date": "2026-11-25", "client_id": "a", "carer_id": "c1"}]}'
+    )
+    assert h.history[0].carer_id == "c1"
+
+
+def test_solution_issue5_fields_are_optional_and_round_trip() -> None:
+    from solver.model import Change, RunPay
+
+    base: Json = {
+        "problem_id": "p",
+        "status": "solved",
+        "runs": [],
+        "kpis": {
+            "visits": 0,
+            "visits_assigned": 0,
+            "care_s": 0,
+            "travel_s": 0,
+            "distance_m": 0,
+            "wait_s": 0,
+            "travel_per_care_hour_min": 0.0,
+            "carers_used": 0,
+        },
+        "solver": {"engine": "x", "wall_s": 0.0, "seed": 0},
+    }
+    sol = Solution.model_validate(base)
+    assert sol.changes is None and sol.violations is None and sol.kpis.pay_cost is None
+    base["changes"] = [{"visit_id": "v1", "from_carer": "c1", "to_carer": None, "from_start": "09:00"}]
+    base["violations"] = [{"rule": "min_gap", "message": "too close", "visit_id": "v2"}]
+    sol = Solution.model_validate_json(json.dumps(base))
+    assert sol.changes == [Change(visit_id="v1", from_carer="c1", from_start=9 * 3600)]
+    assert json.loads(sol.model_dump_json())["changes"][0]["from_start"] == "09:00:00"
+    pay = RunPay(
+        working_s=3600,
+        paid_s=3600,
+        unpaid_commute_s=600,
+        wage_cost=12.71,
+        mileage_cost=0.0,
+        cost=12.71,
+        pay_per_working_hour=12.71,
+        flags=["BELOW_NLW"],
+    )
+    assert RunPay.model_validate_json(pay.model_dump_json()) == pay

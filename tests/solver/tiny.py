@@ -38,7 +38,13 @@ def brk(start: str, end: str, minutes: float) -> dict[str, Any]:
     return {"window": {"start": start, "end": end}, "duration_min": minutes}
 
 
-def problem(carers: list[dict[str, Any]], visits: list[dict[str, Any]], **options: Any) -> Problem:
+def problem(
+    carers: list[dict[str, Any]],
+    visits: list[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
+    **options: Any,
+) -> Problem:
+    """The tiny world; ``extra`` adds top-level fields (history, continuity, pay)."""
     travel = {
         "model": "matrix",
         "locations": [H, A, B, C],
@@ -46,7 +52,14 @@ def problem(carers: list[dict[str, Any]], visits: list[dict[str, Any]], **option
         "distances_m": {"car": DIST},
     }
     return Problem.model_validate(
-        {"id": "t", "carers": carers, "visits": visits, "travel": travel, "options": {**QUICK, **options}}
+        {
+            "id": "t",
+            "carers": carers,
+            "visits": visits,
+            "travel": travel,
+            "options": {**QUICK, **options},
+            **(extra or {}),
+        }
     )
 
 
