@@ -16,6 +16,7 @@ from solver.model import HaversineTravel, Problem
 
 MAX_MINUTES = 24 * 60
 MAX_MATRIX_VALUE = 10_000_000  # 115 days in seconds, or 10,000 km in metres
+MAX_COST_PER_MIN = 10_000  # travel-minute equivalents; past this, objective sums could overflow
 MAX_COUNT = 1_000_000_000  # counts and loads must fit the engine's 64-bit arithmetic with room to add
 
 
@@ -86,6 +87,25 @@ def _too_long(problem: Problem) -> list[tuple[str, str]]:
     return out
 
 
+def _soft_costs(problem: Problem) -> list[tuple[str, str]]:
+    """Promised times, gaps and continuity costs: bounded so the engine's objective stays in range."""
+    out: list[tuple[str, str]] = []
+    for i, v in enumerate(problem.visits):
+        if v.promised is not None:
+            if v.promised.tolerance_min > MAX_MINUTES:
+                out.append((f"visits[{i}].promised.tolerance_min", f"at most {MAX_MINUTES} minutes"))
+            for field in ("late_cost_per_min", "early_cost_per_min"):
+                if getattr(v.promised, field) > MAX_COST_PER_MIN:
+                    out.append((f"visits[{i}].promised.{field}", f"at most {MAX_COST_PER_MIN}"))
+        for j, after in enumerate(v.after):
+            for field in ("min_gap_min", "max_gap_min"):
+                if (getattr(after, field) or 0) > MAX_MINUTES:
+                    out.append((f"visits[{i}].after[{j}].{field}", f"at most {MAX_MINUTES} minutes"))
+    if problem.continuity.cost_min > MAX_COST_PER_MIN:
+        out.append(("continuity.cost_min", f"at most {MAX_COST_PER_MIN}"))
+    return out
+
+
 def _too_many(problem: Problem) -> list[tuple[str, str]]:
     """Counts and loads the engine would overflow on (it works in 64-bit integers)."""
     out = [
@@ -128,6 +148,7 @@ def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix:
     found = (
         _too_big(problem, settings, sync)
         + _too_long(problem)
+        + _soft_costs(problem)
         + _too_many(problem)
         + _travel(problem, settings)
     )

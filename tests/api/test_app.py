@@ -124,6 +124,31 @@ def test_numbers_the_engine_would_overflow_on_are_422(api: Api, where: str, fiel
     assert body["errors"][0]["path"] == "options.solution_limit"
 
 
+@pytest.mark.parametrize(
+    ("index", "extra", "path"),
+    [
+        (0, {"promised": {"time": "09:30", "tolerance_min": 1e300}}, "visits[0].promised.tolerance_min"),
+        (
+            0,
+            {"promised": {"time": "09:30", "late_cost_per_min": 1e300}},
+            "visits[0].promised.late_cost_per_min",
+        ),
+        (1, {"after": [{"visit_id": "v1", "min_gap_min": 1e300}]}, "visits[1].after[0].min_gap_min"),
+    ],
+)
+def test_soft_costs_the_engine_would_overflow_on_are_422(
+    api: Api, index: int, extra: dict[str, Any], path: str
+) -> None:
+    problem = tiny_problem()
+    problem["visits"][index].update(extra)
+    body = assert_problem_json(api.client.post("/v1/solve", json=problem, headers=api.headers()), 422)
+    assert body["errors"][0]["path"] == path
+    problem = tiny_problem()
+    problem["continuity"] = {"cost_min": 1e300}
+    body = assert_problem_json(api.client.post("/v1/plans", json=problem, headers=api.headers()), 422)
+    assert body["errors"][0]["path"] == "continuity.cost_min"
+
+
 def test_missing_wrong_and_revoked_keys_are_401(api: Api) -> None:
     store = api.client.app.state.store  # type: ignore[attr-defined]
     key_id, key = store.create_key("acme-care")
