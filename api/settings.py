@@ -11,14 +11,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default: float, kind: type[int] | type[float]) -> float:
     raw = os.environ.get(name)
-    return default if raw in (None, "") else int(raw)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected {'an integer' if kind is int else 'a number'}") from None
+    if value < 0:
+        raise ValueError(f"{name}={raw!r}: must not be negative")
+    return value
+
+
+def _int(name: str, default: int) -> int:
+    return int(_number(name, default, int))
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return default if raw in (None, "") else float(raw)
+    return float(_number(name, default, float))
 
 
 def default_database_url() -> str:
