@@ -189,10 +189,16 @@ class Dispatcher:
         self._wake.set()
 
     def close(self) -> None:
+        """A clean shutdown puts the jobs it interrupts back in the queue; their solver processes
+        die with the server, and the next start solves them again."""
         self._closing.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(5)
+        with self._lock:
+            interrupted = list(self._running)
+        for job_id in interrupted:
+            self.store.requeue(job_id)
         if self._client is not None:
             self._client.close()
 
@@ -217,6 +223,8 @@ class Dispatcher:
         except Exception as exc:  # a broken backend must not leave the job solving for ever
             outcome = Outcome("failed", error=f"{type(exc).__name__}: {exc}")
         try:
+            if self._closing.is_set():
+                return
             if outcome.kind == "solved":
                 self.store.finish(job.id, "solved", solution=outcome.solution)
             elif outcome.kind == "stopped":
@@ -232,6 +240,8 @@ class Dispatcher:
         last = [0.0]
 
         def should_stop() -> bool:  # one database read a second at most
+            if self._closing.is_set():
+                return True
             now = time.monotonic()
             if now - last[0] < 1.0:
                 return False

@@ -292,6 +292,16 @@ class Store:
             row = conn.execute(select(jobs.c.stop_requested).where(jobs.c.id == job_id)).first()
         return bool(row and row.stop_requested)
 
+    def requeue(self, job_id: str) -> bool:
+        """Put a solving job back in the queue (a clean shutdown interrupted it, not the job)."""
+        with self._tx() as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == "solving")
+                .values(status="queued", updated_at=time.time())
+            )
+        return result.rowcount == 1
+
     def recover(self) -> int:
         """At start-up: jobs left ``solving`` by a dead process become ``failed`` with the reason."""
         with self._tx() as conn:

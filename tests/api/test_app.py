@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
+from api.store import Store
 from solver.check import check
 from solver.model import Problem, Solution
 from tests.api.conftest import Api, instance, open_api, tiny_problem
@@ -274,6 +275,25 @@ def test_restart_marks_solving_jobs_failed(tmp_path: Path) -> None:
     with TestClient(app) as client:
         job = client.get(f"/v1/plans/{job_id}", headers={"Authorization": f"Bearer {key}"}).json()
     assert job["status"] == "failed" and "server stopped" in job["error"]
+
+
+def test_clean_shutdown_requeues_the_job_it_interrupts(tmp_path: Path) -> None:
+    for api in open_api(tmp_path):
+        problem = instance("small.json", time_limit_s=6)
+        job_id = api.client.post("/v1/plans", json=problem, headers=api.headers()).json()["id"]
+        wait_for(api, job_id, until=("solving",))
+        key, settings = api.key, api.client.app.state.settings  # type: ignore[attr-defined]
+    from fastapi.testclient import TestClient
+
+    store = Store(settings.database_url)
+    assert store.get(job_id).status == "queued"  # type: ignore[union-attr]
+    store.close()
+    with TestClient(create_app(settings)) as client:
+        api = Api.__new__(Api)
+        api.client, api.key = client, key
+        job = wait_for(api, job_id)
+    assert job["status"] == "solved"
+    assert check(Problem.model_validate(problem), Solution.model_validate(job["solution"])) == []
 
 
 def test_problem_json_dump_round_trips(api: Api) -> None:

@@ -92,3 +92,12 @@ def test_recover_fails_jobs_left_solving_and_keeps_results(store: Store) -> None
     assert lost is not None and lost.status == "failed" and lost.error == RESTART_REASON
     assert store.get(waiting).status == "queued"  # type: ignore[union-attr]
     assert store.counts() == {"solved": 1, "failed": 1, "queued": 1}
+
+
+def test_requeue_only_moves_solving_jobs(store: Store) -> None:
+    first, second = submit(store), submit(store)
+    store.claim_next()
+    assert store.requeue(first) and not store.requeue(second)
+    assert store.get(first).status == "queued"  # type: ignore[union-attr]
+    claimed = store.claim_next()
+    assert claimed is not None and claimed.id == first  # back at the head of the queue
