@@ -189,10 +189,25 @@ def generate(
     err.print(format_calibration(calibration(prob, plan)), markup=False, highlight=False, soft_wrap=True)
 
 
-from api.cli import keys_app, serve  # noqa: E402  (the HTTP API's commands)
+def _register_simulate() -> None:
+    """The zone simulator lives in its own package (solver/simulate)."""
+    from solver.simulate.cli import simulate_command
 
-app.add_typer(keys_app, name="keys")
-app.command("serve")(serve)
+    app.command("simulate")(simulate_command)
+
+
+_register_simulate()
+
+
+def _register_api() -> None:
+    """The HTTP API's commands (api/cli.py): keys and serve."""
+    from api.cli import keys_app, serve
+
+    app.add_typer(keys_app, name="keys")
+    app.command("serve")(serve)
+
+
+_register_api()
 
 if __name__ == "__main__":
     app()

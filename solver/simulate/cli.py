@@ -1,0 +1,111 @@
+"""``carerun simulate``: the zone-efficiency simulator from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from solver.io import InputError
+
+if TYPE_CHECKING:
+    from solver.simulate.execution import Result
+    from solver.simulate.run import SimConfig
+
+err = Console(stderr=True)
+DEFAULT_DESIGNS = "legacy3,hubs18,kmeans:30,patches50"  # kept equal to run.DEFAULT_DESIGNS by a test
+
+
+def _numbers(text: str, option: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"{option}: expected comma-separated whole numbers, got {text!r}") from None
+
+
+def simulate_command(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the table, charts, GeoJSON, report.html, cache.")
+    ],
+    designs: Annotated[
+        str,
+        typer.Option(help="Comma-separated: legacy3, hubs18, kmeans:K, patches50, patches:N, geojson:PATH."),
+    ] = DEFAULT_DESIGNS,
+    providers: Annotated[str, typer.Option(help="Providers per zone, comma-separated (e.g. 1,3).")] = "1,3",
+    days: Annotated[int, typer.Option(help="Synthetic days, each drawn with its own seed.")] = 1,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+    scale: Annotated[float, typer.Option(help="Share of a full Wiltshire day (5,500 visits).")] = 1.0,
+    demand: Annotated[Path | None, typer.Option(help="Your own demand: CSV or JSON visits.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address tcp://HOST:PORT (default: local processes).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local pool size (default: CPU count).")] = None,
+    solution_limit: Annotated[int, typer.Option(min=1, help="Engine solutions per final solve.")] = 30,
+    time_cap: Annotated[float, typer.Option(min=1, help="Safety cap in seconds on any one solve.")] = 600.0,
+    wage: Annotated[float, typer.Option(help="Carer wage, £ per paid hour.")] = 12.71,
+    mileage: Annotated[float, typer.Option(help="Mileage rate, £ per mile between visits.")] = 0.45,
+    fee: Annotated[float, typer.Option(help="Fee, £ per care hour.")] = 24.10,
+) -> None:
+    """Compare zone designs and providers per zone on the same demand, from real solves."""
+    # Imported here so that other carerun commands do not load shapely, scipy and matplotlib.
+    from solver.cli import _guard
+    from solver.simulate.cost import Rates
+    from solver.simulate.fleet import SolveSettings
+    from solver.simulate.report import rich_table
+    from solver.simulate.run import SimConfig, simulate
+
+    def make() -> SimConfig:
+        return SimConfig(
+            out=out,
+            designs=[d for d in designs.split(",") if d.strip()],
+            providers=_numbers(providers, "--providers"),
+            days=days,
+            seed=seed,
+            scale=scale,
+            demand=demand,
+            scheduler=scheduler,
+            workers=workers,
+            settings=SolveSettings(solution_limit=solution_limit, time_cap_s=time_cap),
+            rates=Rates(wage_gbp_h=wage, mileage_gbp_mile=mileage, fee_gbp_h=fee),
+        )
+
+    config = _guard(make)
+    columns = (
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_result(result: Result, cached: bool, total: int) -> None:
+            bar.update(task, total=total, advance=1, description=_line(result, cached))
+            if not err.is_terminal:  # a log file still shows progress, one line per task
+                done = int(bar.tasks[0].completed)
+                err.print(f"[{done}/{total}] {_line(result, cached)}", markup=False, highlight=False)
+
+        outcome = _guard(lambda: simulate(config, on_result))
+    wide = Console(stderr=True, width=max(err.width, 200))  # a log file gets the whole table too
+    wide.print(rich_table(outcome.rows, f"zone designs compared ({outcome.wall_s:.0f} s)"))
+    err.print(
+        f"outputs in {escape(str(out))}: table.csv/json, zones.csv, charts, zones/runs GeoJSON, report.html"
+    )
+    bad = sum(len(r["violations"]) for r in outcome.results.values())
+    if bad:
+        err.print(f"[red]{bad} checker violation(s) in the plans[/red]")
+        raise typer.Exit(1)
+    sys.stdout.flush()
+
+
+def _line(result: Result, cached: bool) -> str:
+    f = result["figures"]
+    where = f"{result['design']} m={result['m']} {result['zone']} p{result['provider']} d{result['day']}"
+    how = "cached" if cached else f"{result['wall_s']:.1f} s"
+    return f"{where}: {f['visits']} visits, {f['carers']} carers, {f['unserved']} unserved ({how})"

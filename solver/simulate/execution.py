@@ -1,0 +1,139 @@
+"""Running (design, m, zone, provider, day) tasks: cached, on a local pool or a Dask cluster.
+
+Each task is independent and described by a JSON-able spec; its cache key is a hash of that
+spec, so a finished task is found again on a rerun (``OUT/cache/KEY.json``) and any change of
+input (demand, seed, limits, rates, code version) makes a new key. Results are written by the
+coordinating process as each task finishes, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from solver.check import check
+from solver.model import Visit
+from solver.simulate.cost import Rates, plan_figures
+from solver.simulate.fleet import SolveSettings, carer_sequence, provider_problem, size_fleet
+
+TASK_VERSION = 1  # bump when a task's result would change for the same spec
+Spec = dict[str, Any]
+Result = dict[str, Any]
+OnResult = Callable[[Result, bool], None]
+
+
+def task_key(spec: Spec) -> str:
+    text = json.dumps({"v": TASK_VERSION, **spec}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def run_task(spec: Spec) -> Result:
+    """Size one provider's fleet, solve its day, check the plan, and measure it."""
+    started = time.monotonic()
+    visits = [Visit.model_validate(v) for v in spec["visits"]]
+    homes = [(float(a), float(b)) for a, b in spec["homes"]]
+    skills = sorted({s for v in visits for s in v.skills})
+    ident = f"{spec['design']}-m{spec['m']}-{spec['zone']}-p{spec['provider']}-d{spec['day']}"
+
+    def build(n: int) -> Any:
+        carers = carer_sequence(n, homes, skills, spec["carer_seed"])
+        return provider_problem(ident, spec["date"], visits, carers, spec["seed"])
+
+    settings = SolveSettings(**spec["settings"])
+    sizing = size_fleet(build, visits, spec["seed"], settings)
+    violations = check(sizing.problem, sizing.solution)
+    figures = plan_figures(sizing.problem, sizing.solution, sizing.carers, Rates(**spec["rates"]))
+    return {
+        "key": task_key(spec),
+        **{k: spec[k] for k in ("design", "m", "zone", "provider", "day")},
+        "figures": figures,
+        "met_target": sizing.met,
+        "time_capped": sizing.capped,
+        "probes": sizing.probes,
+        "confirms": sizing.confirms,
+        "violations": [v.to_dict() for v in violations],
+        "wall_s": round(time.monotonic() - started, 3),
+        "problem": sizing.problem.model_dump(mode="json", exclude_none=True),
+        "solution": sizing.solution.model_dump(mode="json"),
+    }
+
+
+class Cache:
+    """Finished task results, one JSON file per key."""
+
+    def __init__(self, out: Path) -> None:
+        self.dir = out / "cache"
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.dir / f"{key}.json"
+
+    def get(self, key: str) -> Result | None:
+        try:
+            result: Result = json.loads(self.path(key).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+        return result if result.get("key") == key else None
+
+    def put(self, result: Result) -> None:
+        target = self.path(result["key"])
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result), encoding="utf-8")
+        tmp.replace(target)  # atomic: a killed run never leaves half a result
+
+
+def execute(
+    specs: list[Spec], out: Path, scheduler: str | None, workers: int | None, on_result: OnResult
+) -> dict[str, Result]:
+    """Every spec's result by key: cached ones read back, the rest computed (biggest first)."""
+    cache = Cache(out)
+    results: dict[str, Result] = {}
+    pending: list[tuple[str, Spec]] = []
+    for spec in specs:
+        key = task_key(spec)
+        hit = cache.get(key)
+        if hit is not None:
+            results[key] = hit
+            on_result(hit, True)
+        elif key not in {k for k, _ in pending}:
+            pending.append((key, spec))
+    pending.sort(key=lambda item: -len(item[1]["visits"]))  # longest first balances the pool
+    runner = _dask if scheduler else _local
+    for result in runner([s for _, s in pending], scheduler, workers):
+        cache.put(result)
+        results[result["key"]] = result
+        on_result(result, False)
+    return results
+
+
+def _local(specs: list[Spec], scheduler: str | None, workers: int | None) -> Iterator[Result]:
+    if not specs:
+        return
+    n = max(1, min(workers or os.cpu_count() or 1, len(specs)))
+    context = multiprocessing.get_context("spawn")  # OR-Tools and threads do not survive fork
+    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        futures = [pool.submit(run_task, spec) for spec in specs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _dask(specs: list[Spec], scheduler: str | None, workers: int | None) -> Iterator[Result]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    if not specs:
+        return
+    with Client(scheduler) as client:
+        futures = [
+            client.submit(run_task, spec, key=f"carerun-sim-{task_key(spec)}", pure=False, priority=-i)
+            for i, spec in enumerate(specs)
+        ]
+        for future in dask_completed(futures):
+            yield future.result()

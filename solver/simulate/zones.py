@@ -1,0 +1,236 @@
+"""Zone designs: which zone each client's home falls in, and the zones' outlines.
+
+Generated designs are groupings of Wiltshire's 307 LSOAs; a client belongs to the zone of the
+LSOA whose population-weighted centroid is nearest, and a zone's outline is the union of its
+LSOAs' Voronoi cells (clipped to the county's hull plus 3 km): the ONS file has centroids, not
+boundaries, so outlines are an approximation. User designs are GeoJSON polygons, and a client
+belongs to the polygon that contains their home.
+
+- ``legacy3``: Wiltshire's former 3-zone model. Its boundaries are not published (research note
+  §1.1); the 2011-16 lot names ("North 2", "West 2") and provider split suggest North, West and
+  South. We group the 18 area-board hub towns six to a zone (see ``LEGACY3``), then every LSOA
+  follows its nearest hub town.
+- ``hubs18``: the nearest of the 18 area-board hub towns (``solver.generate.HUBS``).
+- ``kmeans:K``: k-means (k-means++ start, seeded) on LSOA centroids in km.
+- ``patches50`` / ``patches:N``: about 10,000 residents per patch (Buurtzorg scale, note §3.3),
+  i.e. equal numbers of LSOAs, by recursive bisection along the longer side.
+- ``geojson:PATH``: the user's Polygon / MultiPolygon features (named by ``name`` or ``zone``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.cluster.vq import kmeans2
+from shapely.geometry import MultiPoint, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from solver.generate import HUBS, Lsoas, km_between, load_lsoas
+from solver.io import InputError
+
+FloatArray = NDArray[np.float64]
+KM_PER_DEG = 111.32
+OUTLINE_MARGIN_KM = 3.0
+
+# The legacy North / West / South split by hub town [derived, unverified: note §1.1].
+LEGACY3: dict[str, tuple[str, ...]] = {
+    "North": (
+        "Chippenham",
+        "Calne",
+        "Corsham",
+        "Malmesbury",
+        "Royal Wootton Bassett & Cricklade",
+        "Marlborough",
+    ),
+    "West": ("Trowbridge", "Melksham", "Bradford on Avon", "Westbury", "Warminster", "Devizes"),
+    "South": ("Salisbury", "Amesbury", "Tidworth", "Southern Wiltshire", "South West Wiltshire", "Pewsey"),
+}
+DESIGN_HELP = "legacy3, hubs18, kmeans:K, patches50, patches:N or geojson:PATH"
+
+
+@dataclass(frozen=True)
+class ZoneDesign:
+    """A named set of zones: LSOA-based (``lsoa_zone``) or polygon-based (``polygons`` only)."""
+
+    name: str
+    zones: tuple[str, ...]
+    polygons: dict[str, BaseGeometry]  # zone -> outline in (lon, lat)
+    lsoa_zone: tuple[int, ...] | None = None  # zone index of each LSOA, in file order
+
+    def assign(self, homes: dict[str, tuple[float, float]]) -> dict[str, str | None]:
+        """The zone of each client (None: outside every polygon of a user design)."""
+        ids = list(homes)
+        if not ids:
+            return {}
+        lat = np.array([homes[c][0] for c in ids])
+        lon = np.array([homes[c][1] for c in ids])
+        if self.lsoa_zone is not None:
+            lsoas = load_lsoas()
+            nearest = km_between(lat[:, None], lon[:, None], lsoas.lat[None, :], lsoas.lon[None, :]).argmin(1)
+            return {c: self.zones[self.lsoa_zone[int(k)]] for c, k in zip(ids, nearest, strict=True)}
+        out: dict[str, str | None] = dict.fromkeys(ids)
+        for zone in self.zones:
+            inside = shapely.contains_xy(self.polygons[zone], lon, lat)
+            for c, hit in zip(ids, inside, strict=True):
+                if hit and out[c] is None:
+                    out[c] = zone
+        return out
+
+
+def _xy(lsoas: Lsoas) -> tuple[FloatArray, float, float]:
+    """LSOA centroids in km on a local flat projection, with its origin."""
+    lat0, lon0 = float(lsoas.lat.mean()), float(lsoas.lon.mean())
+    x = (lsoas.lon - lon0) * KM_PER_DEG * math.cos(math.radians(lat0))
+    y = (lsoas.lat - lat0) * KM_PER_DEG
+    return np.column_stack([x, y]), lat0, lon0
+
+
+def _outlines(labels: list[int], n_zones: int) -> list[BaseGeometry]:
+    """Each zone's union of LSOA Voronoi cells, clipped to the county hull, in (lon, lat)."""
+    lsoas = load_lsoas()
+    xy, lat0, lon0 = _xy(lsoas)
+    points = MultiPoint([tuple(p) for p in xy])
+    hull = points.convex_hull.buffer(OUTLINE_MARGIN_KM)
+    cells = shapely.voronoi_polygons(points, extend_to=hull, ordered=True)
+    parts: list[list[BaseGeometry]] = [[] for _ in range(n_zones)]
+    for cell, label in zip(cells.geoms, labels, strict=True):
+        parts[label].append(cell.intersection(hull))
+    kx = KM_PER_DEG * math.cos(math.radians(lat0))
+
+    def to_lonlat(xy: FloatArray) -> FloatArray:
+        return np.column_stack([lon0 + xy[:, 0] / kx, lat0 + xy[:, 1] / KM_PER_DEG])
+
+    return [shapely.transform(unary_union(p), to_lonlat) for p in parts]
+
+
+def _from_labels(name: str, zone_names: list[str], labels: list[int]) -> ZoneDesign:
+    used = sorted(set(labels))
+    remap = {old: new for new, old in enumerate(used)}  # drop empty clusters, keep order
+    labels = [remap[k] for k in labels]
+    names = [zone_names[k] for k in used]
+    outlines = _outlines(labels, len(names))
+    return ZoneDesign(name, tuple(names), dict(zip(names, outlines, strict=True)), tuple(labels))
+
+
+def _nearest_hub() -> list[int]:
+    lsoas = load_lsoas()
+    hubs = list(HUBS)
+    hub_lat = np.array([HUBS[h][0] for h in hubs])
+    hub_lon = np.array([HUBS[h][1] for h in hubs])
+    return [int(k) for k in km_between(lsoas.lat[:, None], lsoas.lon[:, None], hub_lat, hub_lon).argmin(1)]
+
+
+def hubs18() -> ZoneDesign:
+    return _from_labels("hubs18", list(HUBS), _nearest_hub())
+
+
+def legacy3() -> ZoneDesign:
+    names = list(LEGACY3)
+    group = {hub: names.index(z) for z, hubs in LEGACY3.items() for hub in hubs}
+    hubs = list(HUBS)
+    return _from_labels("legacy3", names, [group[hubs[k]] for k in _nearest_hub()])
+
+
+def kmeans(k: int, seed: int) -> ZoneDesign:
+    lsoas = load_lsoas()
+    if not 1 <= k <= len(lsoas.codes):
+        raise InputError(f"design kmeans:{k}: k must be between 1 and {len(lsoas.codes)} (the LSOAs)")
+    xy, _, _ = _xy(lsoas)
+    _, labels = kmeans2(xy, k, seed=seed, minit="++", iter=50)
+    return _from_labels(f"kmeans:{k}", [f"K{i + 1:02d}" for i in range(k)], [int(x) for x in labels])
+
+
+def patches(n: int) -> ZoneDesign:
+    lsoas = load_lsoas()
+    if not 1 <= n <= len(lsoas.codes):
+        raise InputError(f"design patches:{n}: N must be between 1 and {len(lsoas.codes)} (the LSOAs)")
+    xy, _, _ = _xy(lsoas)
+    labels = [0] * len(lsoas.codes)
+    _bisect(xy, list(range(len(lsoas.codes))), n, 0, labels)
+    name = "patches50" if n == 50 else f"patches:{n}"
+    return _from_labels(name, [f"P{i + 1:02d}" for i in range(n)], labels)
+
+
+def _bisect(xy: FloatArray, rows: list[int], n: int, first: int, labels: list[int]) -> None:
+    """Split ``rows`` into ``n`` patches of equal LSOA count, cutting across the longer side."""
+    if n == 1:
+        for r in rows:
+            labels[r] = first
+        return
+    pts = xy[rows]
+    axis = int(np.argmax(pts.max(0) - pts.min(0)))
+    order = [rows[i] for i in np.argsort(pts[:, axis], kind="stable")]
+    left_n = n // 2
+    cut = round(len(rows) * left_n / n)
+    _bisect(xy, order[:cut], left_n, first, labels)
+    _bisect(xy, order[cut:], n - left_n, first + left_n, labels)
+
+
+def from_geojson(path: str | Path) -> ZoneDesign:
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"design geojson:{file}: no such file") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"design geojson:{file}: not JSON ({exc})") from exc
+    features = data.get("features") if isinstance(data, dict) else None
+    if data.get("type") == "Feature":
+        features = [data]
+    if not isinstance(features, list) or not features:
+        raise InputError(f"{file}: expected a GeoJSON FeatureCollection of Polygon features")
+    polygons: dict[str, BaseGeometry] = {}
+    for i, feature in enumerate(features):
+        geometry = (feature or {}).get("geometry") or {}
+        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            raise InputError(f"{file}: features[{i}].geometry: expected a Polygon or MultiPolygon")
+        props = feature.get("properties") or {}
+        zone = str(props.get("name") or props.get("zone") or f"Z{i + 1:02d}")
+        if zone in polygons:
+            raise InputError(f"{file}: features[{i}].properties.name: duplicate zone name {zone!r}")
+        try:
+            polygons[zone] = shape(geometry)
+        except Exception as exc:  # shapely raises several types on malformed rings
+            raise InputError(f"{file}: features[{i}].geometry: {exc}") from exc
+    return ZoneDesign(f"geojson:{file.name}", tuple(polygons), polygons, None)
+
+
+def resolve(token: str, seed: int) -> ZoneDesign:
+    """A design from its name (``DESIGN_HELP``); unknown names are a clear input error."""
+    text = token.strip()
+    if text == "legacy3":
+        return legacy3()
+    if text == "hubs18":
+        return hubs18()
+    if text == "patches50":
+        return patches(50)
+    if text.startswith("geojson:"):
+        return from_geojson(text.removeprefix("geojson:"))
+    match = re.fullmatch(r"(kmeans|patches):(\d+)", text)
+    if match:
+        number = int(match.group(2))
+        return kmeans(number, seed) if match.group(1) == "kmeans" else patches(number)
+    raise InputError(f"unknown zone design {token!r}; use {DESIGN_HELP}")
+
+
+def zones_geojson(designs: list[ZoneDesign]) -> dict[str, Any]:
+    """RFC 7946 FeatureCollection of every design's zones ([lon, lat] coordinates)."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"design": d.name, "zone": z},
+            "geometry": mapping(shapely.set_precision(d.polygons[z], 1e-6)),
+        }
+        for d in designs
+        for z in d.zones
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,40 @@
+"""Commissioner's figures (solver/simulate/cost.py) on a hand-checkable plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from solver.engine import solve
+from solver.generate import METRES_PER_MILE
+from solver.model import Problem
+from solver.simulate.cost import Rates, plan_figures, ratios, total
+
+
+def _problem() -> Problem:
+    """One carer, two one-hour visits due 08:00 and 10:00, 1 km and 2 km north of home."""
+    visits = [
+        {"id": f"v{i}", "location": {"lat": 51.2 + 0.009 * (i + 1), "lon": -2.0},
+         "window": {"start": start, "end": start}, "duration_min": 60}
+        for i, start in enumerate(("08:00", "10:00"))
+    ]  # fmt: skip
+    carer = {"id": "c1", "start": {"lat": 51.2, "lon": -2.0}, "shift": {"start": "07:00", "end": "14:00"}}
+    return Problem.model_validate({"id": "p", "carers": [carer], "visits": visits})
+
+
+def test_working_time_between_visits_is_paid_not_the_commute() -> None:
+    problem = _problem()
+    solution = solve(problem, time_limit_s=5, seed=0, solution_limit=5)
+    first, second = solution.runs[0].stops
+    rates = Rates(wage_gbp_h=10.0, mileage_gbp_mile=0.5, fee_gbp_h=20.0)
+    f = plan_figures(problem, solution, carers=1, rates=rates)
+    assert f["care_h"] == 2.0
+    assert f["travel_h"] == pytest.approx(second.travel_s / 3600)
+    commute = first.travel_s + solution.runs[0].travel_s - first.travel_s - second.travel_s
+    assert f["commute_h"] == pytest.approx(commute / 3600)
+    assert f["miles"] == pytest.approx(second.distance_m / METRES_PER_MILE)
+    assert f["paid_h"] == 3.0  # 08:00 to 11:00: both visits, the drive and the wait between them
+    assert f["cost_gbp"] == pytest.approx(10.0 * 3.0 + 0.5 * f["miles"], abs=0.01)
+    r = ratios(total([f, f]), rates)
+    assert r["travel_min_per_care_h"] == pytest.approx(60 * f["travel_h"] / 2.0)
+    assert r["cost_per_care_h_gbp"] == pytest.approx(f["cost_gbp"] / 2.0)
+    assert r["margin_per_care_h_gbp"] == pytest.approx(20.0 - f["cost_gbp"] / 2.0)

@@ -1,0 +1,107 @@
+"""Fleet sizing (solver/simulate/fleet.py): shift mix, fewest carers, plans that pass the checker."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solver.check import check
+from solver.generate import GenerateConfig
+from solver.model import Problem, Visit
+from solver.simulate.fleet import (
+    SolveSettings,
+    carer_sequence,
+    estimate,
+    meets,
+    probe,
+    provider_problem,
+    shift_sequence,
+    size_fleet,
+)
+
+SHIFTS = GenerateConfig().shifts
+
+
+def test_every_prefix_of_the_shift_sequence_keeps_the_mix() -> None:
+    sequence = shift_sequence(40, SHIFTS)
+    assert Counter(sequence) == {"split": 22, "morning": 10, "evening": 8}
+    for n in range(1, 41):
+        counts = Counter(sequence[:n])
+        for name, pattern in SHIFTS.items():
+            assert abs(counts[name] - pattern.share * n) <= 1
+
+
+def test_a_bigger_fleet_only_adds_carers() -> None:
+    homes = [(51.2, -2.18), (51.21, -2.17), (51.19, -2.2)]
+    small = carer_sequence(5, homes, ["hoist"], seed=3)
+    big = carer_sequence(9, homes, ["hoist"], seed=3)
+    assert big[:5] == small
+    assert all(c["skills"] == ["hoist"] and tuple(c["start"].values()) in homes for c in big)
+    split = next(c for c in big if c["shift"]["start"] == "07:00" and c["shift"]["end"] == "22:00")
+    assert split["breaks"][0]["duration_min"] == 150 and "max_working_min" not in split
+
+
+def _visit(i: int, lat: float, start: str, end: str, priority: str = "normal", need: int = 1) -> Visit:
+    return Visit.model_validate(
+        {
+            "id": f"v{i}",
+            "client_id": f"cl{i}",
+            "location": {"lat": lat, "lon": -2.18},
+            "window": {"start": start, "end": end},
+            "duration_min": 60,
+            "carers_required": need,
+            "priority": priority,
+        }
+    )
+
+
+def test_target_is_every_critical_visit_and_99_percent() -> None:
+    visits = [_visit(i, 51.2, "08:00", "09:00", "critical" if i == 0 else "normal") for i in range(200)]
+    assert meets(visits, {"v5", "v6"})
+    assert not meets(visits, {"v5", "v6", "v7"})
+    assert not meets(visits, {"v0"})
+
+
+def test_four_simultaneous_hours_need_four_morning_capable_carers() -> None:
+    """Four one-hour visits all due 08:00-08:10 a few hundred metres apart: nobody can do two,
+    so the fleet is the shortest prefix of the sequence holding four carers on shift at 08:00
+    (evening carers start at 15:30), while care hours alone suggest one carer."""
+    visits = [_visit(i, 51.200 + 0.002 * i, "08:00", "08:10") for i in range(4)]
+    homes = [(51.201, -2.18)]
+    sequence = shift_sequence(20, SHIFTS)
+    expected = next(n for n in range(1, 21) if sum(s != "evening" for s in sequence[:n]) == 4)
+
+    def build(n: int) -> Problem:
+        return provider_problem("four", "2026-11-26", visits, carer_sequence(n, homes, [], 7), 0)
+
+    assert estimate(visits) == 1
+    assert probe(build(expected - 1), 0) and not probe(build(expected), 0)
+    sizing = size_fleet(build, visits, 0, SolveSettings(solution_limit=10, time_cap_s=30))
+    assert sizing.carers == expected == len(sizing.problem.carers)
+    assert sizing.met and not sizing.solution.unassigned
+    assert all(not ok for n, ok in sizing.probes if n < sizing.carers)
+    assert check(sizing.problem, sizing.solution) == []
+
+
+def test_large_providers_get_the_checked_construction_plan() -> None:
+    """Above ``exact_up_to`` visits the plan is the core's construction, still checked."""
+    visits = [_visit(i, 51.200 + 0.002 * i, f"{8 + i}:00", f"{8 + i}:30") for i in range(6)]
+
+    def build(n: int) -> Problem:
+        return provider_problem("six", "2026-11-26", visits, carer_sequence(n, [(51.2, -2.18)], [], 1), 0)
+
+    settings = SolveSettings(exact_up_to=5, large_attempts=2)
+    sizing = size_fleet(build, visits, 0, settings)
+    assert sizing.solution.solver.engine == "construction" and sizing.met
+    assert check(sizing.problem, sizing.solution) == []
+    assert sizing.carers == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=1, max_value=400))
+def test_any_prefix_keeps_the_shift_mix(n: int) -> None:
+    counts = Counter(shift_sequence(n, SHIFTS))
+    assert sum(counts.values()) == n
+    assert all(abs(counts[name] - p.share * n) <= 1 for name, p in SHIFTS.items())
