@@ -6,14 +6,14 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= instances/homecare/zone.json
 DEMO_TIME ?= 30
 
-.PHONY: demo test test-fast lint bench setup clean
+.PHONY: demo test test-fast lint bench figures setup clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -27,7 +27,13 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
+# Speed suite (pytest-benchmark); figures of the core issue: `make figures`; quality beside the
+# peers: `python -m benchmarks.quality --set solomon --time-limit 10` (see benchmarks/README.md).
 bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks/speed.py -q -p no:cacheprovider --benchmark-only \
+		--benchmark-json benchmarks/results/speed.json
+
+figures: $(STAMP)
 	$(BIN)/python -m benchmarks.core
 
 lint: $(STAMP)

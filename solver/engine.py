@@ -30,6 +30,7 @@ from solver.construct import (
 )
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
+from solver.strategies import apply as apply_strategy
 
 Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
@@ -42,6 +43,8 @@ class Limits:
     time_limit_s: float
     seed: int
     solution_limit: int | None
+    strategy: str | None = None  # a name in solver/strategies.py; None: guided local search
+    initial_routes: list[list[int]] | None = None  # visit indices per carer, e.g. VROOM's plan
     stop: Callable[[], bool] | None = None
 
 
@@ -260,6 +263,7 @@ class RoutingModel:
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        apply_strategy(params, limits.strategy)
         params.time_limit.FromMilliseconds(max(int(seconds * 1000), 100))
         # The same limit bounds restoring the first plan; with breaks on 1,000 visits that
         # takes seconds, and at the 0.1 s default OR-Tools gives up on the plan (seen on 9.15).
@@ -317,10 +321,16 @@ def solve(
     seed: int | None = None,
     solution_limit: int | None = None,
     progress: Progress | None = None,
+    strategy: str | None = None,
+    initial_routes: list[list[int]] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
+    ``strategy`` names a local-search strategy of ``solver/strategies.py`` (default: guided
+    local search as before); the portfolio (``solver/portfolio.py``) runs two side by side.
+    ``initial_routes`` (visit indices per carer, used only without double-ups) replace parallel
+    cheapest insertion as the first plan when OR-Tools accepts them (``solver/warmstart.py``).
     ``stop``, if given, is polled between rounds and at each solution found; once it returns
     True the search ends and the best plan found so far comes back."""
     started = time.monotonic()
@@ -329,6 +339,8 @@ def solve(
         time_limit_s=float(time_limit_s if time_limit_s is not None else opts.time_limit_s),
         seed=seed if seed is not None else opts.seed,
         solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
+        strategy=strategy,
+        initial_routes=initial_routes,
         stop=stop,
     )
     cp = compile_problem(problem)
@@ -431,8 +443,12 @@ def _search(
         _stoppable(model.routing, limits.stop)
         assignment = None
         if round_no == 1 and not has_pairs:
-            assignment = model.routing.SolveWithParameters(params)
-            first = "PARALLEL_CHEAPEST_INSERTION" if assignment is not None else first
+            assignment = _warm_start(model, limits, params)
+            if assignment is not None:
+                first = "WARM_START"
+            else:
+                assignment = model.routing.SolveWithParameters(params)
+                first = "PARALLEL_CHEAPEST_INSERTION" if assignment is not None else first
         if assignment is None:
             initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
             if initial is None:
@@ -454,6 +470,23 @@ def _search(
         # runs our timing cannot express: search on from them as they are
         plan = next_plan or Plan(runs=[[node for node, _ in run] for run in runs])
     return best, fallback, notes, first
+
+
+def _warm_start(
+    model: RoutingModel, limits: Limits, params: pywrapcp.DefaultRoutingSearchParameters
+) -> pywrapcp.Assignment | None:
+    """Search from the caller's routes (``solve(initial_routes=...)``) if OR-Tools takes them."""
+    if limits.initial_routes is None or len(limits.initial_routes) != model.cp.n_carers:
+        return None
+    given = [v for run in limits.initial_routes for v in run]
+    if len(set(given)) != len(given) or not all(0 <= v < len(model.nodes) for v in given):
+        return None
+    # without double-ups each visit is one node, numbered as the visit
+    routes = [[model.manager.NodeToIndex(v) for v in run] for run in limits.initial_routes]
+    initial = model.routing.ReadAssignmentFromRoutes(routes, True)
+    if initial is None:
+        return None
+    return model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
 
 
 def _reinsert(

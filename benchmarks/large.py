@@ -1,0 +1,78 @@
+"""Decomposition before/after on the full-rules 1,000-visit day (``instances/homecare/large.json``).
+
+    python -m benchmarks.large [--time-limit 60] [--instance large]
+
+Runs the single engine and the decomposed one (``solver/decompose.py``) at the same wall limit,
+checks both plans with ``solver/check.py`` and writes ``benchmarks/results/large-<limit>.json``
+with machine, versions, command and load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.env import machine
+from solver.check import check
+from solver.decompose import solve_decomposed
+from solver.engine import solve
+from solver.io import load_problem
+from solver.model import Problem, Solution
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _row(name: str, run: Callable[[], Solution], problem: Problem) -> dict[str, Any]:
+    load = os.getloadavg()[0]
+    started = time.monotonic()
+    solution = run()
+    wall = time.monotonic() - started
+    k = solution.kpis
+    return {
+        "engine": name,
+        "wall_s": round(wall, 2),
+        "visits_served": k.visits_assigned,
+        "visits": k.visits,
+        "double_ups_served": k.double_ups_assigned,
+        "double_ups": k.double_ups,
+        "travel_h": round(k.travel_s / 3600, 2),
+        "travel_per_care_hour_min": k.travel_per_care_hour_min,
+        "carers_used": k.carers_used,
+        "violations": len(check(problem, solution)),
+        "loadavg": [round(load, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.large", description=__doc__)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--instance", default="large", help="a name in instances/homecare")
+    args = parser.parse_args(argv)
+    problem = load_problem(ROOT / "instances" / "homecare" / f"{args.instance}.json")
+    limit = args.time_limit
+    rows = [
+        _row("single", lambda: solve(problem, time_limit_s=limit), problem),
+        _row("decomposed", lambda: solve_decomposed(problem, time_limit_s=limit), problem),
+    ]
+    report = {
+        "command": "python -m benchmarks.large " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "instance": f"homecare/{args.instance}.json",
+        "time_limit_s": limit,
+        **machine(),
+        "rows": rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.instance}-{limit:g}.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps(rows, indent=1))
+    return 0 if all(r["violations"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""The peers carerun is measured against, each fed the same compiled instance.
+
+Every peer gets the integer travel-time matrices of :mod:`solver.compiled` (for the classic
+sets these are the DIMACS ``floor(10 * euclid)`` arcs, so time and distance are one number),
+the same windows, service times, shifts, homes and capacities, and minimises travel only, on
+one thread, within the same time limit. A peer returns routes as visit indices per carer;
+:mod:`benchmarks.feasibility` checks them, not the peer.
+
+PyVRP and VROOM come from the optional ``bench`` extra (``pip install -e ".[bench]"``); a
+peer whose package is missing is reported as such, never silently skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.compiled import UNLIMITED, Compiled
+from solver.strategies import apply as apply_strategy
+from solver.warmstart import vroom_input
+
+Routes = list[list[int]]  # per carer, visit indices in order
+
+
+@dataclass
+class PeerRun:
+    routes: Routes
+    wall_s: float
+    version: str
+
+
+class PeerMissing(RuntimeError):
+    """The peer's package is not installed (install the ``bench`` extra)."""
+
+
+def _capacity(cp: Compiled, c: int) -> int | None:
+    cap = int(cp.c_capacity[c])
+    return None if cap >= UNLIMITED else cap
+
+
+# --------------------------------------------------------------------------- PyVRP
+
+
+def run_pyvrp(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int | None = None) -> PeerRun:
+    """PyVRP's iterated local search; one vehicle type per carer, one profile per travel mode."""
+    try:
+        import pyvrp
+        from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+    except ImportError as exc:
+        raise PeerMissing("pyvrp is not installed: pip install -e '.[bench]'") from exc
+    started = time.monotonic()
+    n_places = cp.dur_by_mode[0].shape[0]
+    # PyVRP wants depots first among locations: depots are the places carers start or end at.
+    depot_places = sorted({int(p) for p in np.r_[cp.c_start, cp.c_end]})
+    order = depot_places + [p for p in range(n_places) if p not in set(depot_places)]
+    loc_of = {p: i for i, p in enumerate(order)}
+    depot_of = {p: i for i, p in enumerate(depot_places)}
+    locations = [pyvrp.Location(x=0, y=0) for _ in order]
+    depots = [pyvrp.Depot(location=loc_of[p]) for p in depot_places]
+    has_load = bool(cp.v_demand.any())
+    clients = [
+        pyvrp.Client(
+            location=loc_of[int(cp.v_place[v])],
+            delivery=[int(cp.v_demand[v])] if has_load else [],
+            service_duration=int(cp.v_dur[v]),
+            tw_early=int(cp.v_ws[v]),
+            tw_late=int(cp.v_we[v]),
+            required=False,
+            prize=_prize(cp),
+        )
+        for v in range(cp.n_visits)
+    ]
+    vehicle_types = [
+        pyvrp.VehicleType(
+            num_available=1,
+            capacity=[_capacity(cp, c) or 10**9] if has_load else [],
+            start_depot=depot_of[int(cp.c_start[c])],
+            end_depot=depot_of[int(cp.c_end[c])],
+            tw_early=int(cp.c_shift_s[c]),
+            tw_late=int(cp.c_shift_e[c]),
+            profile=int(cp.c_mode[c]),
+        )
+        for c in range(cp.n_carers)
+    ]
+    idx = np.asarray(order)
+    matrices = [np.ascontiguousarray(m[np.ix_(idx, idx)], dtype=np.int64) for m in cp.dur_by_mode]
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)
+    left = max(time_limit_s - (time.monotonic() - started), 0.1)
+    stop = (
+        MaxRuntime(left)
+        if iterations is None
+        else MultipleCriteria([MaxRuntime(left), MaxIterations(iterations)])
+    )
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    routes: Routes = [[] for _ in range(cp.n_carers)]
+    for route in result.best.routes():  # a client activity's idx is the client's own index
+        routes[route.vehicle_type()] = [a.idx for a in route if a.is_client()]
+    return PeerRun(routes, time.monotonic() - started, _version("pyvrp"))
+
+
+def _prize(cp: Compiled) -> int:
+    """A prize above any travel saving, so a visit is dropped only if it cannot be served."""
+    return int(4 * max(int(m.max()) for m in cp.dur_by_mode) + 10_000)
+
+
+# --------------------------------------------------------------------------- VROOM
+
+
+def run_vroom(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int | None = None) -> PeerRun:
+    """VROOM at its highest exploration level, one thread, the limit as its timeout.
+
+    VROOM has no iteration count: with ``iterations`` (smoke runs) it explores at level 0."""
+    try:
+        import vroom  # noqa: F401
+    except ImportError as exc:
+        raise PeerMissing("pyvroom is not installed: pip install -e '.[bench]'") from exc
+    del seed  # VROOM is deterministic
+    started = time.monotonic()
+    problem = vroom_input(cp)  # the same adapter as carerun's warm start
+    left = max(time_limit_s - (time.monotonic() - started), 0.1)
+    level = 5 if iterations is None else 0
+    solution = problem.solve(exploration_level=level, nb_threads=1, timeout=timedelta(seconds=left))
+    routes: Routes = [[] for _ in range(cp.n_carers)]
+    for route in solution.to_dict()["routes"]:
+        routes[int(route["vehicle"])] = [int(s["id"]) for s in route["steps"] if s["type"] == "job"]
+    return PeerRun(routes, time.monotonic() - started, _version("pyvroom"))
+
+
+# --------------------------------------------------------------------------- plain OR-Tools
+
+
+def run_ortools_plain(
+    cp: Compiled,
+    time_limit_s: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    strategy: str | None = None,
+) -> PeerRun:
+    """OR-Tools built the obvious way: parallel cheapest insertion, then guided local search.
+
+    The baseline carerun must beat: one vehicle per carer, travel-time matrix as arc cost,
+    a time dimension with windows, capacity if any, optional visits with a large penalty."""
+    del seed  # OR-Tools' routing search is deterministic
+    started = time.monotonic()
+    n, k = cp.n_visits, cp.n_carers
+    place = np.concatenate([cp.v_place, cp.c_start, cp.c_end]).astype(np.int64)
+    service = np.concatenate([cp.v_dur, np.zeros(2 * k, dtype=np.int64)])
+    manager = pywrapcp.RoutingIndexManager(n + 2 * k, k, list(range(n, n + k)), list(range(n + k, n + 2 * k)))
+    routing = pywrapcp.RoutingModel(manager)
+    time_cbs = []
+    for m, travel in enumerate(cp.dur_by_mode):
+        arc = travel[np.ix_(place, place)]
+        cost = routing.RegisterTransitMatrix(arc.tolist())
+        time_cbs.append(routing.RegisterTransitMatrix((arc + service[:, None]).tolist()))
+        for c in np.flatnonzero(cp.c_mode == m):
+            routing.SetArcCostEvaluatorOfVehicle(cost, int(c))
+    horizon = int(max(cp.c_shift_e.max(), cp.v_we.max() if n else 0)) + 1
+    routing.AddDimensionWithVehicleTransitAndCapacity(
+        [time_cbs[int(m)] for m in cp.c_mode], horizon, [horizon] * k, False, "time"
+    )
+    dim = routing.GetDimensionOrDie("time")
+    for v in range(n):
+        dim.CumulVar(manager.NodeToIndex(v)).SetRange(int(cp.v_ws[v]), int(cp.v_we[v]))
+        routing.AddDisjunction([manager.NodeToIndex(v)], _prize(cp))
+    for c in range(k):
+        for index in (routing.Start(c), routing.End(c)):
+            dim.CumulVar(index).SetRange(int(cp.c_shift_s[c]), int(cp.c_shift_e[c]))
+    if cp.v_demand.any():
+        load = routing.RegisterUnaryTransitVector([int(x) for x in np.r_[cp.v_demand, np.zeros(2 * k)]])
+        caps = [_capacity(cp, c) or 10**9 for c in range(k)]
+        routing.AddDimensionWithVehicleCapacity(load, 0, caps, True, "load")
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    if strategy is not None:  # experiments only (benchmarks/tune.py); the peer is plain GLS
+        apply_strategy(params, strategy)
+    left = max(time_limit_s - (time.monotonic() - started), 0.1)
+    params.time_limit.FromMilliseconds(int(left * 1000))
+    if iterations is not None:
+        params.solution_limit = iterations
+    assignment = routing.SolveWithParameters(params)
+    routes: Routes = [[] for _ in range(k)]
+    if assignment is not None:
+        for c in range(k):
+            index = assignment.Value(routing.NextVar(routing.Start(c)))
+            while not routing.IsEnd(index):
+                routes[c].append(manager.IndexToNode(index))
+                index = assignment.Value(routing.NextVar(index))
+    return PeerRun(routes, time.monotonic() - started, _version("ortools"))
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+PEERS: dict[str, Callable[[Compiled, float, int, int | None], PeerRun]] = {
+    "pyvrp": run_pyvrp,
+    "vroom": run_vroom,
+    "ortools-plain": run_ortools_plain,
+}

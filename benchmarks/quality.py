@@ -1,0 +1,283 @@
+"""Plan quality of carerun beside its peers, on the same instances with the same limit.
+
+    python -m benchmarks.quality --set solomon --time-limit 10 [--peers pyvrp,vroom,ortools-plain]
+        [--instances R101,C101] [--warm] [--portfolio] [--strategies gls-l0.3] [--iterations N] [--fresh]
+        [--out FILE]
+
+One solver at a time, one thread each (the optional ``carerun-portfolio`` row uses two
+processes and says so; ``carerun-warm`` starts from VROOM's plan; ``carerun:NAME`` rows use
+a named strategy of ``solver/strategies.py``).
+carerun's plans go through ``solver/check.py``; peers' routes through
+``benchmarks/feasibility.py``. Results go to ``benchmarks/results/<set>-<limit>.json`` after
+every single run, so an interrupted run resumes where it stopped (``--fresh`` starts over).
+The gap is to the best-known solution where one is published, else to the best of PyVRP and
+VROOM in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from benchmarks.env import machine
+from benchmarks.feasibility import evaluate
+from benchmarks.peers import PEERS, PeerMissing, _version
+from benchmarks.sets import SETS, SUBSET8, Case
+from solver.check import check
+from solver.compiled import compile_problem
+from solver.engine import solve
+from solver.model import Problem
+from solver.portfolio import solve_portfolio
+from solver.strategies import STRATEGIES
+from solver.warmstart import solve_warm
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REFERENCE_PEERS = ("pyvrp", "vroom")
+Row = dict[str, Any]
+
+
+def run_carerun(problem: Problem, limit: float, iterations: int | None, variant: str) -> Row:
+    """carerun on ``problem``, its plan checked by the independent checker.
+
+    ``variant`` is ``carerun`` (the default engine), ``carerun-portfolio`` (two processes) or
+    ``carerun:STRATEGY`` (a named strategy of ``solver/strategies.py``, for before/after)."""
+    started = time.monotonic()
+    if variant == "carerun-portfolio":
+        solution = solve_portfolio(problem, time_limit_s=limit, solution_limit=iterations)
+    elif variant == "carerun-warm":
+        solution = solve_warm(problem, time_limit_s=limit, solution_limit=iterations)
+    else:
+        strategy = variant.partition(":")[2] or None
+        solution = solve(problem, time_limit_s=limit, solution_limit=iterations, strategy=strategy)
+    wall = time.monotonic() - started
+    violations = check(problem, solution)
+    return {
+        "cost": solution.kpis.travel_s,
+        "vehicles": solution.kpis.carers_used,
+        "served": solution.kpis.visits_assigned,
+        "violations": [str(v) for v in violations[:5]],
+        "wall_s": round(wall, 2),
+    }
+
+
+def run_peer(name: str, problem: Problem, limit: float, iterations: int | None) -> Row:
+    cp = compile_problem(problem)
+    try:
+        result = PEERS[name](cp, limit, 0, iterations)
+    except PeerMissing as exc:
+        return {"error": str(exc)}
+    ev = evaluate(cp, result.routes)
+    return {
+        "cost": ev.cost,
+        "vehicles": ev.vehicles,
+        "served": ev.served,
+        "violations": ev.violations[:5],
+        "wall_s": round(result.wall_s, 2),
+    }
+
+
+def _load(path: Path, fresh: bool) -> dict[str, Any]:
+    if fresh or not path.exists():
+        return {"runs": []}
+    return dict(json.loads(path.read_text()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    cases = SETS[args.set]()
+    if args.instances:
+        names = SUBSET8 if args.instances == "subset8" else args.instances.split(",")
+        wanted = {n.strip().upper() for n in names if n.strip()}
+        cases = [c for c in cases if c.name.upper() in wanted]
+        missing = wanted - {c.name.upper() for c in cases}
+        if missing:
+            print(f"error: --instances: no {sorted(missing)} in set {args.set}", file=sys.stderr)
+            return 2
+    peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    unknown = [p for p in peers if p not in PEERS]
+    if unknown:
+        print(f"error: --peers: unknown {unknown}; choose from {sorted(PEERS)}", file=sys.stderr)
+        return 2
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if any(s not in STRATEGIES for s in strategies):
+        print(f"error: --strategies: choose from {sorted(STRATEGIES)}", file=sys.stderr)
+        return 2
+    solvers = [
+        "carerun",
+        *(f"carerun:{s}" for s in strategies),
+        *(["carerun-warm"] if args.warm else []),
+        *(["carerun-portfolio"] if args.portfolio else []),
+        *peers,
+    ]
+    tag = f"it{args.iterations}" if args.iterations else f"{args.time_limit:g}"
+    out = Path(args.out) if args.out else RESULTS / f"{args.set}-{tag}.json"
+    report = _load(out, args.fresh)
+    if report.get("set", args.set) != args.set or not isinstance(report.get("runs"), list):
+        print(f"error: --out: {out} holds other results; pass --fresh to overwrite", file=sys.stderr)
+        return 2
+    done = {(r["instance"], r["solver"]) for r in report["runs"]}
+    report.update(
+        command="python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:]),
+        set=args.set,
+        time_limit_s=args.time_limit,
+        iterations=args.iterations,
+        **machine(),
+    )
+    report["versions"].update({p: _version(p) for p in ("pyvrp", "pyvroom")})
+    todo = [(c, s) for c in cases for s in solvers if (c.name, s) not in done]
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as bar:
+        task = bar.add_task("quality", total=len(todo))
+        problems: dict[str, Problem] = {}
+        for case, solver in todo:
+            bar.update(task, description=f"{case.name} · {solver}")
+            problem = problems.setdefault(case.name, case.load())
+            problems = {case.name: problem}  # one instance in memory at a time
+            load_before = os.getloadavg()[0]
+            if solver.startswith("carerun"):
+                row = run_carerun(problem, args.time_limit, args.iterations, solver)
+            else:
+                row = run_peer(solver, problem, args.time_limit, args.iterations)
+            row.update(
+                instance=case.name,
+                solver=solver,
+                visits=len(problem.visits),
+                loadavg=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+            )
+            report["runs"].append(row)
+            _finish(report, cases)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(report, indent=1) + "\n")
+            bar.advance(task)
+    _finish(report, cases)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    _print(report, cases, solvers)
+    return 0
+
+
+def _finish(report: dict[str, Any], cases: list[Case]) -> None:
+    """Shown costs, gaps and feasibility for every run, and a summary per solver."""
+    by_name = {c.name: c for c in cases}
+    runs = [r for r in report["runs"] if r["instance"] in by_name]
+    for r in runs:
+        case = by_name[r["instance"]]
+        if "cost" not in r:
+            continue
+        r["distance"] = round(r["cost"] / case.scale, 2)
+        r["feasible"] = not r["violations"] and (case.best_known is None or r["served"] == r["visits"])
+    for r in runs:
+        if "cost" in r:
+            r["gap_pct"] = _gap(r, by_name[r["instance"]], runs)
+    summary = {}
+    for solver in dict.fromkeys(r["solver"] for r in runs):
+        mine = [r for r in runs if r["solver"] == solver and "cost" in r]
+        gaps = [r["gap_pct"] for r in mine if r["feasible"] and r["gap_pct"] is not None]
+        summary[solver] = {
+            "instances": len(mine),
+            "feasible": sum(r["feasible"] for r in mine),
+            "mean_gap_pct": round(statistics.fmean(gaps), 2) if gaps else None,
+            "median_gap_pct": round(statistics.median(gaps), 2) if gaps else None,
+            "mean_wall_s": round(statistics.fmean(r["wall_s"] for r in mine), 2) if mine else None,
+        }
+    report["summary"] = summary
+    report["unit"] = sorted({c.unit for c in cases})
+    report["notes"] = sorted({c.note for c in cases if c.note})
+
+
+def _gap(r: Row, case: Case, runs: list[Row]) -> float | None:
+    if case.best_known is not None:
+        return round(100 * (r["distance"] / case.best_known - 1), 2)
+    refs = [
+        p
+        for p in runs
+        if p["instance"] == r["instance"] and p["solver"] in REFERENCE_PEERS and "cost" in p and p["feasible"]
+    ]
+    if not refs:
+        return None
+    most = max(p["served"] for p in refs)
+    best = min(p["cost"] for p in refs if p["served"] == most)
+    if r["served"] != most or best == 0:
+        return None  # not comparable: a different number of visits served
+    return round(100 * (r["cost"] / best - 1), 2)
+
+
+def _print(report: dict[str, Any], cases: list[Case], solvers: list[str]) -> None:
+    console = Console(width=160)
+    table = Table("instance", *solvers, title=f"{report['set']}: gap % (served/visits if not all)")
+    index = {(r["instance"], r["solver"]): r for r in report["runs"]}
+    for case in cases:
+        cells = []
+        for s in solvers:
+            r = index.get((case.name, s))
+            cells.append(_cell(r))
+        table.add_row(case.name + (" *" if case.note else ""), *cells)
+    console.print(table)
+    summary = Table("solver", "feasible", "mean gap %", "median gap %", "mean wall s", title="summary")
+    for s in solvers:
+        m = report["summary"].get(s)
+        if m:
+            summary.add_row(
+                s,
+                f"{m['feasible']}/{m['instances']}",
+                str(m["mean_gap_pct"]),
+                str(m["median_gap_pct"]),
+                str(m["mean_wall_s"]),
+            )
+    console.print(summary)
+    for note in report["notes"]:
+        console.print(f"* {note}")
+
+
+def _cell(r: Row | None) -> str:
+    if r is None:
+        return "-"
+    if "cost" not in r:
+        return "missing"
+    text = "INFEASIBLE" if r["violations"] else str(r["gap_pct"])
+    if r["served"] != r["visits"]:
+        text += f" ({r['served']}/{r['visits']})"
+    return f"{text} · {r['distance']:g} · {r['vehicles']}v · {r['wall_s']:g}s"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.quality",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--set", required=True, choices=sorted(SETS))
+    p.add_argument("--time-limit", type=float, required=True, help="seconds per solver and instance")
+    p.add_argument("--peers", default="pyvrp,vroom,ortools-plain", help="comma-separated; '' for none")
+    p.add_argument(
+        "--instances",
+        default="",
+        help="comma-separated names, e.g. R101,C101; 'subset8': the 8 Solomon of benchmarks/sets.py",
+    )
+    p.add_argument("--portfolio", action="store_true", help="also run carerun's two-process portfolio")
+    p.add_argument("--warm", action="store_true", help="also run carerun warm-started from VROOM")
+    p.add_argument("--strategies", default="", help="also run carerun with these named strategies")
+    p.add_argument(
+        "--iterations",
+        type=int,
+        default=None,
+        help="iteration limit instead of time (smoke runs: same plan on any machine)",
+    )
+    p.add_argument("--fresh", action="store_true", help="ignore runs already in the results file")
+    p.add_argument("--out", default="", help="results file (default benchmarks/results/<set>-<limit>.json)")
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())

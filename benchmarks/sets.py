@@ -1,0 +1,104 @@
+"""The instance sets of the quality harness, and the one place a new set is added.
+
+A set is a function returning :class:`Case` objects: a name, a loader for the carerun
+Problem every solver is given, the best-known cost if one is published, and how the cost is
+shown. To add a set (the Mankowska reader, for instance), write a function returning cases
+and add it to :data:`SETS` under its name; ``python -m benchmarks.quality --set NAME`` then
+runs it, peers included. A set whose problems use rules a peer cannot express must hand the
+peers and carerun the same reduced problem (see :func:`relax`) and say so in ``note``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from solver.classic import read_bks, read_solomon
+from solver.io import load_problem
+from solver.model import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCES = ROOT / "instances"
+# Chosen to cover every Solomon class (R, C, RC; tight 1xx and wide 2xx windows) and the
+# two fleet-size extremes; used for before/after measurements of engine changes.
+SUBSET8 = ["R101", "R201", "C101", "C201", "RC101", "RC201", "R105", "RC105"]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    load: Callable[[], Problem]
+    best_known: float | None  # in the shown unit, or None: gaps are then to the best peer
+    scale: float  # cost units (travel seconds of the compiled instance) per shown unit
+    unit: str
+    note: str = ""
+
+
+def _classic(sub: str, pattern: str) -> list[Case]:
+    out = []
+    for path in sorted((INSTANCES / sub).glob(pattern), key=lambda p: _natural(p.stem)):
+        bks = read_bks(path.stem)
+        out.append(
+            Case(
+                name=path.stem,
+                load=lambda path=path: read_solomon(path),  # type: ignore[misc]
+                best_known=bks.distance if bks else None,
+                scale=10.0,
+                unit="distance (DIMACS, truncated to 0.1)",
+            )
+        )
+    return out
+
+
+def _natural(stem: str) -> tuple[str, ...]:
+    return tuple(part.zfill(4) for part in stem.replace("_", " ").split())
+
+
+def relax(problem: Problem) -> Problem:
+    """What PyVRP and VROOM can both express: double-ups become single-handed, and skills,
+    exclusions, gender, pins, priorities, breaks, visit caps, working-time caps, promised
+    times, gaps between visits, continuity costs and the carers-per-client cap go.
+    Shifts, homes, travel modes, windows, durations and travel stay as they are."""
+    data = problem.model_dump()
+    for visit in data["visits"]:
+        visit.update(
+            carers_required=1,
+            skills=[],
+            excluded_carers=[],
+            preferred_carers=[],
+            carer_gender=None,
+            pinned_carer=None,
+            priority="normal",
+            promised=None,
+            after=[],
+        )
+    for carer in data["carers"]:
+        carer.update(breaks=[], max_visits=None, max_working_min=None)
+    data.update(history=[], continuity={"cost_min": 0, "max_carers_per_client": None})
+    return Problem.model_validate(data)
+
+
+RELAXED = "relaxed: double-ups single-handed; skills, exclusions, gender, pins, breaks, caps stripped"
+
+
+def _homecare() -> list[Case]:
+    return [
+        Case(
+            name=name,
+            load=lambda name=name: relax(load_problem(INSTANCES / "homecare" / f"{name}.json")),  # type: ignore[misc]
+            best_known=None,
+            scale=60.0,
+            unit="travel minutes",
+            note=RELAXED,
+        )
+        for name in ("small", "zone", "large")
+    ]
+
+
+SETS: dict[str, Callable[[], list[Case]]] = {
+    "solomon": lambda: _classic("solomon", "*.txt"),
+    "homberger200": lambda: _classic("homberger", "*_2_*.txt"),
+    "homberger400": lambda: _classic("homberger", "*_4_*.txt"),
+    "homecare": _homecare,
+}
