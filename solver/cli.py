@@ -229,5 +229,16 @@ def _register_simulate() -> None:
 
 _register_simulate()
 
+
+def _register_api() -> None:
+    """The HTTP API's commands (api/cli.py): keys and serve."""
+    from api.cli import keys_app, serve
+
+    app.add_typer(keys_app, name="keys")
+    app.command("serve")(serve)
+
+
+_register_api()
+
 if __name__ == "__main__":
     app()

@@ -45,6 +45,13 @@ class Limits:
     solution_limit: int | None
     strategy: str | None = None  # a name in solver/strategies.py; None: guided local search
     initial_routes: list[list[int]] | None = None  # visit indices per carer, e.g. VROOM's plan
+    stop: Callable[[], bool] | None = None
+
+
+def _stoppable(routing: pywrapcp.RoutingModel, stop: Callable[[], bool] | None) -> None:
+    """Let a caller end a search early (the HTTP API's DELETE); the best plan so far is kept."""
+    if stop is not None:
+        routing.AddAtSolutionCallback(lambda: stop() and routing.solver().FinishCurrentSearch())
 
 
 def objective_scale(cp: Compiled) -> int:
@@ -316,13 +323,16 @@ def solve(
     progress: Progress | None = None,
     strategy: str | None = None,
     initial_routes: list[list[int]] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
     ``strategy`` names a local-search strategy of ``solver/strategies.py`` (default: guided
     local search as before); the portfolio (``solver/portfolio.py``) runs two side by side.
     ``initial_routes`` (visit indices per carer, used only without double-ups) replace parallel
-    cheapest insertion as the first plan when OR-Tools accepts them (``solver/warmstart.py``)."""
+    cheapest insertion as the first plan when OR-Tools accepts them (``solver/warmstart.py``).
+    ``stop``, if given, is polled between rounds and at each solution found; once it returns
+    True the search ends and the best plan found so far comes back."""
     started = time.monotonic()
     opts = problem.options
     limits = Limits(
@@ -331,6 +341,7 @@ def solve(
         solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
         strategy=strategy,
         initial_routes=initial_routes,
+        stop=stop,
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
@@ -420,7 +431,7 @@ def _search(
     first = "PAIR_INSERTION"
     for round_no in range(1, 4):
         remaining = limits.time_limit_s - (time.monotonic() - started)
-        if round_no > 1 and (remaining < MIN_ROUND_S or deterministic):
+        if (round_no > 1 and (remaining < MIN_ROUND_S or deterministic)) or (limits.stop and limits.stop()):
             break
         last = not (has_pairs or unplaced) or round_no == 3 or deterministic
         share = max(remaining * (1.0 if last else FIRST_ROUND_SHARE), 0.1)
@@ -429,6 +440,7 @@ def _search(
             limits, share, "PARALLEL_CHEAPEST_INSERTION" if not has_pairs else "AUTOMATIC"
         )
         model.routing.CloseModelWithParameters(params)
+        _stoppable(model.routing, limits.stop)
         assignment = None
         if round_no == 1 and not has_pairs:
             assignment = _warm_start(model, limits, params)

@@ -1,0 +1,83 @@
+"""What every route shares: the caller's tenant, the app's store and settings, body parsing, and
+the synchronous solve."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import ApiError, field_errors, invalid
+from api.runner import run_local
+from api.settings import Settings
+from api.store import Store
+from solver.model import Problem, Solution
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `carerun keys create --tenant NAME`.")
+
+
+def store_of(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def tenant(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> str:
+    """The tenant of the request's bearer key; 401 without a live key."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError(
+            401, "Unauthorized", "send an API key as 'Authorization: Bearer KEY'", headers=challenge
+        )
+    found = store_of(request).tenant_of(credentials.credentials)
+    if found is None:
+        raise ApiError(401, "Unauthorized", "unknown or revoked API key", headers=challenge)
+    return found
+
+
+Tenant = Annotated[str, Depends(tenant)]
+
+
+def overloaded(settings: Settings, reason: str) -> ApiError:
+    return ApiError(429, "Too Many Requests", reason, headers={"Retry-After": str(settings.retry_after_s)})
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` declaring a JSON request body of ``model`` (its schema is added to the
+    document's components by ``api.app``, because handlers parse bodies themselves)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def parse(model: type[BaseModel], body: bytes, what: str) -> Any:
+    """Strict JSON-mode validation, as the CLI does it: a time of day must be a string here."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise invalid(field_errors(exc), what) from None
+
+
+async def solve_now(request: Request, problem: Problem) -> Solution:
+    """A synchronous solve in a worker process; 429 when every synchronous slot is busy."""
+    settings = settings_of(request)
+    slots: threading.BoundedSemaphore = request.app.state.sync_slots
+    if not slots.acquire(blocking=False):
+        raise overloaded(settings, f"all {settings.sync_concurrency} synchronous solve slots are busy")
+    try:
+        limit = min(problem.options.time_limit_s, settings.sync_max_time_limit_s)
+        outcome = await run_in_threadpool(run_local, problem.model_dump_json(), limit, settings.grace_s)
+    finally:
+        slots.release()
+    if outcome.solution is None:
+        raise ApiError(503, "Solve failed", outcome.error or "the solver returned no plan")
+    return Solution.model_validate_json(outcome.solution)

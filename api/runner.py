@@ -1,0 +1,255 @@
+"""Solving outside the web server: a process per solve on this machine, or tasks on a Dask cluster.
+
+A solve never runs on the event loop. Locally each solve gets its own process, so a solve that
+overruns its time limit by more than the grace period can be killed outright without harming
+the server. With ``CARERUN_DASK_SCHEDULER`` set, solves go to the Dask cluster the simulator
+uses instead; Dask cannot kill a running task, so there the engine's own time limit bounds it.
+Stopping early (DELETE) goes through the engine's ``stop`` hook, which keeps the best plan.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from typing import Any
+
+from api.settings import Settings
+from api.store import Job, Store
+
+POLL_S = 0.25
+DASK_STOP_CHECK_S = 1.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a solve ended: ``solved`` (with a plan), ``stopped`` (asked to; plan if any), ``failed``."""
+
+    kind: str
+    solution: str | None = None
+    error: str | None = None
+
+
+def solve_json(problem_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
+    """The engine, JSON in and JSON out, so that only strings cross process and machine borders."""
+    from solver.engine import solve
+    from solver.model import Problem
+
+    problem = Problem.model_validate_json(problem_json)
+    return solve(problem, time_limit_s=time_limit_s, stop=stop).model_dump_json()
+
+
+def _child(problem_json: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
+    try:
+        conn.send(("ok", solve_json(problem_json, time_limit_s, stop_event.is_set)))
+    except BaseException as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+_CONTEXT: ForkServerContext | None = None
+
+
+def context() -> ForkServerContext:
+    """A fork server that has imported the engine once, so each solve starts in milliseconds
+    without forking the threads of the web server."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        ctx = mp.get_context("forkserver")
+        assert isinstance(ctx, ForkServerContext)
+        ctx.set_forkserver_preload(["solver.engine", "solver.model"])
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+def run_local(
+    problem_json: str, time_limit_s: float, grace_s: float, should_stop: Callable[[], bool] = lambda: False
+) -> Outcome:
+    """Solve in a fresh process; kill it at the limit plus grace, or at grace after a stop request."""
+    ctx = context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    stop_event = ctx.Event()
+    proc = ctx.Process(target=_child, args=(problem_json, time_limit_s, stop_event, sender), daemon=True)
+    proc.start()
+    sender.close()
+    deadline = time.monotonic() + time_limit_s + grace_s
+    stop_deadline: float | None = None
+    try:
+        while True:
+            if receiver.poll(POLL_S):
+                try:
+                    kind, payload = receiver.recv()
+                except EOFError:
+                    proc.join(1)
+                    return Outcome("failed", error=f"the solver process died (exit code {proc.exitcode})")
+                if kind != "ok":
+                    return Outcome("failed", error=str(payload))
+                return Outcome("stopped" if stop_deadline is not None else "solved", solution=str(payload))
+            now = time.monotonic()
+            if now > deadline:
+                return Outcome(
+                    "failed", error=f"no plan within the time limit plus {grace_s:g} s grace: solver killed"
+                )
+            if stop_deadline is None and should_stop():
+                stop_event.set()
+                stop_deadline = now + grace_s
+            if stop_deadline is not None and now > stop_deadline:
+                return Outcome("stopped", error="stopped before the solver had a plan")
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+        receiver.close()
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+def _dask_solve(problem_json: str, time_limit_s: float, event_name: str) -> str:
+    """Runs on a Dask worker; polls the job's distributed Event at most once a second."""
+    from distributed import Event
+
+    event = Event(event_name)
+    last = [0.0, 0.0]
+
+    def stop() -> bool:
+        now = time.monotonic()
+        if now - last[0] >= DASK_STOP_CHECK_S:
+            last[0], last[1] = now, float(event.is_set())
+        return bool(last[1])
+
+    return solve_json(problem_json, time_limit_s, stop)
+
+
+def run_dask(
+    client: Any,
+    job_id: str,
+    problem_json: str,
+    time_limit_s: float,
+    grace_s: float,
+    should_stop: Callable[[], bool],
+) -> Outcome:
+    """Solve as a task on the cluster; give up on it (and cancel it) at the limit plus grace."""
+    from distributed import Event
+
+    event_name = f"carerun-stop-{job_id}"
+    future = client.submit(_dask_solve, problem_json, time_limit_s, event_name, pure=False)
+    deadline = time.monotonic() + time_limit_s + grace_s
+    stopped = False
+    try:
+        while True:
+            if future.done():
+                if future.status != "finished":
+                    return Outcome("failed", error=f"the cluster task failed: {future.exception()!r}")
+                return Outcome("stopped" if stopped else "solved", solution=str(future.result()))
+            if time.monotonic() > deadline:
+                future.cancel()
+                return Outcome(
+                    "failed", error=f"no plan from the cluster within the limit plus {grace_s:g} s"
+                )
+            if not stopped and should_stop():
+                Event(event_name, client=client).set()
+                stopped = True
+                deadline = min(deadline, time.monotonic() + grace_s)
+            time.sleep(POLL_S)
+    except (TimeoutError, OSError) as exc:
+        return Outcome("failed", error=f"the cluster failed: {exc}")
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+class Dispatcher:
+    """Moves queued jobs into solves, at most ``settings.workers`` at a time, and records results."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._client: Any = None
+
+    def start(self) -> None:
+        if self.settings.dask_scheduler:
+            from distributed import Client
+
+            self._client = Client(self.settings.dask_scheduler, set_as_default=False)
+        context()
+        self._thread = threading.Thread(target=self._loop, name="carerun-dispatch", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def close(self) -> None:
+        """A clean shutdown puts the jobs it interrupts back in the queue; their solver processes
+        die with the server, and the next start solves them again."""
+        self._closing.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        with self._lock:
+            interrupted = list(self._running)
+        for job_id in interrupted:
+            self.store.requeue(job_id)
+        if self._client is not None:
+            self._client.close()
+
+    def running(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def _loop(self) -> None:
+        while not self._closing.is_set():
+            job = self.store.claim_next() if self.running() < self.settings.workers else None
+            if job is None:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            with self._lock:
+                self._running.add(job.id)
+            threading.Thread(target=self._run, args=(job,), name=f"job-{job.id}", daemon=True).start()
+
+    def _run(self, job: Job) -> None:
+        try:
+            outcome = self._solve(job)
+        except Exception as exc:  # a broken backend must not leave the job solving for ever
+            outcome = Outcome("failed", error=f"{type(exc).__name__}: {exc}")
+        try:
+            if self._closing.is_set():
+                return
+            if outcome.kind == "solved":
+                self.store.finish(job.id, "solved", solution=outcome.solution)
+            elif outcome.kind == "stopped":
+                self.store.finish(job.id, "cancelled", solution=outcome.solution, error=outcome.error)
+            else:
+                self.store.finish(job.id, "failed", error=outcome.error)
+        finally:
+            with self._lock:
+                self._running.discard(job.id)
+            self._wake.set()
+
+    def _solve(self, job: Job) -> Outcome:
+        last = [0.0]
+
+        def should_stop() -> bool:  # one database read a second at most
+            if self._closing.is_set():
+                return True
+            now = time.monotonic()
+            if now - last[0] < 1.0:
+                return False
+            last[0] = now
+            return self.store.stop_requested(job.id)
+
+        if self._client is not None:
+            return run_dask(
+                self._client, job.id, job.problem, job.time_limit_s, self.settings.grace_s, should_stop
+            )
+        return run_local(job.problem, job.time_limit_s, self.settings.grace_s, should_stop)

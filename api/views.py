@@ -1,0 +1,87 @@
+"""The JSON shapes the API answers with, beside the contract's own Problem and Solution."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.store import Job
+from solver.model import Problem, Solution
+
+Status = Literal["queued", "solving", "solved", "failed", "cancelled"]
+
+
+class JobCreated(BaseModel):
+    id: str
+    status: Status
+
+
+class JobSummary(BaseModel):
+    id: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    visits: int
+    time_limit_s: float
+    stop_requested: bool
+    error: str | None = Field(default=None, description="Why a job failed or how it was cancelled.")
+
+
+class JobView(JobSummary):
+    solution: Solution | None = Field(
+        default=None, description="The plan: when solved, or the best so far when cancelled while solving."
+    )
+
+
+class JobList(BaseModel):
+    jobs: list[JobSummary]
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    problem: Problem
+    solution: Solution
+
+
+class ViolationView(BaseModel):
+    rule: str
+    message: str
+    carer_id: str | None = None
+    visit_id: str | None = None
+
+
+class CheckResult(BaseModel):
+    ok: bool
+    violations: list[ViolationView]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "failing"]
+    solved: bool = Field(description="A tiny problem was solved in a worker process and passed the checker.")
+    wall_s: float
+    detail: str
+    checked_at: datetime
+
+
+def _when(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def summary(job: Job) -> JobSummary:
+    return JobSummary(
+        id=job.id,
+        status=job.status,
+        created_at=_when(job.created_at),
+        updated_at=_when(job.updated_at),
+        visits=job.visits,
+        time_limit_s=job.time_limit_s,
+        stop_requested=job.stop_requested,
+        error=job.error,
+    )
+
+
+def view(job: Job) -> JobView:
+    solution = Solution.model_validate_json(job.solution) if job.solution else None
+    return JobView(**summary(job).model_dump(), solution=solution)
