@@ -1,7 +1,8 @@
 """Size limits: the request body, and how big a problem the API agrees to plan.
 
-The contract accepts any size; a shared service cannot, so these bounds live here and not in
-``solver/model.py``. Each refusal names the field, like every other validation error.
+The contract bounds numbers only where the engine's arithmetic needs it (``solver/model.py``);
+a shared service must also bound how much work one request is, so these limits live here.
+Each refusal names the field, like every other validation error.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from solver.model import HaversineTravel, Problem
 
 MAX_MINUTES = 24 * 60
 MAX_MATRIX_VALUE = 10_000_000  # 115 days in seconds, or 10,000 km in metres
-MAX_COST_PER_MIN = 10_000  # travel-minute equivalents; past this, objective sums could overflow
-MAX_COUNT = 1_000_000_000  # counts and loads must fit the engine's 64-bit arithmetic with room to add
 
 
 class BodyTooLarge(Exception):
@@ -87,43 +86,6 @@ def _too_long(problem: Problem) -> list[tuple[str, str]]:
     return out
 
 
-def _soft_costs(problem: Problem) -> list[tuple[str, str]]:
-    """Promised times, gaps and continuity costs: bounded so the engine's objective stays in range."""
-    out: list[tuple[str, str]] = []
-    for i, v in enumerate(problem.visits):
-        if v.promised is not None:
-            if v.promised.tolerance_min > MAX_MINUTES:
-                out.append((f"visits[{i}].promised.tolerance_min", f"at most {MAX_MINUTES} minutes"))
-            for field in ("late_cost_per_min", "early_cost_per_min"):
-                if getattr(v.promised, field) > MAX_COST_PER_MIN:
-                    out.append((f"visits[{i}].promised.{field}", f"at most {MAX_COST_PER_MIN}"))
-        for j, after in enumerate(v.after):
-            for field in ("min_gap_min", "max_gap_min"):
-                if (getattr(after, field) or 0) > MAX_MINUTES:
-                    out.append((f"visits[{i}].after[{j}].{field}", f"at most {MAX_MINUTES} minutes"))
-    if problem.continuity.cost_min > MAX_COST_PER_MIN:
-        out.append(("continuity.cost_min", f"at most {MAX_COST_PER_MIN}"))
-    return out
-
-
-def _too_many(problem: Problem) -> list[tuple[str, str]]:
-    """Counts and loads the engine would overflow on (it works in 64-bit integers)."""
-    out = [
-        (f"carers[{i}].{field}", f"at most {MAX_COUNT}")
-        for i, c in enumerate(problem.carers)
-        for field in ("max_visits", "capacity")
-        if (getattr(c, field) or 0) > MAX_COUNT
-    ]
-    out += [
-        (f"visits[{i}].demand", f"at most {MAX_COUNT}")
-        for i, v in enumerate(problem.visits)
-        if v.demand > MAX_COUNT
-    ]
-    if (problem.options.solution_limit or 0) > MAX_COUNT:
-        out.append(("options.solution_limit", f"at most {MAX_COUNT}"))
-    return out
-
-
 def _travel(problem: Problem, settings: Settings) -> list[tuple[str, str]]:
     travel = problem.travel
     if isinstance(travel, HaversineTravel):
@@ -148,8 +110,6 @@ def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix:
     found = (
         _too_big(problem, settings, sync)
         + _too_long(problem)
-        + _soft_costs(problem)
-        + _too_many(problem)
         + _travel(problem, settings)
     )
     if found:

@@ -57,7 +57,12 @@ TimeOfDay = Annotated[
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
-Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Bounds keep every figure inside the engine's 64-bit objective with room to add; nothing real
+# comes near them (two weeks in minutes, 10,000 per minute or per hour, a billion of a count).
+MAX_MINUTES = 14 * 24 * 60
+MAX_RATE = 10_000
+MAX_COUNT = 1_000_000_000
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
 Priority = Literal["critical", "normal", "low"]
 ReasonCode = Literal[
     "NO_SKILLED_CARER",
@@ -70,7 +75,8 @@ ReasonCode = Literal[
     "MIN_GAP",
     "CONTINUITY_CAP",
 ]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class Strict(BaseModel):
@@ -163,11 +169,11 @@ class Carer(Lean):
         description="Cap on working time: the run's span (leaving home to returning) "
         "less breaks taken inside it.",
     )
-    max_visits: int | None = Field(default=None, ge=0)
+    max_visits: Count | None = None
     travel_mode: str = Field(default="car", min_length=1)
     gender: str | None = None
     capacity: int | None = Field(
-        default=None, ge=0, description="Generic load capacity (classic VRP); none if unset."
+        default=None, ge=0, le=MAX_COUNT, description="Generic load capacity (classic VRP); none if unset."
     )
     wage_per_hour: Money | None = Field(
         default=None, description="GBP per working hour; defaults to `pay.wage_per_hour`."
@@ -234,7 +240,7 @@ class Visit(Lean):
     carer_gender: str | None = None
     priority: Priority = "normal"
     pinned_carer: str | None = None
-    demand: int = Field(default=0, ge=0, description="Generic load (classic VRP).")
+    demand: int = Field(default=0, ge=0, le=MAX_COUNT, description="Generic load (classic VRP).")
     promised: Promised | None = None
     after: list[After] = Field(default_factory=list)
 
@@ -303,6 +309,7 @@ class Options(Strict):
     solution_limit: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_COUNT,
         description="Stop local search after this many improving solutions; with a seed this "
         "makes the plan reproducible regardless of machine speed.",
     )
@@ -318,7 +325,7 @@ class HistoryEntry(Strict):
 
 class Continuity(Strict):
     regular_carers: int = Field(
-        default=3, ge=0, description="How many of a client's most frequent past carers count."
+        default=3, ge=0, le=MAX_COUNT, description="How many of a client's most frequent past carers count."
     )
     cost_min: Minutes = Field(
         default=20.0,

@@ -730,3 +730,28 @@ def test_solution_issue5_fields_are_optional_and_round_trip() -> None:
         flags=["BELOW_NLW"],
     )
     assert RunPay.model_validate_json(pay.model_dump_json()) == pay
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("visits", 0, "demand"), 10**30),
+        (("carers", 0, "capacity"), 10**30),
+        (("carers", 0, "max_visits"), 10**30),
+        (("options", "solution_limit"), 10**30),
+        (("continuity", "cost_min"), 1e12),
+        (("visits", 0, "duration_min"), 1e12),
+    ],
+)
+def test_numbers_past_the_engine_arithmetic_are_refused(path: tuple[str | int, ...], value: float) -> None:
+    """The CLI and the API share these bounds: a huge value is a named field error, never an overflow."""
+    data = valid_problem()
+    data.setdefault("continuity", {})
+    data.setdefault("options", {})
+    target: Any = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(InputError) as err:
+        parse(Problem, json.dumps(data), "problem")
+    assert ".".join(str(k) for k in path) in str(err.value).replace("[", ".").replace("]", "")
