@@ -612,15 +612,21 @@ def repair(
     return [v for v in insertion_order(cp, missing, seed) if not inserter.insert_with_ejection(v, until)]
 
 
-def plan_from_runs(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]) -> Plan | None:
-    """A construction plan from solved runs, double-up starts held fixed; None if untimeable."""
-    linked = cp.r.linked
-    fixed = {
-        node: t
-        for run in runs
-        for node, t in run
-        if int(cp.v_req[nodes.visit[node]]) == 2 or int(nodes.visit[node]) in linked
-    }
+def plan_from_runs(
+    cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]], tied: set[int] | None = None
+) -> Plan | None:
+    """A construction plan from solved runs; None if untimeable. The starts of ``tied`` nodes
+    (by default double-up copies and visits in an ``after`` link) are held where the runs put
+    them, since moving one alone would break its partner's timing."""
+    if tied is None:
+        linked = cp.r.linked
+        tied = {
+            node
+            for run in runs
+            for node, _ in run
+            if int(cp.v_req[nodes.visit[node]]) == 2 or int(nodes.visit[node]) in linked
+        }
+    fixed = {node: t for run in runs for node, t in run if node in tied}
     builder = Builder(cp, nodes)
     plan = Plan(runs=[], fixed=fixed)
     for c, run in enumerate(runs):

@@ -22,14 +22,11 @@ from rich.console import Console
 
 from solver.check import Violation, check
 from solver.compiled import Compiled, compile_problem
-from solver.construct import Builder, Nodes, Plan, _place_break_elements
-from solver.diagnose import diagnose
-from solver.extract import BreakPlacementError, build_run
+from solver.construct import Nodes, Plan, plan_from_runs
+from solver.extract import BreakPlacementError, build_solution
 from solver.io import InputError, load_problem, parse
 from solver.io import _read as read_text
-from solver.kpi import kpis
-from solver.model import Problem, Solution, SolverInfo, Strict, TimeWindow
-from solver.pay import with_pay
+from solver.model import Problem, Solution, Strict, TimeWindow
 
 Sequence = list[tuple[int, int]]  # (node, start second)
 DAY_END = 24 * 3600
@@ -204,28 +201,6 @@ def _linked(cp: Compiled, nodes: Nodes) -> set[int]:
     return out
 
 
-def plan_from_starts(cp: Compiled, nodes: Nodes, runs: list[Sequence], tie: bool = True) -> Plan | None:
-    """Like ``construct.plan_from_runs``, but every start tied to another run (double-ups and
-    ``after`` gaps) is held where the coupled timing put it (unless ``tie`` is off: each run is
-    then timed on its own); None if the runs cannot be timed."""
-    linked = _linked(cp, nodes) if tie else set()
-    fixed = {node: t for run in runs for node, t in run if node in linked}
-    builder = Builder(cp, nodes)
-    plan = Plan(runs=[], fixed=fixed)
-    for c, run in enumerate(runs):
-        elems = [node for node, _ in run]
-        if not elems:
-            elems = [-(k + 1) for k in range(len(cp.c_breaks[c]))]
-            plan.runs.append(elems if builder.schedule(c, elems, fixed) is not None else [])
-            continue
-        placed = _place_break_elements(builder, c, elems, [t for _, t in run], fixed)
-        if placed is None:
-            return None
-        plan.runs.append(placed)
-    plan.schedules = [builder.schedule(c, elems, fixed) for c, elems in enumerate(plan.runs)]
-    return plan if all(s is not None for s in plan.schedules) else None
-
-
 def _timed_runs(plan: Plan, nodes: Nodes) -> tuple[list[Sequence], list[list[int]]]:
     """(node, start) per run and break starts, as the construction timed them."""
     runs, breaks = [], []
@@ -245,7 +220,7 @@ def _time_plan(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> tuple[Com
     relax = Relaxation()
     for level in range(5):
         current = cp if level == 0 else compile_problem(_relaxed(cp.problem, nodes, starts, level), cp.travel)
-        plan = plan_from_starts(current, nodes, seqs, tie=level < 4)
+        plan = plan_from_runs(current, nodes, seqs, _linked(current, nodes) if level < 4 else set())
         if plan is not None:
             return current, plan, relax
         relax.windows = True
@@ -257,32 +232,16 @@ def _time_plan(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> tuple[Com
 def _as_given(
     cp: Compiled, nodes: Nodes, runs: list[Sequence], breaks: list[list[int]], notes: list[str], wall: float
 ) -> Solution:
-    """``extract.build_solution`` without its rule guard: that guard takes a visit that breaks an
-    ``after`` gap or the carer cap out of the plan, which is right for the optimiser's own plans
-    but would hide the very violation an evaluation is asked to show."""
+    """The plan exactly as given: without the rule guard, which takes a visit that breaks an
+    ``after`` gap or the carer cap out of an optimiser's plan but would hide the very violation
+    an evaluation is asked to show."""
     try:
-        built = [build_run(cp, nodes, c, seq, breaks[c]) for c, seq in enumerate(runs) if seq]
+        return build_solution(
+            cp, nodes, runs, breaks, engine="evaluate", wall_s=wall, seed=0, objective=None,
+            time_limit_s=0.0, notes=notes, first_solution="given", enforce=False,
+        )  # fmt: skip
     except BreakPlacementError as exc:  # pragma: no cover - the timing above placed them
         raise InputError(f"plan: {exc}") from exc
-    out = with_pay(cp.problem, built)
-    served = {int(nodes.visit[n]) for seq in runs for n, _ in seq}
-    missing = [v for v in range(cp.n_visits) if v not in served]
-    unassigned = diagnose(cp, nodes, runs, missing, {})
-    return Solution(
-        problem_id=cp.problem.id,
-        status="partial" if unassigned else "solved",
-        runs=out,
-        unassigned=unassigned,
-        kpis=kpis(cp.problem, out, unassigned),
-        solver=SolverInfo(
-            engine="evaluate",
-            wall_s=round(wall, 3),
-            seed=0,
-            time_limit_s=0.0,
-            first_solution="given",
-            notes=notes,
-        ),
-    )
 
 
 # --------------------------------------------------------------------------- entry point
