@@ -26,10 +26,11 @@ from typing import Any
 
 import httpx
 
-from benchmarks.env import _version, machine
+from benchmarks.env import machine
 from solver.check import check
 from solver.generate import generate_day
 from solver.model import Solution
+from solver.provenance import versions
 from tests.api.server import Server
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -128,9 +129,7 @@ def main() -> None:
     result = {
         **machine(),
         "command": " ".join(["python -m benchmarks.api", *sys.argv[1:]]),
-        "api_versions": {
-            p: _version(p) for p in ("fastapi", "sqlalchemy", "uvicorn", "psycopg", "distributed")
-        },
+        "api_versions": versions(("fastapi", "sqlalchemy", "uvicorn", "psycopg", "distributed")),
         "server": {"workers": 2, "sync_concurrency": 2, "database": "SQLite (WAL)", **env},
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],

@@ -21,6 +21,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled
+from solver.provenance import versions
 from solver.strategies import apply as apply_strategy
 from solver.warmstart import vroom_input
 
@@ -195,12 +196,7 @@ def run_ortools_plain(
 
 
 def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"
+    return versions((package,))[package] or "unknown"
 
 
 PEERS: dict[str, Callable[[Compiled, float, int, int | None], PeerRun]] = {

@@ -12,12 +12,9 @@ import csv
 import html
 import io
 import json
-import os
-import platform
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +23,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from solver.generate import ATTRIBUTION
+from solver.provenance import machine_info, versions
 from solver.simulate.zones import zones_geojson
 
 if TYPE_CHECKING:
@@ -110,15 +108,8 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "loadavg_before": outcome.load_before,
         "loadavg_after": outcome.load_after,
         "executor": config.scheduler or f"local process pool ({config.workers or 'all'} workers)",
-        "machine": {
-            "platform": platform.platform(),
-            "python": sys.version.split()[0],
-            "cores": os.cpu_count(),
-            "cpu": _cpu(),
-        },
-        "versions": {
-            p: version(p) for p in ("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")
-        },
+        "machine": {**machine_info(), "python": sys.version.split()[0]},
+        "versions": versions(("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")),
         "violations": sum(len(r["violations"]) for r in outcome.results.values()),
         "time_limited_tasks": sorted(
             f"{r['design']} m={r['m']} {r['zone']} p{r['provider']} d{r['day']}"
@@ -131,17 +122,6 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "target_missed_tasks": sum(1 for r in outcome.results.values() if not r.get("met_target", True)),
         "attribution": ATTRIBUTION,
     }
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def runs_geojson(outcome: Outcome, specs: list[Spec]) -> dict[str, Any]:
