@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from solver.clock import parse_time
 from solver.engine import solve
 from solver.model import Problem, Solution
 from solver.replan import Events, transform
-from tests.api.conftest import Api, instance, tiny_problem
+from tests.api.conftest import Api, instance, open_api, tiny_problem
 from tests.api.test_app import assert_problem_json
 
 NOW = "10:00"
@@ -217,3 +218,35 @@ def test_evaluate_names_every_bad_reference(api: Api) -> None:
     plan = {"runs": [{"carer_id": "c1", "visit_ids": ["v999", "v1", "v998"]}]}
     body = assert_problem_json(evaluate(api, tiny_problem(), plan), 422)
     assert [e["path"] for e in body["errors"]] == ["plan.runs[0].visit_ids[0]", "plan.runs[0].visit_ids[2]"]
+
+
+def test_replan_takes_a_day_over_the_sync_visit_cap(
+    tmp_path: Path, small_day: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """Re-planning is for whole zones: the job cap applies, not ``CARERUN_SYNC_MAX_VISITS``."""
+    problem, published = small_day
+    for small_api in open_api(tmp_path, sync_max_visits=10):
+        ok = small_api.client.post(
+            "/v1/replan", json=replan_body(problem, published), headers=small_api.headers()
+        )
+        assert ok.status_code == 200, ok.text
+    for tight_api in open_api(tmp_path, max_visits=10):
+        refused = tight_api.client.post(
+            "/v1/replan", json=replan_body(problem, published), headers=tight_api.headers()
+        )
+        assert assert_problem_json(refused, 422)["errors"][0]["path"] == "problem.visits"
+
+
+@pytest.mark.slow
+def test_replan_a_330_visit_zone(api: Api) -> None:
+    problem = instance("zone.json", 10)
+    published = solve(Problem.model_validate(problem), time_limit_s=10, seed=0, solution_limit=200)
+    plan = published.model_dump(mode="json")
+    event = {"type": "carer_unavailable", "carer_id": sickest(plan), "from": NOW}
+    body = replan_body(problem, plan, event) | {"time_limit_s": 5}
+    response = api.client.post("/v1/replan", json=body, headers=api.headers())
+    assert response.status_code == 200, response.text
+    new = Solution.model_validate(response.json())
+    assert new.changes and len(problem["visits"]) == 330
+    served = {s.visit_id for r in new.runs for s in r.stops} | {u.visit_id for u in new.unassigned}
+    assert served == {v["id"] for v in problem["visits"]}
