@@ -19,14 +19,14 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api import meta, plans, solving
+from api import meta, plans, rules, solving
 from api.deps import settings_of
 from api.errors import ApiError, FieldError, ProblemDetails, invalid, response
 from api.limits import BodyLimit, BodyTooLarge
 from api.runner import Dispatcher
 from api.settings import Settings
 from api.store import Store
-from api.views import CheckRequest
+from api.views import CheckRequest, EvaluateRequest, ReplanRequest
 from api.vroom import VroomInput
 from solver.model import Problem, Solution
 
@@ -65,7 +65,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = doc.setdefault("components", {}).setdefault("schemas", {})
-    for model in (Problem, Solution, CheckRequest, VroomInput, ProblemDetails):
+    for model in (
+        Problem,
+        Solution,
+        CheckRequest,
+        EvaluateRequest,
+        ReplanRequest,
+        VroomInput,
+        ProblemDetails,
+    ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in schema.pop("$defs", {}).items():
             components.setdefault(name, sub)
@@ -101,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sync_slots = threading.BoundedSemaphore(max(settings.sync_concurrency, 1))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (plans.router, solving.router, meta.router):
+    for router in (plans.router, solving.router, rules.router, meta.router):
         app.include_router(router)
     handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

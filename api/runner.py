@@ -27,7 +27,8 @@ DASK_STOP_CHECK_S = 1.0
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a solve ended: ``solved`` (with a plan), ``stopped`` (asked to; plan if any), ``failed``."""
+    """How a solve ended: ``solved`` (with a plan), ``stopped`` (asked to; plan if any), ``failed``,
+    or ``invalid`` (the worker found the input bad: ``error`` is its ``InputError`` message)."""
 
     kind: str
     solution: str | None = None
@@ -43,9 +44,39 @@ def solve_json(problem_json: str, time_limit_s: float, stop: Callable[[], bool] 
     return solve(problem, time_limit_s=time_limit_s, stop=stop).model_dump_json()
 
 
-def _child(problem_json: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
+Work = Callable[[str, float, Callable[[], bool] | None], str]
+
+
+def replan_json(request_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
+    """Re-planning, JSON in and JSON out: the body of ``POST /v1/replan`` to the new Solution.
+
+    Its input errors (an event naming an unknown carer, a frozen stop an event contradicts) can
+    only be found by the transformation itself, so they are raised here, in the worker, and come
+    back as an ``invalid`` outcome. ``replan`` has no stop hook; the time limit bounds it."""
+    from api.views import ReplanRequest
+    from solver.replan import replan
+
+    req = ReplanRequest.model_validate_json(request_json)
+    options = req.problem.options
+    solution, _ = replan(
+        req.problem,
+        req.published,
+        req.events,
+        req.now,
+        time_limit_s=time_limit_s,
+        seed=options.seed,
+        solution_limit=options.solution_limit,
+    )
+    return solution.model_dump_json()
+
+
+def _child(work: Work, payload: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
+    from solver.io import InputError
+
     try:
-        conn.send(("ok", solve_json(problem_json, time_limit_s, stop_event.is_set)))
+        conn.send(("ok", work(payload, time_limit_s, stop_event.is_set)))
+    except InputError as exc:
+        conn.send(("invalid", str(exc)))
     except BaseException as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -62,19 +93,25 @@ def context() -> ForkServerContext:
     if _CONTEXT is None:
         ctx = mp.get_context("forkserver")
         assert isinstance(ctx, ForkServerContext)
-        ctx.set_forkserver_preload(["solver.engine", "solver.model"])
+        ctx.set_forkserver_preload(["solver.engine", "solver.model", "solver.replan", "api.views"])
         _CONTEXT = ctx
     return _CONTEXT
 
 
 def run_local(
-    problem_json: str, time_limit_s: float, grace_s: float, should_stop: Callable[[], bool] = lambda: False
+    problem_json: str,
+    time_limit_s: float,
+    grace_s: float,
+    should_stop: Callable[[], bool] = lambda: False,
+    work: Work = solve_json,
 ) -> Outcome:
-    """Solve in a fresh process; kill it at the limit plus grace, or at grace after a stop request."""
+    """Solve in a fresh process; kill it at the limit plus grace, or at grace after a stop request.
+    ``work`` is what the process runs on ``problem_json``: the engine, or re-planning."""
     ctx = context()
     receiver, sender = ctx.Pipe(duplex=False)
     stop_event = ctx.Event()
-    proc = ctx.Process(target=_child, args=(problem_json, time_limit_s, stop_event, sender), daemon=True)
+    args = (work, problem_json, time_limit_s, stop_event, sender)
+    proc = ctx.Process(target=_child, args=args, daemon=True)
     proc.start()
     sender.close()
     deadline = time.monotonic() + time_limit_s + grace_s
@@ -87,6 +124,8 @@ def run_local(
                 except EOFError:
                     proc.join(1)
                     return Outcome("failed", error=f"the solver process died (exit code {proc.exitcode})")
+                if kind == "invalid":
+                    return Outcome("invalid", error=str(payload))
                 if kind != "ok":
                     return Outcome("failed", error=str(payload))
                 return Outcome("stopped" if stop_deadline is not None else "solved", solution=str(payload))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.store import Job
-from solver.model import Problem, Solution
+from solver.evaluate import PlanDocument
+from solver.model import Problem, Solution, TimeOfDay
+from solver.replan import Events
 
 Status = Literal["queued", "solving", "solved", "failed", "cancelled"]
 
@@ -55,6 +57,44 @@ class ViolationView(BaseModel):
 class CheckResult(BaseModel):
     ok: bool
     violations: list[ViolationView]
+
+
+class EvaluateRequest(BaseModel):
+    """The documented shape of ``POST /v1/evaluate``: a Solution (it has ``status``) or the short
+    form ``{"runs": [{"carer_id", "visit_ids"}]}``, told apart as ``carerun evaluate`` does."""
+
+    model_config = ConfigDict(extra="forbid")
+    problem: Problem
+    plan: Solution | PlanDocument
+
+
+class EvaluateBody(BaseModel):
+    """What the handler validates first; the plan is then read by its own form (see ``rules``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    problem: Problem
+    plan: Any
+
+
+class EvaluateResult(BaseModel):
+    ok: bool = Field(description="No rule is broken.")
+    solution: Solution = Field(description="The plan re-timed from the problem, with KPIs and `violations`.")
+    violations: list[ViolationView]
+
+
+class ReplanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    problem: Problem
+    published: Solution = Field(description="The plan sent out this morning; it must pass the checker.")
+    events: Events
+    now: TimeOfDay = Field(description="Stops that started before this are frozen.")
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=86400,
+        allow_inf_nan=False,
+        description="Default: the problem's; capped like `POST /v1/solve`.",
+    )
 
 
 class Health(BaseModel):

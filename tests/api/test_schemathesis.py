@@ -50,6 +50,8 @@ OPERATIONS = [
     ("DELETE", "/v1/plans/{job_id}"),
     ("POST", "/v1/solve"),
     ("POST", "/v1/check"),
+    ("POST", "/v1/evaluate"),
+    ("POST", "/v1/replan"),
     ("POST", "/v1/vroom"),
     ("GET", "/v1/schema"),
     ("GET", "/health"),
