@@ -107,11 +107,7 @@ def _travel(problem: Problem, settings: Settings) -> list[tuple[str, str]]:
 
 def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix: str = "") -> Problem:
     """``problem`` if the service agrees to plan it, else a 422 naming each field over a limit."""
-    found = (
-        _too_big(problem, settings, sync)
-        + _too_long(problem)
-        + _travel(problem, settings)
-    )
+    found = _too_big(problem, settings, sync) + _too_long(problem) + _travel(problem, settings)
     if found:
         errors = [FieldError(path=".".join(p for p in (prefix, path) if p), message=m) for path, m in found]
         raise invalid(errors[:50], "problem")
