@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.store import Job
 from solver.evaluate import PlanDocument
-from solver.model import Problem, Solution, TimeOfDay
+from solver.model import Problem, Solution, TimeOfDay, Violation
 from solver.replan import Events
 
 Status = Literal["queued", "solving", "solved", "failed", "cancelled"]
@@ -47,11 +47,8 @@ class CheckRequest(BaseModel):
     solution: Solution
 
 
-class ViolationView(BaseModel):
-    rule: str
-    message: str
-    carer_id: str | None = None
-    visit_id: str | None = None
+# A broken rule is the contract's own `Violation` (the same object `evaluate` puts on a Solution).
+ViolationView = Violation
 
 
 class CheckResult(BaseModel):
