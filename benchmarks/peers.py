@@ -21,6 +21,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled
+from solver.hgs import Fleet, problem_data
 from solver.provenance import versions
 from solver.strategies import apply as apply_strategy
 from solver.warmstart import vroom_input
@@ -48,59 +49,27 @@ def _capacity(cp: Compiled, c: int) -> int | None:
 
 
 def run_pyvrp(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int | None = None) -> PeerRun:
-    """PyVRP's iterated local search; one vehicle type per carer, one profile per travel mode."""
+    """PyVRP's iterated local search; carers alike in home, shift, capacity and mode form one
+    vehicle type, one profile per travel mode (the adapter carerun's warm start uses too)."""
     try:
         import pyvrp
         from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
     except ImportError as exc:
         raise PeerMissing("pyvrp is not installed: pip install -e '.[bench]'") from exc
     started = time.monotonic()
-    n_places = cp.dur_by_mode[0].shape[0]
-    # PyVRP wants depots first among locations: depots are the places carers start or end at.
-    depot_places = sorted({int(p) for p in np.r_[cp.c_start, cp.c_end]})
-    order = depot_places + [p for p in range(n_places) if p not in set(depot_places)]
-    loc_of = {p: i for i, p in enumerate(order)}
-    depot_of = {p: i for i, p in enumerate(depot_places)}
-    locations = [pyvrp.Location(x=0, y=0) for _ in order]
-    depots = [pyvrp.Depot(location=loc_of[p]) for p in depot_places]
-    has_load = bool(cp.v_demand.any())
-    clients = [
-        pyvrp.Client(
-            location=loc_of[int(cp.v_place[v])],
-            delivery=[int(cp.v_demand[v])] if has_load else [],
-            service_duration=int(cp.v_dur[v]),
-            tw_early=int(cp.v_ws[v]),
-            tw_late=int(cp.v_we[v]),
-            required=False,
-            prize=_prize(cp),
-        )
-        for v in range(cp.n_visits)
-    ]
-    vehicle_types = [
-        pyvrp.VehicleType(
-            num_available=1,
-            capacity=[_capacity(cp, c) or 10**9] if has_load else [],
-            start_depot=depot_of[int(cp.c_start[c])],
-            end_depot=depot_of[int(cp.c_end[c])],
-            tw_early=int(cp.c_shift_s[c]),
-            tw_late=int(cp.c_shift_e[c]),
-            profile=int(cp.c_mode[c]),
-        )
-        for c in range(cp.n_carers)
-    ]
-    idx = np.asarray(order)
-    matrices = [np.ascontiguousarray(m[np.ix_(idx, idx)], dtype=np.int64) for m in cp.dur_by_mode]
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)
+    fleet = Fleet.of(cp)
+    data = problem_data(cp, [_prize(cp)] * cp.n_visits, fleet)
     left = max(time_limit_s - (time.monotonic() - started), 0.1)
     stop = (
         MaxRuntime(left)
         if iterations is None
         else MultipleCriteria([MaxRuntime(left), MaxIterations(iterations)])
     )
-    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)  # type: ignore[arg-type]
     routes: Routes = [[] for _ in range(cp.n_carers)]
+    free = [list(carers) for carers in fleet.types]
     for route in result.best.routes():  # a client activity's idx is the client's own index
-        routes[route.vehicle_type()] = [a.idx for a in route if a.is_client()]
+        routes[free[route.vehicle_type()].pop(0)] = [a.idx for a in route if a.is_client()]
     return PeerRun(routes, time.monotonic() - started, _version("pyvrp"))
 
 

@@ -1,12 +1,14 @@
 """Plan quality of carerun beside its peers, on the same instances with the same limit.
 
     python -m benchmarks.quality --set solomon --time-limit 10 [--peers pyvrp,vroom,ortools-plain]
-        [--instances R101,C101] [--warm] [--portfolio] [--strategies gls-l0.3] [--iterations N] [--fresh]
+        [--instances R101,C101] [--warm-starts none,vroom] [--portfolio] [--strategies gls-l0.3]
+        [--iterations N] [--fresh]
         [--out FILE]
 
 One solver at a time, one thread each (the optional ``carerun-portfolio`` row uses two
-processes and says so; ``carerun-warm`` starts from VROOM's plan; ``carerun:NAME`` rows use
-a named strategy of ``solver/strategies.py``).
+processes and says so; ``carerun-warm:none`` and ``carerun-warm:vroom`` replace the default
+first plan, PyVRP's, with OR-Tools' own or VROOM's; ``carerun:NAME`` rows use a named strategy
+of ``solver/strategies.py``).
 carerun's plans go through ``solver/check.py``; peers' routes through
 ``benchmarks/feasibility.py``. Results go to ``benchmarks/results/<set>-<limit>.json`` after
 every single run, so an interrupted run resumes where it stopped (``--fresh`` starts over).
@@ -39,23 +41,25 @@ from solver.engine import solve
 from solver.model import Problem
 from solver.portfolio import solve_portfolio
 from solver.strategies import STRATEGIES
-from solver.warmstart import solve_warm
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_PEERS = ("pyvrp", "vroom")
+WARM_STARTS = ("none", "vroom")
 Row = dict[str, Any]
 
 
 def run_carerun(problem: Problem, limit: float, iterations: int | None, variant: str) -> Row:
     """carerun on ``problem``, its plan checked by the independent checker.
 
-    ``variant`` is ``carerun`` (the default engine), ``carerun-portfolio`` (two processes) or
-    ``carerun:STRATEGY`` (a named strategy of ``solver/strategies.py``, for before/after)."""
+    ``variant`` is ``carerun`` (the default engine), ``carerun-portfolio`` (two processes),
+    ``carerun-warm:SOURCE`` (another first plan: ``none`` or ``vroom``) or ``carerun:STRATEGY``
+    (a named strategy of ``solver/strategies.py``), for before/after."""
     started = time.monotonic()
     if variant == "carerun-portfolio":
         solution = solve_portfolio(problem, time_limit_s=limit, solution_limit=iterations)
-    elif variant == "carerun-warm":
-        solution = solve_warm(problem, time_limit_s=limit, solution_limit=iterations)
+    elif variant.startswith("carerun-warm:"):
+        source = variant.partition(":")[2]
+        solution = solve(problem, time_limit_s=limit, solution_limit=iterations, warm_start=source)
     else:
         strategy = variant.partition(":")[2] or None
         solution = solve(problem, time_limit_s=limit, solution_limit=iterations, strategy=strategy)
@@ -108,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: --peers: unknown {unknown}; choose from {sorted(PEERS)}", file=sys.stderr)
         return 2
+    warm_starts = [w.strip() for w in args.warm_starts.split(",") if w.strip()]
+    if any(w not in WARM_STARTS for w in warm_starts):
+        print(f"error: --warm-starts: choose from {WARM_STARTS}", file=sys.stderr)
+        return 2
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if any(s not in STRATEGIES for s in strategies):
         print(f"error: --strategies: choose from {sorted(STRATEGIES)}", file=sys.stderr)
@@ -115,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     solvers = [
         "carerun",
         *(f"carerun:{s}" for s in strategies),
-        *(["carerun-warm"] if args.warm else []),
+        *(f"carerun-warm:{w}" for w in warm_starts),
         *(["carerun-portfolio"] if args.portfolio else []),
         *peers,
     ]
@@ -266,7 +274,11 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated names, e.g. R101,C101; 'subset8': the 8 Solomon of benchmarks/sets.py",
     )
     p.add_argument("--portfolio", action="store_true", help="also run carerun's two-process portfolio")
-    p.add_argument("--warm", action="store_true", help="also run carerun warm-started from VROOM")
+    p.add_argument(
+        "--warm-starts",
+        default="",
+        help="also run carerun from these first plans instead of PyVRP's: none (OR-Tools' own), vroom",
+    )
     p.add_argument("--strategies", default="", help="also run carerun with these named strategies")
     p.add_argument(
         "--iterations",

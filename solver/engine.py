@@ -31,6 +31,7 @@ from solver.construct import (
 from solver.extract import BreakPlacementError, build_solution
 from solver.model import Problem, Solution
 from solver.strategies import apply as apply_strategy
+from solver.warmstart import warm_routes
 
 Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
@@ -324,13 +325,16 @@ def solve(
     strategy: str | None = None,
     initial_routes: list[list[int]] | None = None,
     stop: Callable[[], bool] | None = None,
+    warm_start: str | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
     ``strategy`` names a local-search strategy of ``solver/strategies.py`` (default: guided
     local search as before); the portfolio (``solver/portfolio.py``) runs two side by side.
     ``initial_routes`` (visit indices per carer, used only without double-ups) replace parallel
-    cheapest insertion as the first plan when OR-Tools accepts them (``solver/warmstart.py``).
+    cheapest insertion as the first plan when OR-Tools accepts them; without them, a day PyVRP
+    can express starts from PyVRP's plan (``warm_start``, default the problem's option; see
+    ``solver/warmstart.py``).
     ``stop``, if given, is polled between rounds and at each solution found; once it returns
     True the search ends and the best plan found so far comes back."""
     started = time.monotonic()
@@ -345,7 +349,11 @@ def solve(
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
+    source = warm_start if warm_start is not None else opts.warm_start
+    warm_note = _warm_routes(cp, limits, source) if initial_routes is None else None
     best, fallback, notes, first = _search(cp, nodes, limits, started, progress)
+    if warm_note:
+        notes.insert(0, warm_note)
     try:
         runs, breaks, objective = best.runs, best.breaks, best.objective
         return _solution(cp, nodes, limits, started, runs, breaks, objective, notes, first)
@@ -354,6 +362,24 @@ def solve(
         return _solution(
             cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, "PAIR_INSERTION"
         )
+
+
+def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
+    """Set ``limits.initial_routes`` to ``source``'s plan where the day allows; say what happened."""
+    began = time.monotonic()
+    routes = warm_routes(
+        cp,
+        source,
+        penalties(cp),
+        time_limit_s=limits.time_limit_s,
+        seed=limits.seed,
+        solution_limit=limits.solution_limit,
+    )
+    if routes is None:
+        return None
+    limits.initial_routes = routes
+    served, took = sum(len(run) for run in routes), time.monotonic() - began
+    return f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
 
 
 def _solution(
@@ -419,9 +445,9 @@ def _search(
     routes read into it again (seen with 9.15), while a fresh one takes them."""
     deterministic = limits.solution_limit is not None
     budget = float("inf") if deterministic else min(0.1 * limits.time_limit_s, 5.0)
-    plan, unplaced = construct(
-        cp, nodes, seed=limits.seed, budget_s=budget, attempts=8 if deterministic else 64
-    )
+    # with a warm start the construction is only a fallback: one attempt is enough
+    attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
+    plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts)
     best = fallback = _from_plan(cp, nodes, plan)
     notes: list[str] = []
     if not len(nodes):

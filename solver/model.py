@@ -303,7 +303,9 @@ Travel = Annotated[
 ]
 
 
-class Options(Strict):
+class Options(Lean):
+    omit_if_default = ("warm_start",)
+
     time_limit_s: float = Field(default=10.0, gt=0, le=86400, allow_inf_nan=False)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     solution_limit: int | None = Field(
@@ -312,6 +314,12 @@ class Options(Strict):
         le=MAX_COUNT,
         description="Stop local search after this many improving solutions; with a seed this "
         "makes the plan reproducible regardless of machine speed.",
+    )
+    warm_start: Literal["pyvrp", "vroom", "none"] = Field(
+        default="pyvrp",
+        description="On a day without double-ups, breaks, skills, exclusions, pins, caps, gaps, "
+        "promised times or continuity costs, this solver's plan (found in part of the time limit) "
+        "is the engine's first solution; other days ignore it. vroom needs the bench extra.",
     )
 
 

@@ -1,9 +1,9 @@
 """A portfolio over both cores: two engine runs with different strategies and seeds, best kept.
 
 OR-Tools' routing search runs on one thread, so a second core is idle during a solve. Guided
-local search from one start is deterministic; a second process starting from VROOM's plan
-(``solver/warmstart.py``) with another strategy and seed explores a different part of the
-space in the same wall time. Every worker's plan is checked by ``solver/check.py``; the kept
+local search from one start is deterministic; a second process with another strategy and seed
+(so, on a day PyVRP can express, another run of PyVRP's genetic search as its first plan, see
+``solver/warmstart.py``) explores a different part of the space in the same wall time. Every worker's plan is checked by ``solver/check.py``; the kept
 plan is the checked one that serves the most visits by priority, then travels least. With a solution limit
 each worker is deterministic, so the portfolio is too.
 """
@@ -20,7 +20,6 @@ from solver.check import check
 from solver.compiled import PRIORITY_RANK
 from solver.engine import solve
 from solver.model import Problem, Solution
-from solver.warmstart import solve_warm
 
 START_UP_S = 0.3  # a worker's process start and imports, taken off its time limit
 
@@ -29,25 +28,25 @@ START_UP_S = 0.3  # a worker's process start and imports, taken off its time lim
 class Worker:
     strategy: str
     seed_offset: int
-    warm: bool = False  # start from VROOM's plan where VROOM can express the day
+    warm_start: str | None = None  # None: the problem's option (PyVRP's plan where it applies)
 
 
-# The best single-thread configuration first (VROOM's plan, then guided local search), so that
-# a tie keeps its plan; the second searches from OR-Tools' own first plan with a stronger
-# penalty, a different start. Where VROOM cannot be used both start from the construction.
-WORKERS: tuple[Worker, ...] = (Worker("gls", 0, warm=True), Worker("gls-l0.3", 1))
+# The single-thread engine first, so that a tie keeps its plan; the second worker's other seed
+# gives PyVRP another search where the day allows, and its stronger guided-local-search penalty
+# a different path from OR-Tools' construction where it does not.
+WORKERS: tuple[Worker, ...] = (Worker("gls", 0), Worker("gls-l0.3", 1))
 
 
 def _run(
     problem: Problem, worker: Worker, time_limit_s: float, seed: int, solution_limit: int | None
 ) -> Solution:
-    run = solve_warm if worker.warm else solve
-    return run(
+    return solve(
         problem,
         time_limit_s=time_limit_s,
         seed=seed + worker.seed_offset,
         solution_limit=solution_limit,
         strategy=worker.strategy,
+        warm_start=worker.warm_start,
     )
 
 

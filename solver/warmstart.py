@@ -1,29 +1,27 @@
-"""A VROOM plan as OR-Tools' first solution, for days VROOM can express.
+"""Another solver's plan as OR-Tools' first solution, for days that solver can express.
 
-VROOM's construction and local search reach a plan within a percent or two of the best known on
-the classic sets in about a second, where OR-Tools' parallel cheapest insertion starts several
-percent off and guided local search needs many seconds to close the gap. Handing VROOM's routes
-to the engine (``solve(initial_routes=...)``, read through OR-Tools' routes-to-assignment)
-gives guided local search the better start, when it is better: a VROOM plan cut short by
-its timeout on a big day can start worse than OR-Tools' own parallel cheapest insertion, and
-is then not used (both are compared on the engine's objective). VROOM cannot synchronise two
-carers on one visit, so days with double-ups (and days with breaks, skills, exclusions, pins
-or caps, which this adapter does not translate) get no warm start. pyvroom is optional (the
-``bench`` extra); without it there is no warm start either.
+OR-Tools' parallel cheapest insertion starts several percent above the best known on the
+classic time-window sets, and guided local search needs many seconds to close the gap; PyVRP's
+hybrid genetic search (``solver/hgs.py``) and VROOM get much closer in the same time. So on a
+day they can express the engine (``solver.engine.solve``, option ``warm_start``) gives a share
+of its limit to one of them and reads the routes in through OR-Tools' routes-to-assignment;
+guided local search then goes on under the full model and never returns a worse plan.
+
+Neither peer synchronises two carers on one visit, so days with double-ups (and days with
+breaks, skills, exclusions, pins, caps, gaps, promised times or continuity costs, which these
+adapters do not translate) get no warm start and keep OR-Tools' own construction. PyVRP is a
+core dependency; pyvroom is optional (the ``bench`` extra) and without it ``vroom`` is a no-op.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
-from solver.compiled import UNLIMITED, Compiled, compile_problem
-from solver.construct import Nodes, route_travel
-from solver.engine import Limits, RoutingModel, penalties, solve
-from solver.model import Problem, Solution
+from solver.compiled import UNLIMITED, Compiled
+from solver.hgs import pyvrp_routes
 
 PRIORITY = {0: 100, 1: 10, 2: 0}  # critical, normal, low -> VROOM job priority
 
@@ -96,49 +94,29 @@ def vroom_routes(cp: Compiled, seconds: float, level: int = 5) -> list[list[int]
     return routes
 
 
-def _objective(cp: Compiled, routes: list[list[int]]) -> int:
-    """The engine's objective of ``routes``: travel plus the drop cost of every visit left out."""
-    served = {v for run in routes for v in run}
-    drop = penalties(cp)
-    travel = sum(route_travel(cp, c, [int(cp.v_place[v]) for v in run]) for c, run in enumerate(routes))
-    return travel + sum(drop[v] for v in range(cp.n_visits) if v not in served)
+SHARE = {"pyvrp": 0.7, "vroom": 0.5}  # of the time limit the warm start may take; GLS gets the rest
+ITERATIONS_PER_SOLUTION = 50  # PyVRP iterations per engine solution, when runs must be reproducible
 
 
-def _first_plan_objective(cp: Compiled) -> int | None:
-    """The objective of OR-Tools' parallel cheapest insertion alone, the engine's usual start."""
-    model = RoutingModel(cp, Nodes.of(cp))
-    limits = Limits(time_limit_s=FIRST_PLAN_S, seed=0, solution_limit=1)
-    params = model.parameters(limits, FIRST_PLAN_S, "PARALLEL_CHEAPEST_INSERTION")
-    model.routing.CloseModelWithParameters(params)
-    assignment = model.routing.SolveWithParameters(params)
-    return None if assignment is None else int(assignment.ObjectiveValue())
-
-
-FIRST_PLAN_S = 30.0
-WARM_SHARE = 0.5  # of the limit VROOM may take (it often stops sooner); GLS gets the rest
-
-
-def solve_warm(
-    problem: Problem,
+def warm_routes(
+    cp: Compiled,
+    source: str,
+    prizes: list[int],
     *,
-    time_limit_s: float | None = None,
-    seed: int | None = None,
-    solution_limit: int | None = None,
-    strategy: str | None = None,
-) -> Solution:
-    """The engine, started from VROOM's plan when VROOM can express the day (same wall limit)."""
-    started = time.monotonic()
-    limit = float(time_limit_s if time_limit_s is not None else problem.options.time_limit_s)
-    cp = compile_problem(problem)
-    routes = vroom_routes(cp, WARM_SHARE * limit, level=5 if solution_limit is None else 0)
-    if routes is not None and _objective(cp, routes) > (_first_plan_objective(cp) or 0):
-        routes = None  # VROOM stopped early (its timeout) with a worse start than OR-Tools' own
-    left = max(limit - (time.monotonic() - started), 0.1)
-    return solve(
-        problem,
-        time_limit_s=left,
-        seed=seed,
-        solution_limit=solution_limit,
-        strategy=strategy,
-        initial_routes=routes,
-    )
+    time_limit_s: float,
+    seed: int,
+    solution_limit: int | None,
+) -> list[list[int]] | None:
+    """``source``'s plan of the day as visit indices per carer, or None where it does not apply.
+
+    With a solution limit (reproducible runs) PyVRP stops by iteration count and VROOM explores
+    at level 0, so the routes do not depend on the machine's speed."""
+    if source == "none" or cp.n_visits == 0 or not expressible(cp):
+        return None
+    seconds = SHARE.get(source, 0.0) * time_limit_s
+    if source == "pyvrp":
+        iterations = None if solution_limit is None else ITERATIONS_PER_SOLUTION * solution_limit
+        return pyvrp_routes(cp, prizes, seconds=seconds, seed=seed, iterations=iterations)
+    if source == "vroom":
+        return vroom_routes(cp, seconds, level=5 if solution_limit is None else 0)
+    raise ValueError(f"warm_start: unknown source {source!r}")
