@@ -2,8 +2,7 @@
 
     python -m benchmarks.quality --set solomon --time-limit 10 [--peers pyvrp,vroom,ortools-plain]
         [--instances R101,C101] [--warm-starts none,vroom] [--portfolio] [--strategies gls-l0.3]
-        [--iterations N] [--fresh]
-        [--out FILE]
+        [--iterations N] [--fresh] [--no-carerun] [--merge-from FILE,...] [--out FILE]
 
 One solver at a time, one thread each (the optional ``carerun-portfolio`` row uses two
 processes and says so; ``carerun-warm:none`` and ``carerun-warm:vroom`` replace the default
@@ -96,6 +95,25 @@ def _load(path: Path, fresh: bool) -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
 
 
+def _merge(report: dict[str, Any], args: argparse.Namespace) -> bool:
+    """Add the runs of ``--merge-from`` files missing from ``report`` (a second process's rows)."""
+    for name in filter(None, (f.strip() for f in args.merge_from.split(","))):
+        path = Path(name)
+        try:
+            other = json.loads(path.read_text())
+            same = other["set"] == args.set and other["time_limit_s"] == args.time_limit
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"error: --merge-from: {path}: {exc}", file=sys.stderr)
+            return False
+        if not same or other.get("iterations") != args.iterations:
+            print(f"error: --merge-from: {path} is not --set {args.set} at this limit", file=sys.stderr)
+            return False
+        have = {(r["instance"], r["solver"]) for r in report["runs"]}
+        report["runs"].extend(r for r in other["runs"] if (r["instance"], r["solver"]) not in have)
+        report["commands"] = [*report.get("commands", []), *other.get("commands", [other.get("command")])]
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     cases = SETS[args.set]()
@@ -121,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --strategies: choose from {sorted(STRATEGIES)}", file=sys.stderr)
         return 2
     solvers = [
-        "carerun",
+        *([] if args.no_carerun else ["carerun"]),
         *(f"carerun:{s}" for s in strategies),
         *(f"carerun-warm:{w}" for w in warm_starts),
         *(["carerun-portfolio"] if args.portfolio else []),
@@ -133,9 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     if report.get("set", args.set) != args.set or not isinstance(report.get("runs"), list):
         print(f"error: --out: {out} holds other results; pass --fresh to overwrite", file=sys.stderr)
         return 2
+    if not _merge(report, args):
+        return 2
     done = {(r["instance"], r["solver"]) for r in report["runs"]}
+    command = "python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:])
+    report["commands"] = [*report.get("commands", []), command]
     report.update(
-        command="python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:]),
+        command=command,
         set=args.set,
         time_limit_s=args.time_limit,
         iterations=args.iterations,
@@ -287,6 +309,14 @@ def _parser() -> argparse.ArgumentParser:
         help="iteration limit instead of time (smoke runs: same plan on any machine)",
     )
     p.add_argument("--fresh", action="store_true", help="ignore runs already in the results file")
+    p.add_argument(
+        "--no-carerun", action="store_true", help="peers only (a second process on the other core)"
+    )
+    p.add_argument(
+        "--merge-from",
+        default="",
+        help="comma-separated results files of the same set and limit whose runs are taken as done",
+    )
     p.add_argument("--out", default="", help="results file (default benchmarks/results/<set>-<limit>.json)")
     return p
 

@@ -114,3 +114,21 @@ def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     base = ["--set", "solomon", "--time-limit", "1", "--out", str(tmp_path / "x.json")]
     assert quality.main([*base, "--instances", "NOPE"]) == 2
     assert quality.main([*base, "--peers", "gurobi"]) == 2
+    assert quality.main([*base, "--warm-starts", "ortools"]) == 2
+    assert quality.main([*base, "--merge-from", str(tmp_path / "missing.json")]) == 2
+
+
+def test_two_processes_fill_one_report_peers_and_carerun_apart(tmp_path: Path) -> None:
+    argv = ["--set", "solomon", "--time-limit", "5", "--iterations", "10", "--instances", "C101"]
+    ours, theirs = tmp_path / "ours.json", tmp_path / "peers.json"
+    assert quality.main([*argv, "--peers", "", "--warm-starts", "none", "--out", str(ours)]) == 0
+    assert quality.main([*argv, "--peers", "vroom", "--no-carerun", "--out", str(theirs)]) == 0
+    assert {r["solver"] for r in json.loads(theirs.read_text())["runs"]} == {"vroom"}
+    merged = [*argv, "--peers", "vroom", "--warm-starts", "none", "--merge-from", str(theirs)]
+    assert quality.main([*merged, "--out", str(ours)]) == 0
+    report = json.loads(ours.read_text())
+    assert sorted(r["solver"] for r in report["runs"]) == ["carerun", "carerun-warm:none", "vroom"]
+    assert set(report["summary"]) == {"carerun", "carerun-warm:none", "vroom"}
+    assert len(report["commands"]) == 3  # both processes' commands and the merge
+    other = ["--set", "solomon", "--time-limit", "7", "--instances", "C101", "--merge-from", str(theirs)]
+    assert quality.main([*other, "--out", str(tmp_path / "y.json")]) == 2  # not the same limit
