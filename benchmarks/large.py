@@ -1,10 +1,12 @@
-"""Decomposition before/after on the full-rules 1,000-visit day (``instances/homecare/large.json``).
+"""The engine's options on a full-rules home-care day (double-ups, breaks, skills and all).
 
     python -m benchmarks.large [--time-limit 60] [--instance large]
+        [--engines single,portfolio,decomposed] [--out FILE]
 
-Runs the single engine and the decomposed one (``solver/decompose.py``) at the same wall limit,
-checks both plans with ``solver/check.py`` and writes ``benchmarks/results/large-<limit>.json``
-with machine, versions, command and load.
+Runs the single engine, the two-process portfolio (``solver/portfolio.py``) and decomposition
+(``solver/decompose.py``) at the same wall limit, one after another, checks every plan with
+``solver/check.py`` and writes ``benchmarks/results/<instance>-<limit>.json`` with machine,
+versions, command and load.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from solver.decompose import solve_decomposed
 from solver.engine import solve
 from solver.io import load_problem
 from solver.model import Problem, Solution
+from solver.portfolio import solve_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -50,17 +54,27 @@ def _row(name: str, run: Callable[[], Solution], problem: Problem) -> dict[str, 
     }
 
 
+ENGINES: dict[str, Callable[[Problem, float], Solution]] = {
+    "single": lambda problem, limit: solve(problem, time_limit_s=limit),
+    "portfolio": lambda problem, limit: solve_portfolio(problem, time_limit_s=limit),
+    "decomposed": lambda problem, limit: solve_decomposed(problem, time_limit_s=limit),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.large", description=__doc__)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--instance", default="large", help="a name in instances/homecare")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ", ".join(ENGINES))
+    parser.add_argument("--out", default="", help="default benchmarks/results/<instance>-<limit>.json")
     args = parser.parse_args(argv)
-    problem = load_problem(ROOT / "instances" / "homecare" / f"{args.instance}.json")
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    path = ROOT / "instances" / "homecare" / f"{args.instance}.json"
+    if not path.exists() or not engines or any(e not in ENGINES for e in engines):
+        parser.error(f"--instance: a file in instances/homecare; --engines: of {list(ENGINES)}")
+    problem = load_problem(path)
     limit = args.time_limit
-    rows = [
-        _row("single", lambda: solve(problem, time_limit_s=limit), problem),
-        _row("decomposed", lambda: solve_decomposed(problem, time_limit_s=limit), problem),
-    ]
+    rows = [_row(name, partial(ENGINES[name], problem, limit), problem) for name in engines]
     report = {
         "command": "python -m benchmarks.large " + " ".join(argv if argv is not None else sys.argv[1:]),
         "instance": f"homecare/{args.instance}.json",
@@ -68,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         **machine(),
         "rows": rows,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.instance}-{limit:g}.json").write_text(json.dumps(report, indent=1) + "\n")
+    out = Path(args.out) if args.out else RESULTS / f"{args.instance}-{limit:g}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(rows, indent=1))
     return 0 if all(r["violations"] == 0 for r in rows) else 1
 
