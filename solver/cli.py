@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -108,6 +109,12 @@ def summary_table(solution: Solution) -> Table:
     return table
 
 
+class WarmStart(StrEnum):
+    pyvrp = "pyvrp"
+    vroom = "vroom"
+    none = "none"
+
+
 @app.command()
 def solve(
     problem: Annotated[Path, typer.Argument(help="Problem JSON, or a Solomon/Homberger .txt file.")],
@@ -118,11 +125,18 @@ def solve(
     history: Annotated[
         Path | None, typer.Option("--history", help="Visit history JSON, added to the problem's.")
     ] = None,
+    warm_start: Annotated[
+        WarmStart | None,
+        typer.Option("--warm-start", help="First plan, on days it can express (default: pyvrp)."),
+    ] = None,
 ) -> None:
     """Plan a day's runs and print a summary."""
     prob = _guard(lambda: load_problem(problem))
     if history is not None:
         prob = _guard(lambda: with_history(prob, history))
+    if warm_start is not None:
+        options = prob.options.model_copy(update={"warm_start": warm_start.value})
+        prob = prob.model_copy(update={"options": options})
     limit = time_limit if time_limit is not None else prob.options.time_limit_s
     solution = _guard(lambda: _solve_with_bar(prob, limit, seed=seed, solution_limit=solution_limit))
     _write_json(solution.model_dump_json(indent=2), output)

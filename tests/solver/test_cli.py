@@ -149,6 +149,16 @@ def test_solve_solomon_c101() -> None:
     assert "Traceback" not in result.output
 
 
+def test_solve_warm_start_flag_picks_the_first_plan() -> None:
+    args = ("solve", SOLOMON_C101, "--time-limit", "5", "--solution-limit", "5")
+    default = Solution.model_validate_json(invoke(*args).stdout)
+    off = invoke(*args, "--warm-start", "none")
+    assert off.exit_code == 0, off.output
+    assert default.solver.first_solution == "WARM_START"
+    assert Solution.model_validate_json(off.stdout).solver.first_solution == "PARALLEL_CHEAPEST_INSERTION"
+    assert invoke(*args, "--warm-start", "gurobi").exit_code == 2
+
+
 def test_solve_rejects_a_bad_time_limit(tmp_path: Path) -> None:
     problem_path = tmp_path / "tiny.json"
     problem_path.write_text(json.dumps(tiny_problem()), encoding="utf-8")
