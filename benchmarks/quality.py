@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     done = {(r["instance"], r["solver"]) for r in report["runs"]}
     command = "python -m benchmarks.quality " + " ".join(argv if argv is not None else sys.argv[1:])
-    report["commands"] = [*report.get("commands", []), command]
+    earlier = report.get("commands", [report["command"]] if "command" in report else [])
+    report["commands"] = [*earlier, command]
     report.update(
         command=command,
         set=args.set,
