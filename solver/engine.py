@@ -374,6 +374,7 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
         time_limit_s=limits.time_limit_s,
         seed=limits.seed,
         solution_limit=limits.solution_limit,
+        stop=limits.stop,
     )
     if routes is None:
         return None

@@ -11,7 +11,7 @@ operators treat them as interchangeable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,18 +100,21 @@ def pyvrp_routes(
     seconds: float,
     seed: int,
     iterations: int | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Routes | None:
     """PyVRP's best feasible plan as visit indices per carer, or None if it found none.
 
     With ``iterations`` the search stops after that many iterations and nothing else, so a
-    seed gives the same routes on any machine; otherwise it stops after ``seconds``."""
+    seed gives the same routes on any machine; otherwise it stops after ``seconds``. ``stop``
+    (the engine's, polled at every iteration) ends it early, as a cancelled API job asks."""
     import pyvrp
     from pyvrp.stop import MaxIterations, MaxRuntime
 
     fleet = Fleet.of(cp)
     data = problem_data(cp, prizes, fleet)
-    stop = MaxIterations(iterations) if iterations is not None else MaxRuntime(max(seconds, 0.05))
-    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    limit = MaxIterations(iterations) if iterations is not None else MaxRuntime(max(seconds, 0.05))
+    criterion = limit if stop is None else _Either(limit, stop)
+    result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False, display=False)
     if not result.best.is_feasible():
         return None
     routes: Routes = [[] for _ in range(cp.n_carers)]
@@ -120,3 +123,13 @@ def pyvrp_routes(
         carer = free[route.vehicle_type()].pop(0)
         routes[carer] = [int(a.idx) for a in route if a.is_client()]  # a client's idx is its visit
     return routes
+
+
+class _Either:
+    """A PyVRP stopping criterion: ``limit``'s, or the caller's ``stop`` as soon as it says so."""
+
+    def __init__(self, limit: Callable[[int], bool], stop: Callable[[], bool]) -> None:
+        self.limit, self.stop = limit, stop
+
+    def __call__(self, best_cost: int) -> bool:
+        return self.limit(best_cost) or self.stop()

@@ -15,6 +15,7 @@ core dependency; pyvroom is optional (the ``bench`` extra) and without it ``vroo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -106,6 +107,7 @@ def warm_routes(
     time_limit_s: float,
     seed: int,
     solution_limit: int | None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[list[int]] | None:
     """``source``'s plan of the day as visit indices per carer, or None where it does not apply.
 
@@ -116,7 +118,7 @@ def warm_routes(
     seconds = SHARE.get(source, 0.0) * time_limit_s
     if source == "pyvrp":
         iterations = None if solution_limit is None else ITERATIONS_PER_SOLUTION * solution_limit
-        return pyvrp_routes(cp, prizes, seconds=seconds, seed=seed, iterations=iterations)
+        return pyvrp_routes(cp, prizes, seconds=seconds, seed=seed, iterations=iterations, stop=stop)
     if source == "vroom":
         return vroom_routes(cp, seconds, level=5 if solution_limit is None else 0)
     raise ValueError(f"warm_start: unknown source {source!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from benchmarks.feasibility import evaluate
@@ -45,3 +46,10 @@ def test_when_one_carer_can_serve_only_one_visit_the_critical_one_is_kept() -> N
     cp = compile_problem(day)
     routes = pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, iterations=200)
     assert routes == [[1]]
+
+
+def test_the_callers_stop_ends_the_search_early() -> None:
+    cp = compile_problem(read_solomon(ROOT / "instances" / "solomon" / "R101.txt"))
+    started = time.monotonic()
+    pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, stop=lambda: True)
+    assert time.monotonic() - started < 10
