@@ -269,6 +269,8 @@ def _carers(problem: Problem, published: Solution, frozen: Frozen, events: Event
                 window = {"start": done.start, "end": done.start}
             else:
                 window = {"start": max(brk.window.start, now), "end": max(brk.window.end, now)}
+            if end < carer.shift.end and window["start"] + round(60 * brk.duration_min) > end:
+                continue  # an event ends the carer's day before this break would end: no break
             breaks.append({"window": window, "duration_min": brk.duration_min})
         out.append({**carer.model_dump(), "shift": {"start": start, "end": end}, "breaks": breaks})
     return out

@@ -251,6 +251,23 @@ def test_any_time_any_event_keeps_the_past_and_every_rule(
     assert all(s.start >= now for r in new.runs for s in r.stops if (r.carer_id, s.visit_id) not in past)
 
 
+def test_a_carer_taken_ill_during_a_break_goes_home_without_it() -> None:
+    # c1 starts its 11:00 break, 30 min, after v4; it is unavailable from 11:01, so its day
+    # ends on the way home at 11:10 and the break can no longer fit: it must not make c1
+    # unusable (which lost c1's frozen visits; found by the property test below)
+    p = day()
+    published = solve(p)
+    (c1,) = [r for r in published.runs if r.carer_id == "c1"]
+    assert [b.start for b in c1.breaks] == [11 * 3600]
+    now = 11 * 3600 + 60
+    ill = events({"type": "carer_unavailable", "carer_id": "c1", "from": "11:01"})
+    new, new_problem = replan(p, published, ill, now)
+    assert check(new_problem, new) == []
+    kept = {(r.carer_id, s.visit_id) for r in new.runs for s in r.stops}
+    assert {("c1", s.visit_id) for s in c1.stops if s.start < now} <= kept
+    assert next(c for c in new_problem.carers if c.id == "c1").breaks == []
+
+
 def test_from_scratch_also_keeps_the_past_and_every_rule() -> None:
     p = day()
     published = solve(p)
