@@ -21,7 +21,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.compiled import UNLIMITED, Compiled
-from solver.hgs import Fleet, problem_data
+from solver.hgs import Fleet, problem_data, routes_of
 from solver.provenance import versions
 from solver.strategies import apply as apply_strategy
 from solver.warmstart import vroom_input
@@ -66,10 +66,7 @@ def run_pyvrp(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int 
         else MultipleCriteria([MaxRuntime(left), MaxIterations(iterations)])
     )
     result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)  # type: ignore[arg-type]
-    routes: Routes = [[] for _ in range(cp.n_carers)]
-    free = [list(carers) for carers in fleet.types]
-    for route in result.best.routes():  # a client activity's idx is the client's own index
-        routes[free[route.vehicle_type()].pop(0)] = [a.idx for a in route if a.is_client()]
+    routes = routes_of(result.best, fleet, cp.n_carers)  # judged by benchmarks/feasibility.py
     return PeerRun(routes, time.monotonic() - started, _version("pyvrp"))
 
 

@@ -117,11 +117,17 @@ def pyvrp_routes(
     result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False, display=False)
     if not result.best.is_feasible():
         return None
-    routes: Routes = [[] for _ in range(cp.n_carers)]
+    return routes_of(result.best, fleet, cp.n_carers)
+
+
+def routes_of(best: Any, fleet: Fleet, n_carers: int) -> Routes:
+    """A PyVRP solution's routes as visit indices per carer: each route goes to the next carer
+    of its vehicle type (a client's activity index is the client's, so the visit's)."""
+    routes: Routes = [[] for _ in range(n_carers)]
     free = [list(carers) for carers in fleet.types]  # carers of each type not yet given a route
-    for route in result.best.routes():
+    for route in best.routes():
         carer = free[route.vehicle_type()].pop(0)
-        routes[carer] = [int(a.idx) for a in route if a.is_client()]  # a client's idx is its visit
+        routes[carer] = [int(a.idx) for a in route if a.is_client()]
     return routes
 
 
