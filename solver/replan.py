@@ -262,6 +262,7 @@ def _carers(problem: Problem, published: Solution, frozen: Frozen, events: Event
             frozen.removed_carers.add(carer.id)
             continue
         taken = frozen.breaks.get(carer.id, [])
+        last_end = max((st.end for (cid, _), st in frozen.stops.items() if cid == carer.id), default=0)
         breaks = []
         for k, brk in enumerate(carer.breaks):
             done = taken[k] if k < len(taken) and taken[k].start < now else None
@@ -269,8 +270,8 @@ def _carers(problem: Problem, published: Solution, frozen: Frozen, events: Event
                 window = {"start": done.start, "end": done.start}
             else:
                 window = {"start": max(brk.window.start, now), "end": max(brk.window.end, now)}
-            if end < carer.shift.end and window["start"] + round(60 * brk.duration_min) > end:
-                continue  # an event ends the carer's day before this break would end: no break
+            if end < carer.shift.end and window["start"] >= last_end:
+                continue  # the day is cut short: home after the last frozen visit, no break after it
             breaks.append({"window": window, "duration_min": brk.duration_min})
         out.append({**carer.model_dump(), "shift": {"start": start, "end": end}, "breaks": breaks})
     return out

@@ -316,3 +316,16 @@ def test_an_overrun_later_in_the_day_keeps_the_warm_start() -> None:
     assert check(new_problem, new) == []
     before, after = frozen_stops(published), frozen_stops(new)
     assert {k: after.get(k) for k in before} == before
+
+
+def test_a_carer_taken_ill_as_a_break_ends_goes_home_from_the_last_visit() -> None:
+    # c1's 11:00-11:30 break is over at 11:30 when it becomes unavailable; its day ends at 11:30,
+    # which leaves no time to get home after the break: home after v4 instead (found by CI)
+    p = day()
+    published = solve(p)
+    ill = events({"type": "carer_unavailable", "carer_id": "c1", "from": "11:30"})
+    new, new_problem = replan(p, published, ill, 11 * 3600 + 1800)
+    assert check(new_problem, new) == []
+    (c1,) = [r for r in published.runs if r.carer_id == "c1"]
+    kept = {(r.carer_id, s.visit_id) for r in new.runs for s in r.stops}
+    assert {("c1", s.visit_id) for s in c1.stops if s.start < 11 * 3600 + 1800} <= kept
