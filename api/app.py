@@ -28,7 +28,7 @@ from api.settings import Settings
 from api.store import Store
 from api.views import CheckRequest, EvaluateRequest, ReplanRequest
 from api.vroom import VroomInput
-from solver.model import Problem, Solution
+from solver.model.problem import Problem, Solution
 
 
 def handlers(app: FastAPI) -> None:

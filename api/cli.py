@@ -1,4 +1,4 @@
-"""``carerun keys ...`` and ``carerun serve``: the API's commands, registered in ``solver/cli.py``."""
+"""``carerun keys ...`` and ``carerun serve``: the API's commands, registered in ``solver/cli/main.py``."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from api.errors import ApiError, field_errors, invalid
 from api.runner import run_local
 from api.settings import Settings
 from api.store import Store
-from solver.model import Problem, Solution
+from solver.model.problem import Problem, Solution
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `carerun keys create --tenant NAME`.")
 

@@ -1,7 +1,7 @@
 """RFC 9457 ``application/problem+json`` bodies that name the field at fault.
 
 Every error the API returns has this one shape, so a client needs one parser. Field paths are
-written the way ``solver.io`` writes them for the CLI (``visits[3].window``), so a message reads
+written the way ``solver.io.documents`` writes them for the CLI (``visits[3].window``), so a message reads
 the same whether it came from a file or a request.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from solver.io import _path
+from solver.io.documents import _path
 
 MEDIA_TYPE = "application/problem+json"
 _PATH_FIRST = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.S)

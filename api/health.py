@@ -10,7 +10,7 @@ from typing import Any
 from api.runner import run_local
 from api.settings import Settings
 from api.views import Health
-from solver.model import Problem
+from solver.model.problem import Problem
 
 HOME = {"lat": 51.2, "lon": -2.18}
 TINY = {
@@ -32,8 +32,8 @@ _lock = threading.Lock()
 
 def probe(settings: Settings) -> Health:
     """Solve the tiny day in a worker process and run the checker on the plan."""
-    from solver.check import check
-    from solver.model import Solution
+    from solver.analysis.check import check
+    from solver.model.problem import Solution
 
     problem = Problem.model_validate(TINY)
     started = time.monotonic()

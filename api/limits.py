@@ -1,6 +1,6 @@
 """Size limits: the request body, and how big a problem the API agrees to plan.
 
-The contract bounds numbers only where the engine's arithmetic needs it (``solver/model.py``);
+The contract bounds numbers only where the engine's arithmetic needs it (``solver/model/problem.py``);
 a shared service must also bound how much work one request is, so these limits live here.
 Each refusal names the field, like every other validation error.
 """
@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import MEDIA_TYPE, FieldError, ProblemDetails, invalid
 from api.settings import Settings
-from solver.model import HaversineTravel, Problem
+from solver.model.problem import HaversineTravel, Problem
 
 MAX_MINUTES = 24 * 60
 MAX_MATRIX_VALUE = 10_000_000  # 115 days in seconds, or 10,000 km in metres

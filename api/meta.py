@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from api import health as health_check
 from api.deps import settings_of
 from api.views import Health
-from solver.model import Problem, Solution
+from solver.model.problem import Problem, Solution
 
 router = APIRouter(tags=["meta"])
 

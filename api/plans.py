@@ -10,7 +10,7 @@ from api.errors import ApiError, documented
 from api.limits import checked_problem
 from api.store import Overloaded
 from api.views import JobCreated, JobList, JobView, summary, view
-from solver.model import Problem
+from solver.model.problem import Problem
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 

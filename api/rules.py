@@ -1,7 +1,7 @@
 """Routes for the home-care rules of issue 5 that a provider's system drives over HTTP: scoring a
 hand-made rota (``/v1/evaluate``) and re-planning during the day (``/v1/replan``).
 
-Both reuse the CLI's functions unchanged (``solver.evaluate``, ``solver.replan``). Their input
+Both reuse the CLI's functions unchanged (``solver.day.evaluate``, ``solver.day.replan``). Their input
 errors are ``InputError`` sentences that start with a field path relative to their own input
 (``runs[1].visit_ids[3]: unknown visit 'v999'``, ``events[0].carer_id: ...``); here they are
 turned into the API's 422 field errors, with paths relative to the request body.
@@ -22,9 +22,9 @@ from api.errors import _PATH_FIRST, ApiError, FieldError, documented, field_erro
 from api.limits import checked_problem
 from api.runner import Outcome, replan_json, run_local
 from api.views import EvaluateBody, EvaluateRequest, EvaluateResult, ReplanRequest, ViolationView
-from solver.evaluate import PlanDocument, evaluate
-from solver.io import InputError
-from solver.model import Solution
+from solver.day.evaluate import PlanDocument, evaluate
+from solver.io.documents import InputError
+from solver.model.problem import Solution
 
 router = APIRouter(prefix="/v1")
 _NEXT_ERROR = re.compile(r"; (?=[A-Za-z_]\w*\[\d+\][\w.\[\]]*: )")
@@ -45,12 +45,12 @@ def _split(message: str, prefix: str) -> list[FieldError]:
 
 
 def plan_errors(message: str) -> list[FieldError]:
-    """``solver.evaluate`` errors ('plan: runs[0].carer_id: ...') under the body's ``plan``."""
+    """``solver.day.evaluate`` errors ('plan: runs[0].carer_id: ...') under the body's ``plan``."""
     return _split(message.removeprefix("plan: "), "plan")
 
 
 def replan_errors(message: str) -> list[FieldError]:
-    """``solver.replan`` errors under the body's fields: events are listed in ``events.events``."""
+    """``solver.day.replan`` errors under the body's fields: events are listed in ``events.events``."""
     if message.startswith("events["):  # the events document is the body's ``events``
         return _split(message, "events")
     if message.startswith("published plan is for problem"):
@@ -64,7 +64,7 @@ def replan_errors(message: str) -> list[FieldError]:
 
 def _plan_of(raw: object) -> PlanDocument:
     """A Solution (it has ``status``: its stop order is kept) or the short form, as
-    ``solver.evaluate.parse_plan`` reads a file; re-read as JSON so times stay strict."""
+    ``solver.day.evaluate.parse_plan`` reads a file; re-read as JSON so times stay strict."""
     text = json.dumps(raw)
     try:
         if isinstance(raw, dict) and "status" in raw:

@@ -37,8 +37,8 @@ class Outcome:
 
 def solve_json(problem_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
     """The engine, JSON in and JSON out, so that only strings cross process and machine borders."""
-    from solver.engine import solve
-    from solver.model import Problem
+    from solver.engine.search import solve
+    from solver.model.problem import Problem
 
     problem = Problem.model_validate_json(problem_json)
     return solve(problem, time_limit_s=time_limit_s, stop=stop).model_dump_json()
@@ -54,7 +54,7 @@ def replan_json(request_json: str, time_limit_s: float, stop: Callable[[], bool]
     only be found by the transformation itself, so they are raised here, in the worker, and come
     back as an ``invalid`` outcome. ``replan`` has no stop hook; the time limit bounds it."""
     from api.views import ReplanRequest
-    from solver.replan import replan
+    from solver.day.replan import replan
 
     req = ReplanRequest.model_validate_json(request_json)
     options = req.problem.options
@@ -71,7 +71,7 @@ def replan_json(request_json: str, time_limit_s: float, stop: Callable[[], bool]
 
 
 def _child(work: Work, payload: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
-    from solver.io import InputError
+    from solver.io.documents import InputError
 
     try:
         conn.send(("ok", work(payload, time_limit_s, stop_event.is_set)))
@@ -93,7 +93,9 @@ def context() -> ForkServerContext:
     if _CONTEXT is None:
         ctx = mp.get_context("forkserver")
         assert isinstance(ctx, ForkServerContext)
-        ctx.set_forkserver_preload(["solver.engine", "solver.model", "solver.replan", "api.views"])
+        ctx.set_forkserver_preload(
+            ["solver.engine.search", "solver.model.problem", "solver.day.replan", "api.views"]
+        )
         _CONTEXT = ctx
     return _CONTEXT
 

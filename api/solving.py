@@ -12,7 +12,7 @@ from api.errors import documented
 from api.limits import checked_problem
 from api.views import CheckRequest, CheckResult, ViolationView
 from api.vroom import VroomInput, VroomOutput, from_vroom, to_vroom
-from solver.model import Problem, Solution
+from solver.model.problem import Problem, Solution
 
 router = APIRouter(prefix="/v1")
 
@@ -41,7 +41,7 @@ async def solve_sync(request: Request, who: Tenant) -> Solution:
 )
 async def check_plan(request: Request, who: Tenant) -> CheckResult:
     """Re-time a plan from the problem alone and list every rule it breaks."""
-    from solver.check import check
+    from solver.analysis.check import check
 
     req: CheckRequest = parse(CheckRequest, await request.body(), "check request")
     checked_problem(req.problem, settings_of(request), sync=False, prefix="problem")

@@ -8,9 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.store import Job
-from solver.evaluate import PlanDocument
-from solver.model import Problem, Solution, TimeOfDay, Violation
-from solver.replan import Events
+from solver.day.evaluate import PlanDocument
+from solver.day.replan import Events
+from solver.model.problem import Problem, Solution, TimeOfDay, Violation
 
 Status = Literal["queued", "solving", "solved", "failed", "cancelled"]
 

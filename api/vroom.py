@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.errors import FieldError, field_errors, invalid
-from solver.model import Problem, Run, Solution
+from solver.model.problem import Problem, Run, Solution
 
 DAY = 86400
 SPEEDS = {

@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 
 from benchmarks.env import machine
-from solver.check import check
-from solver.generate import generate_day
-from solver.model import Solution
+from solver.analysis.check import check
+from solver.generate.day import generate_day
+from solver.model.problem import Solution
 from solver.provenance import versions
 from tests.api.server import Server
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks.continuity [--time-limit 30] [--cost 20] [--quick]
 
-The history is ``solver.history.generate_history(zone, days=7, seed=0)``. The same day is
+The history is ``solver.generate.history.generate_history(zone, days=7, seed=0)``. The same day is
 planned twice (seed 0, same time limit): with ``continuity.cost_min`` at its default and at 0.
 Continuity rate = visits served by a familiar carer (preferred, or one of the client's three
 most frequent carers in the history) / served visits that have familiar carers; it is computed
@@ -25,11 +25,11 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.env import machine
-from solver.check import check
-from solver.engine import solve
-from solver.history import generate_history
-from solver.io import load_problem
-from solver.model import Problem, Solution
+from solver.analysis.check import check
+from solver.engine.search import solve
+from solver.generate.history import generate_history
+from solver.io.documents import load_problem
+from solver.model.problem import Problem, Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         **machine(),
         "instance": "homecare/zone.json",
         "history": {
-            "generator": "solver.history.generate_history",
+            "generator": "solver.generate.history.generate_history",
             "days": 7,
             "seed": 0,
             "entries": len(history),

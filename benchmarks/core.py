@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.env import machine
-from solver.check import check
-from solver.classic import read_bks, read_solomon
-from solver.engine import solve
-from solver.io import load_problem
-from solver.model import Problem, Solution
+from solver.analysis.check import check
+from solver.engine.search import solve
+from solver.io.classic import read_bks, read_solomon
+from solver.io.documents import load_problem
+from solver.model.problem import Problem, Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

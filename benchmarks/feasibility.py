@@ -1,6 +1,6 @@
 """An own feasibility check for peers' plans, on the compiled instance every solver was given.
 
-carerun's plans go through ``solver/check.py``; a peer's routes are checked here instead,
+carerun's plans go through ``solver/analysis/check.py``; a peer's routes are checked here instead,
 against the same integers the peer saw: every visit at most once, service starts inside its
 window (waiting allowed), the carer leaves home no earlier than the shift start and is home by
 its end, and load within capacity. The travel cost is recomputed here, never taken from a peer.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from solver.compiled import Compiled
+from solver.engine.compiled import Compiled
 
 Routes = list[list[int]]
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks.hhc [--time-limit 10] [--families A,B,C,D,E] [--per-family N] [--quick]
 
-Each instance is read as a Problem (``solver/mankowska.py``) with the hard window closed 300
+Each instance is read as a Problem (``solver/io/mankowska.py``) with the hard window closed 300
 min after l (see ``LATE_SLACK_MIN``; if that leaves a service out, the instance is planned again
 with twice the slack, then with the window open to 24:00, and the row says which). It is
 planned with the engine for the time limit (seed 0, one thread; a row's wall time covers every
@@ -30,9 +30,9 @@ from rich.progress import track
 from rich.table import Table
 
 from benchmarks.env import machine
-from solver.check import check
-from solver.engine import solve
-from solver.mankowska import objective, read_instance, to_problem
+from solver.analysis.check import check
+from solver.engine.search import solve
+from solver.io.mankowska import objective, read_instance, to_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -3,9 +3,9 @@
     python -m benchmarks.large [--time-limit 60] [--instance large]
         [--engines single,portfolio,decomposed] [--out FILE]
 
-Runs the single engine, the two-process portfolio (``solver/portfolio.py``) and decomposition
-(``solver/decompose.py``) at the same wall limit, one after another, checks every plan with
-``solver/check.py`` and writes ``benchmarks/results/<instance>-<limit>.json`` with machine,
+Runs the single engine, the two-process portfolio (``solver/engine/portfolio.py``) and decomposition
+(``solver/engine/decompose.py``) at the same wall limit, one after another, checks every plan with
+``solver/analysis/check.py`` and writes ``benchmarks/results/<instance>-<limit>.json`` with machine,
 versions, command and load.
 """
 
@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.env import machine
-from solver.check import check
-from solver.decompose import solve_decomposed
-from solver.engine import solve
-from solver.io import load_problem
-from solver.model import Problem, Solution
-from solver.portfolio import solve_portfolio
+from solver.analysis.check import check
+from solver.engine.decompose import solve_decomposed
+from solver.engine.portfolio import solve_portfolio
+from solver.engine.search import solve
+from solver.io.documents import load_problem
+from solver.model.problem import Problem, Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

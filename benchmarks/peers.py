@@ -1,6 +1,6 @@
 """The peers carerun is measured against, each fed the same compiled instance.
 
-Every peer gets the integer travel-time matrices of :mod:`solver.compiled` (for the classic
+Every peer gets the integer travel-time matrices of :mod:`solver.engine.compiled` (for the classic
 sets these are the DIMACS ``floor(10 * euclid)`` arcs, so time and distance are one number),
 the same windows, service times, shifts, homes and capacities, and minimises travel only, on
 one thread, within the same time limit. A peer returns routes as visit indices per carer;
@@ -20,11 +20,11 @@ from datetime import timedelta
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from solver.compiled import UNLIMITED, Compiled
-from solver.hgs import Fleet, problem_data, routes_of
+from solver.engine.compiled import UNLIMITED, Compiled
+from solver.engine.hgs import Fleet, problem_data, routes_of
+from solver.engine.strategies import apply as apply_strategy
+from solver.engine.warmstart import vroom_input
 from solver.provenance import versions
-from solver.strategies import apply as apply_strategy
-from solver.warmstart import vroom_input
 
 Routes = list[list[int]]  # per carer, visit indices in order
 

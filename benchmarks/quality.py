@@ -7,8 +7,8 @@
 One solver at a time, one thread each (the optional ``carerun-portfolio`` row uses two
 processes and says so; ``carerun-warm:none`` and ``carerun-warm:vroom`` replace the default
 first plan, PyVRP's, with OR-Tools' own or VROOM's; ``carerun:NAME`` rows use a named strategy
-of ``solver/strategies.py``).
-carerun's plans go through ``solver/check.py``; peers' routes through
+of ``solver/engine/strategies.py``).
+carerun's plans go through ``solver/analysis/check.py``; peers' routes through
 ``benchmarks/feasibility.py``. Results go to ``benchmarks/results/<set>-<limit>.json`` after
 every single run, so an interrupted run resumes where it stopped (``--fresh`` starts over).
 The gap is to the best-known solution where one is published, else to the best of PyVRP and
@@ -34,12 +34,12 @@ from benchmarks.env import machine
 from benchmarks.feasibility import evaluate
 from benchmarks.peers import PEERS, PeerMissing, _version
 from benchmarks.sets import SETS, SUBSET8, Case
-from solver.check import check
-from solver.compiled import compile_problem
-from solver.engine import solve
-from solver.model import Problem
-from solver.portfolio import solve_portfolio
-from solver.strategies import STRATEGIES
+from solver.analysis.check import check
+from solver.engine.compiled import compile_problem
+from solver.engine.portfolio import solve_portfolio
+from solver.engine.search import solve
+from solver.engine.strategies import STRATEGIES
+from solver.model.problem import Problem
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_PEERS = ("pyvrp", "vroom")
@@ -52,7 +52,7 @@ def run_carerun(problem: Problem, limit: float, iterations: int | None, variant:
 
     ``variant`` is ``carerun`` (the default engine), ``carerun-portfolio`` (two processes),
     ``carerun-warm:SOURCE`` (another first plan: ``none`` or ``vroom``) or ``carerun:STRATEGY``
-    (a named strategy of ``solver/strategies.py``), for before/after."""
+    (a named strategy of ``solver/engine/strategies.py``), for before/after."""
     started = time.monotonic()
     if variant == "carerun-portfolio":
         solution = solve_portfolio(problem, time_limit_s=limit, solution_limit=iterations)

@@ -25,11 +25,11 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.env import machine
-from solver.check import check
-from solver.engine import solve
-from solver.io import load_problem
-from solver.model import Solution
-from solver.replan import Events, change_counts, replan
+from solver.analysis.check import check
+from solver.day.replan import Events, change_counts, replan
+from solver.engine.search import solve
+from solver.io.documents import load_problem
+from solver.model.problem import Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

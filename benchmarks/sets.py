@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from solver.classic import read_bks, read_solomon
-from solver.io import load_problem
-from solver.model import Problem
+from solver.io.classic import read_bks, read_solomon
+from solver.io.documents import load_problem
+from solver.model.problem import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
@@ -104,7 +104,7 @@ MANKOWSKA_NOTE = (
 
 def _mankowska() -> list[Case]:
     """Mankowska et al. (2014) families A-E as distance-only routing with hard windows [e, l]."""
-    from solver.mankowska import read_instance, to_problem
+    from solver.io.mankowska import read_instance, to_problem
 
     folder = INSTANCES / "hhc" / "mankowska2014"
     return [

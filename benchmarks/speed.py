@@ -3,7 +3,7 @@
     make bench        # all sizes; JSON to benchmarks/results/speed.json
     BENCH_SIZES=50 .venv/bin/python -m pytest benchmarks/speed.py --benchmark-disable   # smoke
 
-Days are generated (``solver.generate``, seed 0, ``county`` zone) at 50 / 330 / 1,000 /
+Days are generated (``solver.generate.day``, seed 0, ``county`` zone) at 50 / 330 / 1,000 /
 2,000 visits. The solve is bounded by a *solution* limit, not a time limit, so every round
 does the same work on any machine; the seconds are what pytest-benchmark measured and belong
 in ``benchmarks/results/speed.json`` beside the machine and load, never in an assertion.
@@ -16,13 +16,13 @@ from functools import cache
 
 import pytest
 
-from solver.check import check
-from solver.compiled import compile_problem
-from solver.construct import Nodes
-from solver.engine import RoutingModel, solve
-from solver.generate import generate_day
-from solver.model import Problem, Solution
-from solver.travel import build_travel
+from solver.analysis.check import check
+from solver.engine.compiled import compile_problem
+from solver.engine.construct import Nodes
+from solver.engine.search import RoutingModel, solve
+from solver.generate.day import generate_day
+from solver.model.problem import Problem, Solution
+from solver.travel.matrices import build_travel
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "50,330,1000,2000").split(",") if s.strip()]
 SOLUTION_LIMIT = int(os.environ.get("BENCH_SOLUTION_LIMIT", "50"))

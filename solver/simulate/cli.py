@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from solver.io import InputError
+from solver.io.documents import InputError
 
 if TYPE_CHECKING:
     from solver.simulate.execution import Result
@@ -53,7 +53,7 @@ def simulate_command(
 ) -> None:
     """Compare zone designs and providers per zone on the same demand, from real solves."""
     # Imported here so that other carerun commands do not load shapely, scipy and matplotlib.
-    from solver.cli import _guard
+    from solver.cli.main import _guard
     from solver.simulate.cost import Rates
     from solver.simulate.fleet import SolveSettings
     from solver.simulate.report import rich_table

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from solver.model import Problem, Solution
+from solver.model.problem import Problem, Solution
 from solver.simulate.cost import Rates, plan_figures
 from solver.simulate.fleet import SolveSettings, construction_plan
 

@@ -1,6 +1,6 @@
 """Commissioner's figures from one provider's plan, and their sums over zones and designs.
 
-Pay is costed by ``solver.pay`` (one set of UK rules for the whole project): contact time,
+Pay is costed by ``solver.analysis.pay`` (one set of UK rules for the whole project): contact time,
 travel and waiting between visits are paid working time; the commute to the first visit and
 home from the last, and breaks, are not; mileage is paid on between-visit miles only. Care
 hours are carer contact hours: a double-handed visit counts twice, as it is billed twice.
@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from solver.generate import METRES_PER_MILE
-from solver.model import Pay, Problem, Solution
-from solver.pay import run_pay
+from solver.analysis.pay import run_pay
+from solver.generate.day import METRES_PER_MILE
+from solver.model.problem import Pay, Problem, Solution
 
 SUMMED = (
     "providers",

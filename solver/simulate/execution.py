@@ -18,8 +18,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from solver.check import check
-from solver.model import Visit
+from solver.analysis.check import check
+from solver.model.problem import Visit
 from solver.simulate.cost import Rates, plan_figures
 from solver.simulate.fleet import SolveSettings, carer_sequence, provider_problem, size_fleet
 

@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from solver.compiled import compile_problem
-from solver.construct import Nodes, construct
-from solver.engine import solve
-from solver.extract import build_solution
-from solver.generate import GenerateConfig, ShiftPattern
-from solver.model import HaversineTravel, Problem, Solution, Visit
+from solver.engine.compiled import compile_problem
+from solver.engine.construct import Nodes, construct
+from solver.engine.extract import build_solution
+from solver.engine.search import solve
+from solver.generate.day import GenerateConfig, ShiftPattern
+from solver.model.problem import HaversineTravel, Problem, Solution, Visit
 
 SERVED_TARGET = 0.99
 FEMALE_SHARE = 0.80

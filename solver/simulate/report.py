@@ -22,7 +22,7 @@ from rich.table import Table
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from solver.generate import ATTRIBUTION
+from solver.generate.day import ATTRIBUTION
 from solver.provenance import machine_info, versions
 from solver.simulate.zones import zones_geojson
 
@@ -98,7 +98,7 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "scale": config.scale if config.demand is None else None,
         "demand": str(config.demand)
         if config.demand is not None
-        else "synthetic Wiltshire (solver.generate)",
+        else "synthetic Wiltshire (solver.generate.day)",
         "settings": asdict(config.settings),
         "rates": asdict(config.rates),
         "tasks": len(outcome.results),

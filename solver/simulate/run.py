@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.io import InputError
+from solver.io.documents import InputError
 from solver.simulate.cost import Rates, ratios, total
 from solver.simulate.demand import Demand, load_demand, synthetic_demand
 from solver.simulate.execution import Result, Spec, execute, task_key

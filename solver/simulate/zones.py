@@ -10,7 +10,7 @@ belongs to the polygon that contains their home.
   §1.1); the 2011-16 lot names ("North 2", "West 2") and provider split suggest North, West and
   South. We group the 18 area-board hub towns six to a zone (see ``LEGACY3``), then every LSOA
   follows its nearest hub town.
-- ``hubs18``: the nearest of the 18 area-board hub towns (``solver.generate.HUBS``).
+- ``hubs18``: the nearest of the 18 area-board hub towns (``solver.generate.day.HUBS``).
 - ``kmeans:K``: k-means (k-means++ start, seeded) on LSOA centroids in km.
 - ``patches50`` / ``patches:N``: about 10,000 residents per patch (Buurtzorg scale, note §3.3),
   i.e. equal numbers of LSOAs, by recursive bisection along the longer side.
@@ -34,8 +34,8 @@ from shapely.geometry import MultiPoint, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from solver.generate import HUBS, Lsoas, km_between, load_lsoas
-from solver.io import InputError
+from solver.generate.day import HUBS, Lsoas, km_between, load_lsoas
+from solver.io.documents import InputError
 
 FloatArray = NDArray[np.float64]
 KM_PER_DEG = 111.32

@@ -11,8 +11,8 @@ import pytest
 
 from api.app import create_app
 from api.store import Store
-from solver.check import check
-from solver.model import Problem, Solution
+from solver.analysis.check import check
+from solver.model.problem import Problem, Solution
 from tests.api.conftest import Api, instance, open_api, tiny_problem
 
 PROBLEM_JSON = "application/problem+json"

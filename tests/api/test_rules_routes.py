@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from solver.check import check
-from solver.clock import parse_time
-from solver.engine import solve
-from solver.model import Problem, Solution
-from solver.replan import Events, transform
+from solver.analysis.check import check
+from solver.day.replan import Events, transform
+from solver.engine.search import solve
+from solver.model.clock import parse_time
+from solver.model.problem import Problem, Solution
 from tests.api.conftest import Api, instance, open_api, tiny_problem
 from tests.api.test_app import assert_problem_json
 

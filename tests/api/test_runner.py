@@ -14,8 +14,8 @@ import pytest
 from api.runner import Dispatcher, run_dask, run_local
 from api.settings import Settings
 from api.store import Store
-from solver.check import check
-from solver.model import Problem, Solution
+from solver.analysis.check import check
+from solver.model.problem import Problem, Solution
 from tests.api.conftest import instance, tiny_problem
 
 

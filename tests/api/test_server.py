@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from api.store import RESTART_REASON
-from solver.check import check
-from solver.model import Problem, Solution
+from solver.analysis.check import check
+from solver.model.problem import Problem, Solution
 from tests.api.conftest import instance, tiny_problem
 from tests.api.server import Server
 

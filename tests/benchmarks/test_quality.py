@@ -10,9 +10,9 @@ import pytest
 from benchmarks import quality
 from benchmarks.feasibility import evaluate
 from benchmarks.sets import SETS, relax
-from solver.classic import read_bks, read_bks_routes, read_solomon
-from solver.compiled import compile_problem
-from solver.io import load_problem
+from solver.engine.compiled import compile_problem
+from solver.io.classic import read_bks, read_bks_routes, read_solomon
+from solver.io.documents import load_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from solver.compiled import Compiled, compile_problem
-from solver.construct import Nodes
-from solver.model import Problem
+from solver.engine.compiled import Compiled, compile_problem
+from solver.engine.construct import Nodes
+from solver.model.problem import Problem
 
 H, A, B, C = ({"lat": 51.0 + i / 100, "lon": -2.0} for i in range(4))
 DUR = [[0, 600, 600, 600], [600, 0, 300, 300], [600, 300, 0, 300], [600, 300, 300, 0]]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from solver.engine import solve
-from solver.generate import METRES_PER_MILE
-from solver.model import Problem
+from solver.engine.search import solve
+from solver.generate.day import METRES_PER_MILE
+from solver.model.problem import Problem
 from solver.simulate.cost import Rates, plan_figures, ratios, total
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from solver.io import InputError
+from solver.io.documents import InputError
 from solver.simulate.demand import load_demand, synthetic_demand
 
 CSV_HEADER = (

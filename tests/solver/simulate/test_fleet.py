@@ -7,9 +7,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.check import check
-from solver.generate import GenerateConfig
-from solver.model import Problem, Visit
+from solver.analysis.check import check
+from solver.generate.day import GenerateConfig
+from solver.model.problem import Problem, Visit
 from solver.simulate.fleet import (
     SolveSettings,
     carer_sequence,

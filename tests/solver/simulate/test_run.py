@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from solver.check import check
-from solver.generate import ATTRIBUTION
-from solver.model import Problem, Solution
+from solver.analysis.check import check
+from solver.generate.day import ATTRIBUTION
+from solver.model.problem import Problem, Solution
 from solver.simulate import Outcome, SimConfig, simulate
 from solver.simulate.fleet import SolveSettings
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from solver.generate import hub_zone, load_lsoas
-from solver.io import InputError
+from solver.generate.day import hub_zone, load_lsoas
+from solver.io.documents import InputError
 from solver.simulate.zones import LEGACY3, kmeans, patches, resolve, zones_geojson
 
 

@@ -1,0 +1,664 @@
+"""Pair-aware cheapest insertion: a feasible first plan in which every double-up is synchronised.
+
+OR-Tools' own first-solution heuristics insert one node at a time, so they place one copy of a
+double-handed visit and then cannot place its partner at the same second; the synchronisation
+constraint then rejects the whole plan. Here a double-up is inserted as a *pair*: both copies go
+into two different carers' runs at one common start time, chosen where both runs have room.
+Once placed, that start is held fixed for the rest of the construction, so every run can be
+timed on its own (the fixed-start decomposition). The result is a plan that already satisfies
+every hard rule; OR-Tools' local search then improves it with the start times free again.
+
+Breaks are elements of a run like visits (taken where the carer is, before driving on), which
+always yields a placement the contract allows.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from solver.engine.compiled import UNLIMITED, Compiled, Link
+
+IntArray = NDArray[np.int64]
+MAX_RETRIES = 25
+CANDIDATES_PER_ROUTE = 4
+
+
+@dataclass(frozen=True)
+class Nodes:
+    """Visit copies: one node per carer a visit needs (two for a double-up)."""
+
+    visit: IntArray  # node -> visit index
+    of_visit: list[list[int]]
+
+    @staticmethod
+    def of(cp: Compiled) -> Nodes:
+        visit: list[int] = []
+        of_visit: list[list[int]] = []
+        for v in range(cp.n_visits):
+            of_visit.append(list(range(len(visit), len(visit) + int(cp.v_req[v]))))
+            visit.extend([v] * int(cp.v_req[v]))
+        return Nodes(np.asarray(visit, dtype=np.int64), of_visit)
+
+    def __len__(self) -> int:
+        return len(self.visit)
+
+
+@dataclass
+class Schedule:
+    """Earliest and latest start of each element of a run, where the carer is after it, and
+    the planned starts: leaving home as late as possible, so the run is as short as it can be."""
+
+    earliest: list[int]
+    latest: list[int]
+    place: list[int]
+    duration: list[int]
+    planned: list[int]
+
+
+@dataclass
+class Plan:
+    """Runs as ordered elements (node ids >= 0, break k as -(k+1)) plus fixed double-up starts."""
+
+    runs: list[list[int]]
+    fixed: dict[int, int] = field(default_factory=dict)
+    schedules: list[Schedule | None] = field(default_factory=list)
+
+    def visit_nodes(self, carer: int) -> list[int]:
+        return [e for e in self.runs[carer] if e >= 0]
+
+
+@dataclass
+class _Timing:
+    """Forward and backward passes over one run's elements; ``span`` = first and last visit."""
+
+    travel: IntArray
+    home: int
+    end_place: int
+    place: list[int]
+    ws: list[int]
+    dur: list[int]
+    span: tuple[int, int]
+
+    def forward(self, leave: int) -> list[int]:
+        """Earliest starts when leaving home no earlier than ``leave``."""
+        first, last = self.span
+        out, free, at = [], leave, self.home
+        for k, (p, lo, d) in enumerate(zip(self.place, self.ws, self.dur, strict=True)):
+            if k < first:  # at home, before leaving
+                out.append(lo)
+                free = max(free, lo + d)
+            elif k > last:  # home again
+                if k == last + 1:
+                    free, at = free + int(self.travel[at, self.end_place]), self.end_place
+                start = max(free, lo)
+                out.append(start)
+                free = start + d
+            else:
+                start = max(free + int(self.travel[at, p]), lo)
+                out.append(start)
+                free, at = start + d, p
+        return out
+
+    def back(self, starts: list[int]) -> int:
+        """When the carer is home again (breaks taken after that are not counted)."""
+        first, last = self.span
+        if last < first:
+            return 0
+        return starts[last] + self.dur[last] + int(self.travel[self.place[last], self.end_place])
+
+    def backward(self, we: list[int], shift_e: int) -> list[int]:
+        """Latest starts that keep every later element and the return home on time."""
+        first, last = self.span
+        if last < first:
+            return list(we)
+        out = [0] * len(self.place)
+        nxt = UNLIMITED
+        for k in range(len(self.place) - 1, last, -1):  # breaks once home, one after another
+            nxt = out[k] = min(we[k], nxt - self.dur[k])
+        nxt, at = min(shift_e, nxt), self.end_place
+        for k in range(last, -1, -1):
+            nxt = min(we[k], nxt - int(self.travel[self.place[k], at]) - self.dur[k])
+            out[k], at = nxt, self.place[k]
+        return out
+
+
+class Builder:
+    """Times runs exactly and inserts visits into them."""
+
+    def __init__(self, cp: Compiled, nodes: Nodes) -> None:
+        self.cp = cp
+        self.nodes = nodes
+        self.dur3 = np.stack(cp.dur_by_mode)
+
+    # ------------------------------------------------------------------ exact timing
+    def schedule(self, c: int, elems: list[int], fixed: dict[int, int]) -> Schedule | None:
+        """Time run ``elems`` of carer ``c``; None if any rule breaks.
+
+        Breaks before the first visit are taken at home before leaving, breaks after the last
+        visit once home again: both lie outside the run (the carer is off), so neither the
+        shift nor the working-time cap binds them."""
+        cp = self.cp
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
+        shift_s, shift_e = int(cp.c_shift_s[c]), int(cp.c_shift_e[c])
+        place, ws, we, dur = [], [], [], []
+        prev_place, visits, load = home, [], 0
+        for k, el in enumerate(elems):
+            if el >= 0:
+                v = int(self.nodes.visit[el])
+                prev_place = int(cp.v_place[v])
+                lo, hi = (fixed[el], fixed[el]) if el in fixed else (int(cp.v_ws[v]), int(cp.v_we[v]))
+                d = int(cp.v_dur[v])
+                visits.append(k)
+                load += int(cp.v_demand[v])
+            else:
+                lo, hi, d = cp.c_breaks[c][-el - 1]
+            place.append(prev_place)
+            ws.append(lo)
+            we.append(hi)
+            dur.append(d)
+        if len(visits) > cp.c_max_visits[c] or load > cp.c_capacity[c]:
+            return None
+        span = (visits[0], visits[-1]) if visits else (len(elems), -1)
+        timing = _Timing(travel, home, end_place, place, ws, dur, span)
+        earliest = timing.forward(shift_s)
+        if any(e > w for e, w in zip(earliest, we, strict=True)) or timing.back(earliest) > shift_e:
+            return None
+        latest = timing.backward(we, shift_e)
+        if not visits:
+            return Schedule(earliest, latest, place, dur, earliest)
+        leave = latest[span[0]] - int(travel[home, place[span[0]]])
+        planned = timing.forward(leave)
+        inside = sum(dur[k] for k in range(span[0], span[1] + 1) if elems[k] < 0)
+        if timing.back(planned) - leave - inside > cp.c_max_work[c]:
+            return None
+        return Schedule(earliest, latest, place, dur, planned)
+
+    # ------------------------------------------------------------------ candidate slots
+    def slots(self, c: int, elems: list[int], sched: Schedule) -> dict[str, IntArray]:
+        """Every gap of a run where a visit could go, as arrays (one entry per gap)."""
+        cp = self.cp
+        home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
+        n = len(elems)
+        prev_place = [home, *sched.place]
+        prev_free = [int(cp.c_shift_s[c])] + [
+            e + d for e, d in zip(sched.earliest, sched.duration, strict=True)
+        ]
+        next_place, next_latest, next_real, is_break = [], [], [], []
+        real_after = end_place
+        reals = [0] * (n + 1)
+        reals[n] = end_place
+        for k in range(n - 1, -1, -1):
+            if elems[k] >= 0:
+                real_after = sched.place[k]
+            reals[k] = real_after
+        for k in range(n + 1):
+            if k == n:
+                next_place.append(end_place)
+                next_latest.append(int(cp.c_shift_e[c]))
+                is_break.append(0)
+            else:
+                next_place.append(sched.place[k])
+                next_latest.append(sched.latest[k])
+                is_break.append(1 if elems[k] < 0 else 0)
+            next_real.append(reals[k])
+        size = n + 1
+
+        def a(x: list[int]) -> IntArray:
+            return np.asarray(x, dtype=np.int64)
+
+        return {
+            "carer": np.full(size, c, dtype=np.int64),
+            "pos": np.arange(size, dtype=np.int64),
+            "mode": np.full(size, int(cp.c_mode[c]), dtype=np.int64),
+            "prev_place": a(prev_place),
+            "prev_free": a(prev_free),
+            "next_place": a(next_place),
+            "next_latest": a(next_latest),
+            "next_real": a(next_real),
+            "is_break": a(is_break),
+        }
+
+
+def _concat(parts: list[dict[str, IntArray]]) -> dict[str, IntArray]:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+class Inserter:
+    """Cheapest feasible insertion of single visits and synchronised pairs."""
+
+    def __init__(self, builder: Builder, plan: Plan) -> None:
+        self.b = builder
+        self.cp = builder.cp
+        self.plan = plan
+        n = self.cp.n_carers
+        if not plan.schedules:
+            plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
+        self._slots = [self._route_slots(c) for c in range(n)]
+        self._flat = _concat(self._slots)
+        self.use_links = True  # diagnosis switches the gap and cap rules off to name them
+        self.use_cap = True
+        self.links_of: dict[int, list[Link]] = {}
+        for link in self.cp.r.links:
+            self.links_of.setdefault(link.later, []).append(link)
+            self.links_of.setdefault(link.earlier, []).append(link)
+        self.visit_count = np.array([len(plan.visit_nodes(c)) for c in range(n)], dtype=np.int64)
+        self.load = np.array(
+            [
+                sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in plan.visit_nodes(c))
+                for c in range(n)
+            ],
+            dtype=np.int64,
+        )
+
+    def _route_slots(self, c: int) -> dict[str, IntArray]:
+        sched = self.plan.schedules[c]
+        assert sched is not None, "a plan handed to the inserter must be feasible"
+        return self.b.slots(c, self.plan.runs[c], sched)
+
+    def _placed(self) -> set[int]:
+        return {e for run in self.plan.runs for e in run if e >= 0}
+
+    def window(self, v: int) -> tuple[int, int]:
+        """The visit's window narrowed by the `after` gaps to partners already placed."""
+        cp = self.cp
+        lo, hi = int(cp.v_ws[v]), int(cp.v_we[v])
+        if not self.use_links or v not in self.links_of:
+            return lo, hi
+        placed = self._placed()
+        for link in self.links_of[v]:
+            other = link.earlier if link.later == v else link.later
+            node = self.b.nodes.of_visit[other][0]
+            if node not in placed or node not in self.plan.fixed:
+                continue
+            t = self.plan.fixed[node]
+            if link.later == v:
+                lo, hi = max(lo, t + link.min_s), min(hi, t + link.max_s)
+            else:
+                lo, hi = max(lo, t - link.max_s), min(hi, t - link.min_s)
+        return lo, hi
+
+    def client_carers(self, v: int) -> set[int]:
+        """Carers already serving visit ``v``'s client in the plan."""
+        client = int(self.cp.r.v_client[v])
+        visit_of = self.b.nodes.visit
+        return {
+            c
+            for c, run in enumerate(self.plan.runs)
+            for e in run
+            if e >= 0 and int(self.cp.r.v_client[visit_of[e]]) == client
+        }
+
+    def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
+        cp, s, d3 = self.cp, self._flat, self.b.dur3
+        pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
+        lo, hi = self.window(v)
+        to_v = d3[s["mode"], s["prev_place"], pv]
+        start = np.maximum(s["prev_free"] + to_v, lo)
+        after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
+        latest = np.minimum(hi, s["next_latest"] - dur - after)
+        carer = s["carer"]
+        ok = (start <= latest) & allowed[carer]
+        ok &= self.visit_count[carer] < cp.c_max_visits[carer]
+        ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
+        cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
+        cost = cost + cp.r.cont_cost[v, carer]
+        if cp.r.prom_hi[v] >= 0:  # a start past (or before) the promised time, priced
+            late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]
+            early = np.maximum(cp.r.prom_lo[v] - start, 0) * cp.r.early_coef[v]
+            cost = cost + np.rint(late + early).astype(np.int64)
+        idx = np.flatnonzero(ok)
+        return {
+            "idx": idx,
+            "start": start[idx],
+            "latest": latest[idx],
+            "cost": cost[idx],
+            "carer": carer[idx],
+        }
+
+    def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
+        self.plan.runs[c] = elems
+        self.plan.schedules[c] = sched
+        self._slots[c] = self.b.slots(c, elems, sched)
+        self._flat = _concat(self._slots)
+        self.visit_count[c] = len(self.plan.visit_nodes(c))
+        self.load[c] = sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in self.plan.visit_nodes(c))
+
+    def _try(self, c: int, pos: int, node: int, fixed: dict[int, int]) -> tuple[list[int], Schedule] | None:
+        elems = [*self.plan.runs[c][:pos], node, *self.plan.runs[c][pos:]]
+        sched = self.b.schedule(c, elems, fixed)
+        return None if sched is None else (elems, sched)
+
+    def allowed_mask(self, v: int, pinned_only: bool) -> NDArray[np.bool_]:
+        mask = self.cp.eligible[v].copy()
+        if self.use_cap and self.cp.r.cap < UNLIMITED:
+            serving = self.client_carers(v)
+            if len(serving) >= self.cp.r.cap:
+                mask &= np.isin(np.arange(len(mask)), list(serving))
+        pin = int(self.cp.pinned[v])
+        if pinned_only and pin >= 0:
+            only = np.zeros_like(mask)
+            only[pin] = mask[pin]
+            return only
+        return mask
+
+    def insert_single(self, v: int) -> bool:
+        node = self.b.nodes.of_visit[v][0]
+        cand = self._evaluate(v, self.allowed_mask(v, pinned_only=True))
+        order = np.lexsort((cand["idx"], cand["cost"]))[:MAX_RETRIES]
+        hold = v in self.links_of
+        for i in order:
+            slot = int(cand["idx"][i])
+            c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
+            fixed = {**self.plan.fixed, node: int(cand["start"][i])} if hold else self.plan.fixed
+            done = self._try(c, pos, node, fixed)
+            if done is not None:
+                self.plan.fixed = fixed  # a linked visit's start is held, like a double-up's
+                self._commit(c, *done)
+                return True
+        return False
+
+    def insert_pair(self, v: int) -> bool:
+        n0, n1 = self.b.nodes.of_visit[v]
+        cand = self._evaluate(v, self.allowed_mask(v, pinned_only=False))
+        keep = self._best_per_carer(cand)
+        if len(keep) < 2:
+            return False
+        start, latest, cost, carer = (cand[k][keep] for k in ("start", "latest", "cost", "carer"))
+        t = np.maximum(start[:, None], start[None, :])
+        ok = (t <= np.minimum(latest[:, None], latest[None, :])) & (carer[:, None] != carer[None, :])
+        pin = int(self.cp.pinned[v])
+        if pin >= 0:
+            ok &= carer[:, None] == pin
+        if self.use_cap and self.cp.r.cap < UNLIMITED:
+            serving = self.client_carers(v)
+            new = ~np.isin(carer, list(serving))
+            ok &= len(serving) + new[:, None].astype(int) + new[None, :].astype(int) <= self.cp.r.cap
+        total = np.where(ok, cost[:, None] + cost[None, :], np.iinfo(np.int64).max)
+        flat_order = np.argsort(total, axis=None, kind="stable")[:MAX_RETRIES]
+        for f in flat_order:
+            i, j = divmod(int(f), len(keep))
+            if not ok[i, j]:
+                break
+            if self._place_pair(v, (n0, n1), cand, keep[i], keep[j], int(t[i, j])):
+                return True
+        return False
+
+    def _best_per_carer(self, cand: dict[str, IntArray]) -> IntArray:
+        order = np.lexsort((cand["idx"], cand["cost"], cand["carer"]))
+        carer = cand["carer"][order]
+        rank = np.arange(len(order)) - np.searchsorted(carer, carer, side="left")
+        return order[rank < CANDIDATES_PER_ROUTE]
+
+    def _place_pair(
+        self, v: int, pair: tuple[int, int], cand: dict[str, IntArray], i: int, j: int, t: int
+    ) -> bool:
+        fixed = {**self.plan.fixed, pair[0]: t, pair[1]: t}
+        placed = []
+        for node, k in zip(pair, (i, j), strict=True):
+            slot = int(cand["idx"][k])
+            c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
+            done = self._try(c, pos, node, fixed)
+            if done is None:
+                return False
+            placed.append((c, done))
+        self.plan.fixed = fixed
+        for c, done in placed:
+            self._commit(c, *done)
+        return True
+
+    def insert(self, v: int) -> bool:
+        return self.insert_pair(v) if int(self.cp.v_req[v]) == 2 else self.insert_single(v)
+
+    def save(self) -> tuple[object, ...]:
+        p = self.plan
+        return (
+            [list(r) for r in p.runs],
+            list(p.schedules),
+            dict(p.fixed),
+            list(self._slots),
+            self._flat,
+            self.visit_count.copy(),
+            self.load.copy(),
+        )
+
+    def restore(self, state: tuple[object, ...]) -> None:
+        runs, schedules, fixed, slots, flat, count, load = state
+        self.plan.runs, self.plan.schedules, self.plan.fixed = runs, schedules, fixed  # type: ignore[assignment]
+        self._slots, self._flat, self.visit_count, self.load = slots, flat, count, load  # type: ignore[assignment]
+
+    def remove(self, c: int, node: int) -> bool:
+        elems = [e for e in self.plan.runs[c] if e != node]
+        sched = self.b.schedule(c, elems, self.plan.fixed)
+        if sched is None:
+            return False
+        self._commit(c, elems, sched)
+        return True
+
+    def insert_with_ejection(self, v: int, deadline: float) -> bool:
+        """Make room for ``v`` by moving one nearby single visit elsewhere (or dropping none)."""
+        if self.insert(v):
+            return True
+        for c, node in self._ejection_candidates(v):
+            if time.monotonic() > deadline:
+                return False
+            state = self.save()
+            moved = int(self.b.nodes.visit[node])
+            if self.remove(c, node) and self.insert(v) and self.insert(moved):
+                return True
+            self.restore(state)
+        return False
+
+    def _ejection_candidates(self, v: int) -> list[tuple[int, int]]:
+        """Single visits of allowed carers overlapping ``v``'s window, nearest first."""
+        cp = self.cp
+        lo, hi = int(cp.v_ws[v]) - 3600, int(cp.v_we[v]) + int(cp.v_dur[v]) + 3600
+        travel = self.b.dur3[0]
+        out = []
+        for c in np.flatnonzero(cp.eligible[v]):
+            sched = self.plan.schedules[c]
+            if sched is None:
+                continue
+            for k, e in enumerate(self.plan.runs[c]):
+                if e < 0 or e in self.plan.fixed:
+                    continue
+                if lo <= sched.earliest[k] <= hi:
+                    far = int(travel[cp.v_place[v], cp.v_place[self.b.nodes.visit[e]]])
+                    out.append((far, int(c), int(e)))
+        return [(c, e) for _, c, e in sorted(out)]
+
+
+def empty_plan(cp: Compiled) -> Plan:
+    """Runs holding only each carer's breaks, in window order."""
+    runs = []
+    for breaks in cp.c_breaks:
+        order = sorted(range(len(breaks)), key=lambda k: (breaks[k][0], breaks[k][1]))
+        runs.append([-(k + 1) for k in order])
+    return Plan(runs=runs)
+
+
+ORDERINGS = ("priority", "scarcity", "time")
+
+
+def insertion_order(cp: Compiled, visits: list[int], seed: int, ordering: str = "priority") -> list[int]:
+    """Most constrained first, by one of three views of 'constrained'.
+
+    - ``priority``: critical before normal before low, double-ups first within each;
+    - ``scarcity``: visits with the fewest allowed carers per carer needed first (rare skills,
+      double-ups), whatever their priority: they hold the scarce carers. Seen on zone.json:
+      3 visits out instead of 7 for the priority order;
+    - ``time``: by window start, as a coordinator fills a rota (least travel, more left out).
+
+    The seed breaks ties, so different seeds give different plans."""
+    rng = np.random.default_rng(seed)
+    jitter = rng.random(len(visits))
+    n_allowed = cp.eligible.sum(axis=1)
+
+    def key(i: int, v: int) -> tuple[float, ...]:
+        width = int(cp.v_we[v] - cp.v_ws[v]) // 900
+        if ordering == "scarcity":
+            per_carer_needed = int(n_allowed[v]) // (4 * int(cp.v_req[v]))
+            return (per_carer_needed, -int(cp.v_req[v]), int(cp.v_prio[v]), width, float(jitter[i]))
+        if ordering == "time":
+            return (int(cp.v_prio[v] == 0) * -1, int(cp.v_ws[v]) // 1800, -int(cp.v_req[v]), float(jitter[i]))
+        return (
+            int(cp.v_prio[v]),
+            -int(cp.v_req[v]),
+            int(n_allowed[v] > 3),
+            width,
+            int(cp.v_ws[v]),
+            float(jitter[i]),
+        )
+
+    keys = [key(i, v) for i, v in enumerate(visits)]
+    return [v for _, v in sorted(zip(keys, visits, strict=True))]
+
+
+def score(cp: Compiled, unplaced: list[int], travel: int) -> tuple[int, ...]:
+    """Lexicographic: lost critical, normal, low visits (double-ups count twice), then travel."""
+    lost = [0, 0, 0]
+    for v in unplaced:
+        lost[int(cp.v_prio[v])] += int(cp.v_req[v])
+    return (*lost, travel)
+
+
+def route_travel(cp: Compiled, c: int, places: list[int]) -> int:
+    """Seconds driven by carer ``c`` from home through ``places`` to the end place."""
+    if not places:
+        return 0
+    stops = [int(cp.c_start[c]), *places, int(cp.c_end[c])]
+    return int(cp.dur_by_mode[int(cp.c_mode[c])][stops[:-1], stops[1:]].sum())
+
+
+def runs_soft_cost(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]) -> int:
+    """Continuity and lateness costs of timed runs, in the objective's seconds of travel."""
+    total = 0.0
+    for c, run in enumerate(runs):
+        for node, start in run:
+            v = int(nodes.visit[node])
+            total += float(cp.r.cont_cost[v, c])
+            if nodes.of_visit[v][0] == node:
+                total += cp.r.late_cost(v, start)
+    return round(total)
+
+
+def plan_runs(plan: Plan) -> list[list[tuple[int, int]]]:
+    """(node, planned start) per carer of a timed plan."""
+    out = []
+    for c, elems in enumerate(plan.runs):
+        sched = plan.schedules[c]
+        out.append([] if sched is None else [(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
+    return out
+
+
+def _score(cp: Compiled, nodes: Nodes, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:
+    soft = runs_soft_cost(cp, nodes, plan_runs(plan))
+    return score(cp, unplaced, sum(plan_travel(cp, plan)) + soft)
+
+
+def plan_travel(cp: Compiled, plan: Plan) -> list[int]:
+    return [
+        route_travel(cp, c, sched.place) if sched is not None and plan.visit_nodes(c) else 0
+        for c, sched in enumerate(plan.schedules)
+    ]
+
+
+def construct_once(
+    cp: Compiled, nodes: Nodes, seed: int, ordering: str = "priority"
+) -> tuple[Plan, list[int]]:
+    builder = Builder(cp, nodes)
+    plan = empty_plan(cp)
+    for c in range(cp.n_carers):
+        if builder.schedule(c, plan.runs[c], plan.fixed) is None:
+            plan.runs[c] = []  # breaks that cannot be timed even on an empty run: carer unusable
+    inserter = Inserter(builder, plan)
+    order = insertion_order(cp, list(range(cp.n_visits)), seed, ordering)
+    unplaced = [v for v in order if not inserter.insert(v)]
+    return plan, unplaced
+
+
+def construct(
+    cp: Compiled, nodes: Nodes, seed: int = 0, budget_s: float = 0.0, attempts: int = 64
+) -> tuple[Plan, list[int]]:
+    """The best of up to ``attempts`` seeded insertion orders within ``budget_s``, each repaired.
+
+    With an infinite budget the outcome depends on the seed alone (reproducible plans)."""
+    deadline = time.monotonic() + budget_s
+    best: tuple[tuple[int, ...], Plan, list[int]] | None = None
+    attempt = 0
+    while best is None or (time.monotonic() < deadline and attempt < attempts and best[0][:3] != (0, 0, 0)):
+        ordering = ORDERINGS[attempt % len(ORDERINGS)]
+        plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt, ordering)
+        if unplaced:
+            step = min(deadline, time.monotonic() + max(budget_s / 20, 0.2))
+            unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step)
+        score = _score(cp, nodes, plan, unplaced)
+        if best is None or score < best[0]:
+            best = (score, plan, unplaced)
+        attempt += 1
+    return best[1], best[2]
+
+
+def repair(
+    cp: Compiled, nodes: Nodes, plan: Plan, missing: list[int], seed: int, deadline: float | None = None
+) -> list[int]:
+    """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room."""
+    inserter = Inserter(Builder(cp, nodes), plan)
+    until = deadline if deadline is not None else time.monotonic() + 2.0
+    return [v for v in insertion_order(cp, missing, seed) if not inserter.insert_with_ejection(v, until)]
+
+
+def plan_from_runs(
+    cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]], tied: set[int] | None = None
+) -> Plan | None:
+    """A construction plan from solved runs; None if untimeable. The starts of ``tied`` nodes
+    (by default double-up copies and visits in an ``after`` link) are held where the runs put
+    them, since moving one alone would break its partner's timing."""
+    if tied is None:
+        linked = cp.r.linked
+        tied = {
+            node
+            for run in runs
+            for node, _ in run
+            if int(cp.v_req[nodes.visit[node]]) == 2 or int(nodes.visit[node]) in linked
+        }
+    fixed = {node: t for run in runs for node, t in run if node in tied}
+    builder = Builder(cp, nodes)
+    plan = Plan(runs=[], fixed=fixed)
+    for c, run in enumerate(runs):
+        elems = [node for node, _ in run]
+        if not elems:
+            elems = [-(k + 1) for k in range(len(cp.c_breaks[c]))]
+            plan.runs.append(elems if builder.schedule(c, elems, fixed) is not None else [])
+            continue
+        placed = _place_break_elements(builder, c, elems, [t for _, t in run], fixed)
+        if placed is None:
+            return None
+        plan.runs.append(placed)
+    plan.schedules = [builder.schedule(c, elems, fixed) for c, elems in enumerate(plan.runs)]
+    return plan if all(s is not None for s in plan.schedules) else None
+
+
+def _place_break_elements(
+    builder: Builder, c: int, elems: list[int], starts: list[int], fixed: dict[int, int]
+) -> list[int] | None:
+    """Insert each break element at the first position, nearest its window, that times."""
+    breaks = builder.cp.c_breaks[c]
+    out, times = list(elems), list(starts)
+    for k in sorted(range(len(breaks)), key=lambda i: breaks[i][0]):
+        ws = breaks[k][0]
+        near = next((i for i, t in enumerate(times) if t >= ws), len(times))
+        order = sorted(range(len(out) + 1), key=lambda i: abs(i - near))
+        for pos in order:
+            trial = [*out[:pos], -(k + 1), *out[pos:]]
+            if builder.schedule(c, trial, fixed) is not None:
+                out = trial
+                times.insert(pos, ws)
+                break
+        else:
+            return None
+    return out

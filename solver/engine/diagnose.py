@@ -1,0 +1,196 @@
+"""Why a visit was left out: a reason code and a sentence a coordinator can act on.
+
+Each test asks a sharper question than the one before: does anyone hold the skills; is anyone
+allowed (exclusions, gender, pin); is any allowed carer on shift for the window; can one get
+there in time; for a double-up, can two; and finally, would the visit fit into the plan as it
+stands. Only a visit that fits and was still left out is ``OPTIMISER_DROPPED``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from solver.engine.compiled import UNLIMITED, Compiled
+from solver.engine.construct import (
+    Builder,
+    Inserter,
+    Nodes,
+    Plan,
+    plan_from_runs,
+    plan_runs,
+    plan_travel,
+    runs_soft_cost,
+)
+from solver.model.clock import format_time
+from solver.model.problem import Unassigned
+
+Sequence = list[tuple[int, int]]
+
+
+def _window(cp: Compiled, v: int) -> str:
+    return f"{format_time(int(cp.v_ws[v]))[:5]} and {format_time(int(cp.v_we[v]))[:5]}"
+
+
+def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> np.ndarray:
+    """Carers (of ``carers``) whose shift can hold the visit on an otherwise empty run."""
+    out = []
+    for c in carers:
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        go = int(travel[cp.c_start[c], cp.v_place[v]]) if with_travel else 0
+        back = int(travel[cp.v_place[v], cp.c_end[c]]) if with_travel else 0
+        start = max(int(cp.c_shift_s[c]) + go, int(cp.v_ws[v]))
+        fits = start <= cp.v_we[v] and start + cp.v_dur[v] + back <= cp.c_shift_e[c]
+        out.append(bool(fits))
+    return (
+        np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)]
+        if out
+        else np.asarray([], dtype=np.int64)
+    )
+
+
+def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
+    """A reason that holds whatever the rest of the plan: no one could ever take this visit."""
+    visit = cp.problem.visits[v]
+    need = int(cp.v_req[v])
+    skills = set(visit.skills)
+    skilled = [c for c, carer in enumerate(cp.problem.carers) if skills <= set(carer.skills)]
+    partner = "only one carer {}; it needs two at once"
+    if not skilled or (skills and len(skilled) < need):
+        held = ", ".join(repr(s) for s in sorted(skills))
+        return "NO_SKILLED_CARER", f"{'no' if not skilled else 'only one'} carer holds {held}"
+    if len(skilled) < need:
+        return "DOUBLE_UP_PARTNER", partner.format("is on the rota")
+    pin = int(cp.pinned[v])
+    if pin >= 0 and not cp.eligible[v, pin]:
+        return (
+            "EXCLUDED_OR_GENDER",
+            f"pinned carer {cp.problem.carers[pin].id!r} lacks a skill or the gender asked for",
+        )
+    allowed = np.flatnonzero(cp.eligible[v])
+    if len(allowed) == 0:
+        return "EXCLUDED_OR_GENDER", "every skilled carer is excluded or not of the gender asked for"
+    if len(allowed) < need:
+        return "DOUBLE_UP_PARTNER", partner.format("is allowed (skills, exclusions, gender)")
+    on_shift = _reachable(cp, v, allowed, with_travel=False)
+    window = _window(cp, v)
+    if pin >= 0 and pin not in on_shift:
+        return (
+            "NO_CARER_IN_WINDOW",
+            f"pinned carer {cp.problem.carers[pin].id!r} is not on shift between {window}",
+        )
+    if len(on_shift) == 0:
+        lasts = f"{int(cp.v_dur[v]) // 60} min"
+        return (
+            "NO_CARER_IN_WINDOW",
+            f"no allowed carer is on shift to start it between {window} and work {lasts}",
+        )
+    if len(on_shift) < need:
+        return "DOUBLE_UP_PARTNER", partner.format(f"is on shift between {window}")
+    reach = _reachable(cp, v, on_shift, with_travel=True)
+    if pin >= 0 and pin not in reach:
+        name = cp.problem.carers[pin].id
+        return (
+            "TRAVEL_TOO_FAR",
+            f"pinned carer {name!r} cannot get there and home within shift between {window}",
+        )
+    if len(reach) == 0:
+        return "TRAVEL_TOO_FAR", f"no allowed carer can get there and home within shift between {window}"
+    if len(reach) < need:
+        return "DOUBLE_UP_PARTNER", partner.format(f"can get there and home within shift between {window}")
+    roomy = [c for c in reach if _has_room(cp, v, int(c))]
+    if len(roomy) < need:
+        return (
+            "SHIFT_CAPACITY",
+            "no allowed carer has room for it under max_visits, capacity or max_working_min",
+        )
+    return None
+
+
+def _has_room(cp: Compiled, v: int, c: int) -> bool:
+    """Room on an otherwise empty run under the carer's visit, load and working-time caps."""
+    travel = cp.dur_by_mode[int(cp.c_mode[c])]
+    trip = int(travel[cp.c_start[c], cp.v_place[v]]) + int(travel[cp.v_place[v], cp.c_end[c]])
+    return bool(
+        cp.c_max_visits[c] >= 1
+        and cp.c_capacity[c] >= cp.v_demand[v]
+        and trip + cp.v_dur[v] <= cp.c_max_work[c]
+    )
+
+
+def diagnose(
+    cp: Compiled,
+    nodes: Nodes,
+    runs: list[Sequence],
+    missing: list[int],
+    forced: dict[int, tuple[str, str]] | None = None,
+) -> list[Unassigned]:
+    """A reason for every visit in ``missing``; ``forced`` visits were taken out for a rule."""
+    out: list[Unassigned] = []
+    plan = plan_from_runs(cp, nodes, runs) if missing else None
+    forced = forced or {}
+    for v in missing:
+        found = forced.get(v) or _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
+        code, reason = found
+        out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))
+    return out
+
+
+def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tuple[str, str]:
+    """Would the visit fit into the plan as it stands? If so, say what it would cost.
+
+    When it fits only with the `after` gaps or the carer cap switched off, that rule is the
+    reason (MIN_GAP, CONTINUITY_CAP)."""
+    busy = f"every carer who could take it{' (two at once)' if cp.v_req[v] == 2 else ''} is busy"
+    if plan is None:
+        return "SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}"
+    trial = copy.deepcopy(plan)
+    inserter = Inserter(Builder(cp, nodes), trial)
+    before = sum(plan_travel(cp, trial))
+    soft_before = runs_soft_cost(cp, nodes, plan_runs(trial))
+    if not inserter.insert(v):
+        return _blocking_rule(cp, nodes, plan, v) or ("SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}")
+    extra = sum(plan_travel(cp, trial)) - before
+    soft = runs_soft_cost(cp, nodes, plan_runs(trial)) - soft_before
+    who = ", ".join(
+        cp.problem.carers[c].id
+        for c in range(cp.n_carers)
+        if any(n in trial.runs[c] for n in nodes.of_visit[v])
+    )
+    costs = f"{extra / 60:.0f} min of travel" + (
+        f" and {soft / 60:.0f} min of continuity/lateness cost" if soft else ""
+    )
+    return (
+        "OPTIMISER_DROPPED",
+        f"it fits (with {who}), but adds {costs}; it was dropped as too costly",
+    )
+
+
+def _blocking_rule(cp: Compiled, nodes: Nodes, plan: Plan, v: int) -> tuple[str, str] | None:
+    """MIN_GAP or CONTINUITY_CAP when lifting that rule alone lets the visit in."""
+    for rule in ("links", "cap"):
+        trial = copy.deepcopy(plan)
+        inserter = Inserter(Builder(cp, nodes), trial)
+        window = inserter.window(v)
+        inserter.use_links, inserter.use_cap = rule != "links", rule != "cap"
+        if rule == "links" and v not in inserter.links_of:
+            continue
+        if rule == "cap" and cp.r.cap >= UNLIMITED:
+            continue
+        if inserter.insert(v):
+            if rule == "links":
+                span = (
+                    "no time"
+                    if window[0] > window[1]
+                    else (f"{format_time(window[0])[:5]}-{format_time(window[1])[:5]}")
+                )
+                return (
+                    "MIN_GAP",
+                    f"its `after` gaps to visits already planned leave it {span}, when no carer is free",
+                )
+            return (
+                "CONTINUITY_CAP",
+                f"its client already has the {cp.r.cap} carer(s) max_carers_per_client allows, none free",
+            )
+    return None

@@ -1,0 +1,141 @@
+"""PyVRP's hybrid genetic search on a compiled day, as routes per carer.
+
+The engine's guided local search, started from OR-Tools' cheapest insertion, ends 3-5% above
+the best known on the classic time-window sets within seconds; PyVRP's iterated local search
+gets within a fraction of a percent in the same time (``benchmarks/results/solomon-10.json``).
+So on a day PyVRP can express (:func:`solver.engine.warmstart.expressible`) its plan becomes the
+engine's first solution, and OR-Tools then searches on under the full model. Carers with the
+same home, shift, capacity and travel mode form one PyVRP vehicle type, which lets its route
+operators treat them as interchangeable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from solver.engine.compiled import UNLIMITED, Compiled
+
+Routes = list[list[int]]  # per carer, visit indices in order
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """Carers grouped into PyVRP vehicle types: ``types[t]`` lists the carers of type t."""
+
+    types: list[list[int]]
+
+    @classmethod
+    def of(cls, cp: Compiled) -> Fleet:
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for c in range(cp.n_carers):
+            key = tuple(
+                int(x)
+                for x in (
+                    cp.c_start[c],
+                    cp.c_end[c],
+                    cp.c_shift_s[c],
+                    cp.c_shift_e[c],
+                    cp.c_capacity[c],
+                    cp.c_mode[c],
+                )
+            )
+            groups.setdefault(key, []).append(c)
+        return cls(types=list(groups.values()))
+
+
+def problem_data(cp: Compiled, prizes: Sequence[int], fleet: Fleet) -> Any:
+    """A ``pyvrp.ProblemData`` of the day: every visit optional with its prize, travel time as
+    both distance and duration (raises ImportError without pyvrp)."""
+    import pyvrp
+
+    n_places = cp.dur_by_mode[0].shape[0]
+    # PyVRP numbers depots first: a depot is a place some carer starts or ends at.
+    depot_places = sorted({int(p) for p in np.r_[cp.c_start, cp.c_end]})
+    others = sorted(set(range(n_places)) - set(depot_places))
+    order = depot_places + others
+    loc_of = {p: i for i, p in enumerate(order)}
+    has_load = bool(cp.v_demand.any())
+    clients = [
+        pyvrp.Client(
+            location=loc_of[int(cp.v_place[v])],
+            delivery=[int(cp.v_demand[v])] if has_load else [],
+            service_duration=int(cp.v_dur[v]),
+            tw_early=int(cp.v_ws[v]),
+            tw_late=int(cp.v_we[v]),
+            required=False,
+            prize=int(prizes[v]),
+        )
+        for v in range(cp.n_visits)
+    ]
+    vehicle_types = []
+    for carers in fleet.types:
+        c = carers[0]
+        capacity = int(cp.c_capacity[c])
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(carers),
+                capacity=[min(capacity, UNLIMITED)] if has_load else [],
+                start_depot=loc_of[int(cp.c_start[c])],
+                end_depot=loc_of[int(cp.c_end[c])],
+                tw_early=int(cp.c_shift_s[c]),
+                tw_late=int(cp.c_shift_e[c]),
+                profile=int(cp.c_mode[c]),
+            )
+        )
+    idx = np.asarray(order)
+    matrices: list[Any] = [np.ascontiguousarray(m[np.ix_(idx, idx)], dtype=np.int64) for m in cp.dur_by_mode]
+    locations = [pyvrp.Location(x=0, y=0) for _ in order]
+    depots = [pyvrp.Depot(location=i) for i in range(len(depot_places))]
+    return pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)
+
+
+def pyvrp_routes(
+    cp: Compiled,
+    prizes: Sequence[int],
+    *,
+    seconds: float,
+    seed: int,
+    iterations: int | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Routes | None:
+    """PyVRP's best feasible plan as visit indices per carer, or None if it found none.
+
+    With ``iterations`` the search stops after that many iterations and nothing else, so a
+    seed gives the same routes on any machine; otherwise it stops after ``seconds``. ``stop``
+    (the engine's, polled at every iteration) ends it early, as a cancelled API job asks."""
+    import pyvrp
+    from pyvrp.stop import MaxIterations, MaxRuntime
+
+    fleet = Fleet.of(cp)
+    data = problem_data(cp, prizes, fleet)
+    limit = MaxIterations(iterations) if iterations is not None else MaxRuntime(max(seconds, 0.05))
+    criterion = limit if stop is None else _Either(limit, stop)
+    result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False, display=False)
+    if not result.best.is_feasible():
+        return None
+    return routes_of(result.best, fleet, cp.n_carers)
+
+
+def routes_of(best: Any, fleet: Fleet, n_carers: int) -> Routes:
+    """A PyVRP solution's routes as visit indices per carer: each route goes to the next carer
+    of its vehicle type (a client's activity index is the client's, so the visit's)."""
+    routes: Routes = [[] for _ in range(n_carers)]
+    free = [list(carers) for carers in fleet.types]  # carers of each type not yet given a route
+    for route in best.routes():
+        carer = free[route.vehicle_type()].pop(0)
+        routes[carer] = [int(a.idx) for a in route if a.is_client()]
+    return routes
+
+
+class _Either:
+    """A PyVRP stopping criterion: ``limit``'s, or the caller's ``stop`` as soon as it says so."""
+
+    def __init__(self, limit: Callable[[int], bool], stop: Callable[[], bool]) -> None:
+        self.limit, self.stop = limit, stop
+
+    def __call__(self, best_cost: int) -> bool:
+        return self.limit(best_cost) or self.stop()

@@ -1,0 +1,610 @@
+"""The carerun data contract (version 1) as pydantic models: the single source of truth.
+
+The CLI, the HTTP API and every engine speak these models. They are strict on purpose: an
+unknown field is an error, because a misspelt ``exluded_carers`` silently dropping a hard
+constraint is worse than a rejected request. Times are validated from "HH:MM[:SS]" strings
+into integer seconds and written back as "HH:MM:SS".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date as Date
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from solver.model.clock import format_time, minutes_to_s, parse_time
+
+CONTRACT_VERSION = 1
+
+
+def _to_seconds(value: Any, info: ValidationInfo) -> int:
+    """Accept "HH:MM[:SS]" from JSON; Python callers may also pass integer seconds."""
+    if isinstance(value, str):
+        return parse_time(value)
+    if info.mode == "python" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("expected a time of day as a string 'HH:MM' or 'HH:MM:SS'")
+
+
+TimeOfDay = Annotated[
+    int,
+    BeforeValidator(_to_seconds),
+    PlainSerializer(format_time, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$",
+            "description": "Time of day, 'HH:MM' or 'HH:MM:SS' (24-hour clock).",
+            "examples": ["07:30"],
+        }
+    ),
+]
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+# Bounds keep every figure inside the engine's 64-bit objective with room to add; nothing real
+# comes near them (two weeks in minutes, 10,000 per minute or per hour, a billion of a count).
+MAX_MINUTES = 14 * 24 * 60
+MAX_RATE = 10_000
+MAX_COUNT = 1_000_000_000
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Priority = Literal["critical", "normal", "low"]
+ReasonCode = Literal[
+    "NO_SKILLED_CARER",
+    "NO_CARER_IN_WINDOW",
+    "DOUBLE_UP_PARTNER",
+    "EXCLUDED_OR_GENDER",
+    "SHIFT_CAPACITY",
+    "TRAVEL_TOO_FAR",
+    "OPTIMISER_DROPPED",
+    "MIN_GAP",
+    "CONTINUITY_CAP",
+]
+Money = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+
+
+class Strict(BaseModel):
+    """Base for every contract object: unknown fields are rejected, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Lean(Strict):
+    """A contract object that leaves out optional fields added after version 1 at their default.
+
+    Problems written before those fields existed then dump byte for byte as they did, so a
+    shipped instance regenerates identically and a diff shows only what a user set.
+    """
+
+    omit_if_default: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _lean(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            fields = type(self).model_fields
+            for name in self.omit_if_default:
+                if name in data and getattr(self, name) == fields[name].get_default(
+                    call_default_factory=True
+                ):
+                    del data[name]
+        return data
+
+
+class Location(Strict):
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+    def key(self) -> tuple[float, float]:
+        """Hashable identity used to match a place against an explicit matrix."""
+        return (round(self.lat, 7), round(self.lon, 7))
+
+
+class TimeWindow(Strict):
+    """Bounds on a visit's *start* (a 30-minute visit with window 07:30-08:30 may end 09:00)."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if self.start > self.end:
+            raise ValueError(
+                f"window start {format_time(self.start)} is after its end {format_time(self.end)}"
+            )
+        return self
+
+
+class Shift(Strict):
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Shift:
+        if self.start >= self.end:
+            raise ValueError(
+                f"shift start {format_time(self.start)} must be before its end {format_time(self.end)}"
+            )
+        return self
+
+
+class Break(Strict):
+    """A break of ``duration_min`` that starts inside ``window`` while the carer is free."""
+
+    window: TimeWindow
+    duration_min: Minutes
+
+    @property
+    def duration_s(self) -> int:
+        return minutes_to_s(self.duration_min)
+
+
+class Carer(Lean):
+    omit_if_default = ("wage_per_hour",)
+
+    id: Id
+    start: Location
+    end: Location | None = Field(default=None, description="Defaults to `start`.")
+    shift: Shift
+    breaks: list[Break] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+    max_working_min: Minutes | None = Field(
+        default=None,
+        description="Cap on working time: the run's span (leaving home to returning) "
+        "less breaks taken inside it.",
+    )
+    max_visits: Count | None = None
+    travel_mode: str = Field(default="car", min_length=1)
+    gender: str | None = None
+    capacity: int | None = Field(
+        default=None, ge=0, le=MAX_COUNT, description="Generic load capacity (classic VRP); none if unset."
+    )
+    wage_per_hour: Money | None = Field(
+        default=None, description="GBP per working hour; defaults to `pay.wage_per_hour`."
+    )
+
+    @property
+    def end_location(self) -> Location:
+        return self.end if self.end is not None else self.start
+
+
+class Promised(Strict):
+    """A time promised to the client: soft, priced per minute outside ``time`` ± tolerance."""
+
+    time: TimeOfDay
+    tolerance_min: Minutes = 15.0
+    late_cost_per_min: Money = Field(default=1.0, description="Travel-minute equivalents.")
+    early_cost_per_min: Money = 0.0
+
+    @property
+    def earliest_s(self) -> int:
+        """Starts before this cost ``early_cost_per_min`` per minute."""
+        return self.time - minutes_to_s(self.tolerance_min)
+
+    @property
+    def latest_s(self) -> int:
+        """Starts after this cost ``late_cost_per_min`` per minute."""
+        return self.time + minutes_to_s(self.tolerance_min)
+
+
+class After(Strict):
+    """HARD when both visits are served: start(this) - start(visit_id) in [min, max] minutes."""
+
+    visit_id: Id
+    min_gap_min: Minutes = 0.0
+    max_gap_min: Minutes | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> After:
+        if self.max_gap_min is not None and self.max_gap_min < self.min_gap_min:
+            raise ValueError(f"max_gap_min {self.max_gap_min} is below min_gap_min {self.min_gap_min}")
+        return self
+
+    @property
+    def min_gap_s(self) -> int:
+        return minutes_to_s(self.min_gap_min)
+
+    @property
+    def max_gap_s(self) -> int | None:
+        return None if self.max_gap_min is None else minutes_to_s(self.max_gap_min)
+
+
+class Visit(Lean):
+    omit_if_default = ("promised", "after")
+
+    id: Id
+    client_id: str | None = Field(default=None, description="Defaults to the visit id.")
+    location: Location
+    window: TimeWindow
+    duration_min: Minutes
+    carers_required: Literal[1, 2] = 1
+    skills: list[str] = Field(default_factory=list)
+    preferred_carers: list[str] = Field(default_factory=list)
+    excluded_carers: list[str] = Field(default_factory=list)
+    carer_gender: str | None = None
+    priority: Priority = "normal"
+    pinned_carer: str | None = None
+    demand: int = Field(default=0, ge=0, le=MAX_COUNT, description="Generic load (classic VRP).")
+    promised: Promised | None = None
+    after: list[After] = Field(default_factory=list)
+
+    @property
+    def duration_s(self) -> int:
+        return minutes_to_s(self.duration_min)
+
+    @property
+    def client(self) -> str:
+        return self.client_id if self.client_id is not None else self.id
+
+
+class HaversineTravel(Strict):
+    """Great-circle distance times ``circuity``, driven at the carer's mode speed."""
+
+    model: Literal["haversine"] = "haversine"
+    circuity: float = Field(default=1.3, ge=1.0, le=5.0, allow_inf_nan=False)
+    speed_kmh: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: {"car": 40.0, "walk": 4.5}
+    )
+
+
+Matrix = list[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]]]
+
+
+class MatrixTravel(Strict):
+    """Explicit per-mode matrices over ``locations`` (every carer home and visit among them)."""
+
+    model: Literal["matrix"]
+    locations: list[Location] = Field(min_length=1)
+    durations_s: dict[str, Matrix]
+    distances_m: dict[str, Matrix] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _square(self) -> MatrixTravel:
+        n = len(self.locations)
+        for name, per_mode in (("durations_s", self.durations_s), ("distances_m", self.distances_m)):
+            for mode, matrix in per_mode.items():
+                if len(matrix) != n or any(len(row) != n for row in matrix):
+                    raise ValueError(
+                        f"travel.{name}.{mode}: matrix must be {n} x {n} (one row and column "
+                        f"per entry of travel.locations)"
+                    )
+        for mode in self.distances_m:
+            if mode not in self.durations_s:
+                raise ValueError(f"travel.distances_m.{mode}: no durations_s for mode {mode!r}")
+        return self
+
+
+def _travel_model(value: Any) -> str:
+    """The travel model named by ``model``; a travel object without one is haversine."""
+    if isinstance(value, dict):
+        return str(value.get("model", "haversine"))
+    return str(getattr(value, "model", "haversine"))
+
+
+Travel = Annotated[
+    Annotated[HaversineTravel, Tag("haversine")] | Annotated[MatrixTravel, Tag("matrix")],
+    Discriminator(_travel_model),
+]
+
+
+class Options(Lean):
+    omit_if_default = ("warm_start",)
+
+    time_limit_s: float = Field(default=10.0, gt=0, le=86400, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    solution_limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_COUNT,
+        description="Stop local search after this many improving solutions; with a seed this "
+        "makes the plan reproducible regardless of machine speed.",
+    )
+    warm_start: Literal["pyvrp", "vroom", "none"] = Field(
+        default="pyvrp",
+        description="On a day without double-ups, breaks, skills, exclusions, pins, caps, gaps, "
+        "promised times or continuity costs, this solver's plan (found in part of the time limit) "
+        "is the engine's first solution; other days ignore it. vroom needs the bench extra.",
+    )
+
+
+class HistoryEntry(Strict):
+    """One past visit: who served which client on which day (continuity of care)."""
+
+    date: Date
+    client_id: Id
+    carer_id: Id
+
+
+class Continuity(Strict):
+    regular_carers: int = Field(
+        default=3, ge=0, le=MAX_COUNT, description="How many of a client's most frequent past carers count."
+    )
+    cost_min: Minutes = Field(
+        default=20.0,
+        description="Objective cost (travel-minute equivalents) of a visit served by a carer "
+        "who is neither preferred nor regular; only for visits that have either.",
+    )
+    max_carers_per_client: int | None = Field(
+        default=None, ge=1, description="HARD cap on distinct carers per client in the day."
+    )
+
+
+class Pay(Strict):
+    """UK pay rules in GBP (National Living Wage 2026-27: 12.71 per hour)."""
+
+    wage_per_hour: Money = 12.71
+    paid_time: Literal["working", "contact"] = Field(
+        default="working",
+        description="The wage is paid on working time (contact, travel and waiting between "
+        "visits) or on contact time only.",
+    )
+    mileage_per_mile: Money = 0.45
+    national_living_wage: Money = 12.71
+    fee_per_care_hour: Money = 25.0
+
+
+class Problem(Lean):
+    omit_if_default = ("history", "continuity", "pay")
+
+    id: Id
+    date: Date | None = None
+    carers: list[Carer] = Field(min_length=1)
+    visits: list[Visit]
+    travel: Travel = Field(default_factory=HaversineTravel)
+    options: Options = Field(default_factory=Options)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    continuity: Continuity = Field(default_factory=Continuity)
+    pay: Pay = Field(default_factory=Pay)
+
+    @model_validator(mode="after")
+    def _references(self) -> Problem:
+        errors: list[str] = []
+        _unique("carers", (c.id for c in self.carers), errors)
+        _unique("visits", (v.id for v in self.visits), errors)
+        carer_ids = {c.id for c in self.carers}
+        for i, visit in enumerate(self.visits):
+            for field in ("preferred_carers", "excluded_carers"):
+                for j, cid in enumerate(getattr(visit, field)):
+                    if cid not in carer_ids:
+                        errors.append(f"visits[{i}].{field}[{j}]: unknown carer id {cid!r}")
+            if visit.pinned_carer is not None:
+                if visit.pinned_carer not in carer_ids:
+                    errors.append(f"visits[{i}].pinned_carer: unknown carer id {visit.pinned_carer!r}")
+                elif visit.pinned_carer in visit.excluded_carers:
+                    errors.append(
+                        f"visits[{i}].pinned_carer: {visit.pinned_carer!r} is also in excluded_carers"
+                    )
+        errors.extend(self._after_errors())
+        errors.extend(self._travel_errors())
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def _after_errors(self) -> list[str]:
+        """`after` must name another existing visit, once, and never close a cycle."""
+        index = {v.id: i for i, v in enumerate(self.visits)}
+        errors: list[str] = []
+        edges: dict[int, list[int]] = {}
+        for i, visit in enumerate(self.visits):
+            seen: set[str] = set()
+            for j, link in enumerate(visit.after):
+                where = f"visits[{i}].after[{j}].visit_id"
+                if link.visit_id == visit.id:
+                    errors.append(f"{where}: a visit cannot come after itself")
+                elif link.visit_id not in index:
+                    errors.append(f"{where}: unknown visit id {link.visit_id!r}")
+                elif link.visit_id in seen:
+                    errors.append(f"{where}: visit {link.visit_id!r} is named twice")
+                else:
+                    edges.setdefault(i, []).append(index[link.visit_id])
+                seen.add(link.visit_id)
+        cycle = _find_cycle(edges)
+        if cycle is not None:
+            names = " -> ".join(self.visits[k].id for k in cycle)
+            errors.append(f"visits[{cycle[0]}].after: the after constraints form a cycle ({names})")
+        return errors
+
+    def _travel_errors(self) -> list[str]:
+        travel = self.travel
+        modes = travel.speed_kmh if isinstance(travel, HaversineTravel) else travel.durations_s
+        errors = [
+            f"carers[{i}].travel_mode: {c.travel_mode!r} has no "
+            + (
+                "speed in travel.speed_kmh"
+                if isinstance(travel, HaversineTravel)
+                else "matrix in travel.durations_s"
+            )
+            for i, c in enumerate(self.carers)
+            if c.travel_mode not in modes
+        ]
+        if isinstance(travel, MatrixTravel):
+            known = {loc.key() for loc in travel.locations}
+            for i, c in enumerate(self.carers):
+                for field, loc in (("start", c.start), ("end", c.end_location)):
+                    if loc.key() not in known:
+                        errors.append(f"carers[{i}].{field}: location not in travel.locations")
+            for i, v in enumerate(self.visits):
+                if v.location.key() not in known:
+                    errors.append(f"visits[{i}].location: location not in travel.locations")
+        return errors[:50]
+
+
+def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:
+    """A cycle in the `after` graph (as node list, first node repeated at the end), or None."""
+    state: dict[int, int] = {}  # 1 = on the stack, 2 = done
+    for root in sorted(edges):
+        if root in state:
+            continue
+        stack: list[tuple[int, int]] = [(root, 0)]
+        path = [root]
+        state[root] = 1
+        while stack:
+            node, k = stack[-1]
+            nexts = edges.get(node, [])
+            if k == len(nexts):
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, k + 1)
+            nxt = nexts[k]
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, 0))
+                path.append(nxt)
+    return None
+
+
+def _unique(name: str, ids: Iterable[str], errors: list[str]) -> None:
+    seen: set[str] = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            errors.append(f"{name}[{i}].id: duplicate id {ident!r}")
+        seen.add(ident)
+
+
+# --------------------------------------------------------------------------- solution
+
+
+class Stop(Strict):
+    visit_id: str
+    arrival: TimeOfDay
+    start: TimeOfDay
+    end: TimeOfDay
+    travel_s: int = Field(ge=0, description="From the previous stop, or from the carer's start.")
+    distance_m: int = Field(ge=0)
+    wait_s: int = Field(ge=0)
+
+
+class BreakTaken(Strict):
+    start: TimeOfDay
+    end: TimeOfDay
+
+
+class RunPay(Strict):
+    """What the run costs as the carer is paid (UK): see docs/rules.md "Pay and working time"."""
+
+    working_s: int = Field(ge=0, description="Contact + travel between visits + waiting.")
+    paid_s: int = Field(ge=0, description="Time paid at the wage: working or contact time (`pay.paid_time`).")
+    unpaid_commute_s: int = Field(ge=0, description="Home to first visit and last visit home.")
+    wage_cost: float
+    mileage_cost: float
+    cost: float
+    pay_per_working_hour: float | None = None
+    flags: list[str] = Field(default_factory=list)
+
+
+class Run(Strict):
+    carer_id: str
+    start: TimeOfDay = Field(description="Leaves `start` location.")
+    end: TimeOfDay = Field(description="Back at `end` location.")
+    stops: list[Stop]
+    breaks: list[BreakTaken] = Field(default_factory=list)
+    travel_s: int = Field(ge=0, description="Includes the drive back to `end`.")
+    distance_m: int = Field(ge=0)
+    care_s: int = Field(ge=0)
+    wait_s: int = Field(ge=0)
+    pay: RunPay | None = None
+
+
+class Unassigned(Strict):
+    visit_id: str
+    code: ReasonCode
+    reason: str
+
+
+class Kpis(Strict):
+    visits: int
+    visits_assigned: int
+    double_ups: int = 0
+    double_ups_assigned: int = 0
+    care_s: int
+    travel_s: int
+    distance_m: int
+    wait_s: int
+    travel_per_care_hour_min: float
+    carers_used: int
+    continuity_rate: float | None = None
+    distinct_carers_per_client: float | None = None
+    max_carers_per_client: int | None = None
+    late_visits: int | None = None
+    lateness_min: float | None = None
+    max_lateness_min: float | None = None
+    pay_cost: float | None = None
+    cost_per_care_hour: float | None = None
+    flagged_runs: int | None = None
+    unassigned_by_code: dict[str, int] = Field(default_factory=dict)
+
+
+class SolverInfo(Strict):
+    engine: str
+    wall_s: float
+    seed: int
+    objective: int | None = None
+    time_limit_s: float | None = None
+    first_solution: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class Change(Strict):
+    """One visit's move against a published plan (re-planning); None = not in that plan."""
+
+    visit_id: str
+    from_carer: str | None = None
+    to_carer: str | None = None
+    from_start: TimeOfDay | None = None
+    to_start: TimeOfDay | None = None
+
+
+class Violation(Strict):
+    """A broken hard rule found when evaluating a given plan."""
+
+    rule: str
+    message: str
+    carer_id: str | None = None
+    visit_id: str | None = None
+
+
+class Solution(Strict):
+    problem_id: str
+    status: Literal["solved", "partial"]
+    runs: list[Run]
+    unassigned: list[Unassigned] = Field(default_factory=list)
+    kpis: Kpis
+    solver: SolverInfo
+    changes: list[Change] | None = None
+    violations: list[Violation] | None = None
+
+    @field_validator("runs")
+    @classmethod
+    def _one_run_per_carer(cls, runs: list[Run]) -> list[Run]:
+        seen: set[str] = set()
+        for i, run in enumerate(runs):
+            if run.carer_id in seen:
+                raise ValueError(f"runs[{i}].carer_id: carer {run.carer_id!r} has two runs")
+            seen.add(run.carer_id)
+        return runs
+
+
+class History(Strict):
+    """A visit-history file on its own (`carerun solve --history FILE`)."""
+
+    history: list[HistoryEntry]

@@ -1,0 +1,88 @@
+"""Another solver's plan as the engine's first solution, only where that solver can express the day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.feasibility import evaluate
+from solver.analysis.check import check
+from solver.engine.compiled import compile_problem
+from solver.engine.search import penalties, solve
+from solver.engine.warmstart import expressible, vroom_routes, warm_routes
+from solver.io.classic import read_solomon
+from solver.io.documents import load_problem
+
+ROOT = Path(__file__).resolve().parents[3]
+SOLOMON = ROOT / "instances" / "solomon"
+
+
+def test_only_days_without_double_ups_breaks_or_restrictions_are_expressible() -> None:
+    assert expressible(compile_problem(read_solomon(SOLOMON / "C101.txt")))
+    small = compile_problem(load_problem(ROOT / "instances" / "homecare" / "small.json"))
+    assert not expressible(small)
+    assert vroom_routes(small, 1.0) is None
+    for source in ("pyvrp", "vroom"):
+        assert warm_routes(small, source, penalties(small), time_limit_s=1, seed=0, solution_limit=1) is None
+
+
+def test_engine_searches_from_the_given_routes_and_never_ends_worse() -> None:
+    problem = read_solomon(SOLOMON / "R101.txt")
+    cp = compile_problem(problem)
+    routes = vroom_routes(cp, 5.0, level=0)
+    assert routes is not None and sorted(v for r in routes for v in r) == list(range(100))
+    start = evaluate(cp, routes)
+    assert start.feasible
+    solution = solve(problem, time_limit_s=60, solution_limit=10, initial_routes=routes)
+    assert solution.solver.first_solution == "WARM_START"
+    assert check(problem, solution) == []
+    assert not solution.unassigned
+    assert solution.kpis.travel_s <= start.cost
+
+
+def test_routes_the_engine_cannot_use_fall_back_to_cheapest_insertion() -> None:
+    problem = read_solomon(SOLOMON / "C201.txt")
+    solution = solve(problem, time_limit_s=60, solution_limit=10, initial_routes=[[0, 1]])  # too few carers
+    assert solution.solver.first_solution == "PARALLEL_CHEAPEST_INSERTION"
+    assert check(problem, solution) == []
+
+
+def test_by_default_an_expressible_day_starts_from_pyvrp_and_travels_less() -> None:
+    problem = read_solomon(SOLOMON / "RC101.txt")
+    warm = solve(problem, time_limit_s=60, solution_limit=20)
+    cold = solve(problem, time_limit_s=60, solution_limit=20, warm_start="none")
+    assert warm.solver.first_solution == "WARM_START"
+    assert warm.solver.notes[0].startswith("warm start: pyvrp planned 100 of 100 visits")
+    assert cold.solver.first_solution == "PARALLEL_CHEAPEST_INSERTION"
+    assert check(problem, warm) == [] and check(problem, cold) == []
+    assert not warm.unassigned
+    assert warm.kpis.travel_s < cold.kpis.travel_s
+
+
+def test_the_warm_start_is_reproducible_with_a_solution_limit() -> None:
+    problem = read_solomon(SOLOMON / "R201.txt")
+    first = solve(problem, time_limit_s=60, seed=3, solution_limit=5)
+    again = solve(problem, time_limit_s=60, seed=3, solution_limit=5)
+    assert first.runs == again.runs
+
+
+def test_the_problem_option_turns_the_warm_start_off() -> None:
+    problem = read_solomon(SOLOMON / "C101.txt")
+    data = problem.model_dump()
+    data["options"]["warm_start"] = "none"
+    solution = solve(type(problem).model_validate(data), time_limit_s=60, solution_limit=5)
+    assert solution.solver.first_solution == "PARALLEL_CHEAPEST_INSERTION"
+
+
+def test_a_day_with_double_ups_is_planned_as_without_a_warm_start() -> None:
+    problem = load_problem(ROOT / "instances" / "homecare" / "small.json")
+    default = solve(problem, time_limit_s=60, solution_limit=10)
+    off = solve(problem, time_limit_s=60, solution_limit=10, warm_start="none")
+    assert default.runs == off.runs
+    assert check(problem, default) == []
+
+
+def test_days_with_promised_times_are_not_expressible() -> None:
+    problem = read_solomon(SOLOMON / "C101.txt")
+    data = problem.model_dump()
+    data["visits"][0]["promised"] = {"time": data["visits"][0]["window"]["start"], "tolerance_min": 15}
+    assert not expressible(compile_problem(type(problem).model_validate(data)))

@@ -1,0 +1,62 @@
+"""Tests for the seeded visit-history generator (solver/generate/history.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from solver.generate.history import generate_history, main, regular_share
+from solver.io.documents import load_problem
+from tests.solver.tiny import A, B, C, carer, problem, visit
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def small() -> object:
+    carers = [carer(f"c{i}", skills=["hoist"] if i < 3 else []) for i in range(6)]
+    visits = [
+        visit("v1", A, client_id="k1"),
+        visit("v2", B, "12:00", "13:00", client_id="k1"),
+        visit("v3", C, skills=["hoist"], client_id="k2", carers_required=2),
+    ]
+    return problem(carers, visits).model_copy(update={"date": None})
+
+
+def test_one_entry_per_visit_copy_per_day_on_the_days_before() -> None:
+    p = small()
+    history = generate_history(p, days=7, seed=1)  # type: ignore[arg-type]
+    assert len(history) == 7 * (1 + 1 + 2)
+    assert sorted({h["date"] for h in history}) == [f"2026-11-{d}" for d in range(19, 26)]
+    per_day = Counter((h["date"], h["client_id"]) for h in history)
+    assert set(per_day.values()) == {2}  # k1 two visits, k2 one double-up
+
+
+def test_only_carers_allowed_to_do_the_visits_appear() -> None:
+    history = generate_history(small(), days=7, seed=2)  # type: ignore[arg-type]
+    assert {h["carer_id"] for h in history if h["client_id"] == "k2"} <= {"c0", "c1", "c2"}
+
+
+def test_same_seed_same_history_other_seed_other_history() -> None:
+    p = load_problem(ROOT / "instances" / "homecare" / "zone.json")
+    assert generate_history(p, seed=3) == generate_history(p, seed=3)
+    assert generate_history(p, seed=3) != generate_history(p, seed=4)
+
+
+def test_zone_history_is_mostly_regular_carers_with_churn() -> None:
+    p = load_problem(ROOT / "instances" / "homecare" / "zone.json")
+    history = generate_history(p, seed=0)
+    share = regular_share(p, history, regulars=3)
+    assert 0.75 <= share < 0.98  # mostly regulars, but not a perfect week
+    carers_per_client = Counter(
+        h["client_id"] for h in {(h["client_id"], h["carer_id"]): h for h in history}.values()
+    )
+    assert max(carers_per_client.values()) > 3
+
+
+def test_command_writes_the_contract_document(tmp_path: Path) -> None:
+    out = tmp_path / "h.json"
+    assert main([str(ROOT / "instances" / "homecare" / "small.json"), "-o", str(out), "--days", "2"]) == 0
+    doc = json.loads(out.read_text())
+    assert set(doc) == {"history"} and set(doc["history"][0]) == {"date", "client_id", "carer_id"}
+    assert main([str(tmp_path / "missing.json")]) == 2
