@@ -67,7 +67,7 @@ def run_pyvrp(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int 
     )
     result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)  # type: ignore[arg-type]
     routes = routes_of(result.best, fleet, cp.n_carers)  # judged by benchmarks/feasibility.py
-    return PeerRun(routes, time.monotonic() - started, _version("pyvrp"))
+    return PeerRun(routes, time.monotonic() - started, package_version("pyvrp"))
 
 
 def _prize(cp: Compiled) -> int:
@@ -95,7 +95,7 @@ def run_vroom(cp: Compiled, time_limit_s: float, seed: int = 0, iterations: int 
     routes: Routes = [[] for _ in range(cp.n_carers)]
     for route in solution.to_dict()["routes"]:
         routes[int(route["vehicle"])] = [int(s["id"]) for s in route["steps"] if s["type"] == "job"]
-    return PeerRun(routes, time.monotonic() - started, _version("pyvroom"))
+    return PeerRun(routes, time.monotonic() - started, package_version("pyvroom"))
 
 
 # --------------------------------------------------------------------------- plain OR-Tools
@@ -158,10 +158,10 @@ def run_ortools_plain(
             while not routing.IsEnd(index):
                 routes[c].append(manager.IndexToNode(index))
                 index = assignment.Value(routing.NextVar(index))
-    return PeerRun(routes, time.monotonic() - started, _version("ortools"))
+    return PeerRun(routes, time.monotonic() - started, package_version("ortools"))
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
     return versions((package,))[package] or "unknown"
 
 

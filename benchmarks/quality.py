@@ -32,7 +32,7 @@ from rich.table import Table
 
 from benchmarks.env import machine
 from benchmarks.feasibility import evaluate
-from benchmarks.peers import PEERS, PeerMissing, _version
+from benchmarks.peers import PEERS, PeerMissing, package_version
 from benchmarks.sets import SETS, SUBSET8, Case
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         iterations=args.iterations,
         **machine(),
     )
-    report["versions"].update({p: _version(p) for p in ("pyvrp", "pyvroom")})
+    report["versions"].update({p: package_version(p) for p in ("pyvrp", "pyvroom")})
     todo = [(c, s) for c in cases for s in solvers if (c.name, s) not in done]
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
