@@ -1,6 +1,7 @@
 """The independent plan checker: re-times every run from the problem alone (docs/rules.md).
 
-Engines are trusted with nothing. ``check`` rebuilds the travel matrices, walks each run
+Engines are trusted with nothing. ``check`` works out each leg from the travel spec itself
+(``legs.py``, no engine or matrix code), walks each run
 leg by leg and reports every hard rule the plan breaks, not just the first, so that a
 broken engine shows the whole picture in one go. This module must never import ortools
 (directly or through another module): the checker has to work, and stay honest, without
@@ -23,6 +24,7 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import get_args
 
+from solver.analysis.legs import Legs
 from solver.model.clock import format_time, minutes_to_s
 from solver.model.problem import (
     Break,
@@ -36,7 +38,6 @@ from solver.model.problem import (
     Stop,
     Visit,
 )
-from solver.travel.matrices import IntMatrix, TravelMatrices, build_travel
 
 RULES: tuple[str, ...] = (
     "problem_id",
@@ -96,7 +97,7 @@ def check(problem: Problem, solution: Solution) -> list[Violation]:
     Order: header (problem id, status), coverage, then each run in solution order, then the
     rules that span runs (double-ups, pinned carers), KPIs and reason codes.
     """
-    travel = build_travel(problem)
+    travel = Legs(problem)
     carers = {c.id: c for c in problem.carers}
     visits = {v.id: v for v in problem.visits}
     out: list[Violation] = []
@@ -258,7 +259,7 @@ _OUTSIDE = -1
 _NOWHERE = -2
 
 
-def _check_run(run: Run, carer: Carer, visits: dict[str, Visit], travel: TravelMatrices) -> list[Violation]:
+def _check_run(run: Run, carer: Carer, visits: dict[str, Visit], travel: Legs) -> list[Violation]:
     """All single-run rules; timing rules only when every stop names a known visit."""
     known = [visits[s.visit_id] for s in run.stops if s.visit_id in visits]
     out = _check_who(run, carer, known)
@@ -274,19 +275,14 @@ def _check_run(run: Run, carer: Carer, visits: dict[str, Visit], travel: TravelM
     return out
 
 
-def _time_run(run: Run, carer: Carer, visits: list[Visit], travel: TravelMatrices) -> _Timed:
+def _time_run(run: Run, carer: Carer, visits: list[Visit], travel: Legs) -> _Timed:
     """Recompute ends and legs, then place each taken break in a leg (or outside the run)."""
-    durations: IntMatrix = travel.durations_s[carer.travel_mode]
-    distances: IntMatrix = travel.distances_m[carer.travel_mode]
     places: list[Location] = [carer.start, *(v.location for v in visits), carer.end_location]
-    index = [travel.index(p) for p in places]
     ends = [s.start + v.duration_s for s, v in zip(run.stops, visits, strict=True)]
     bounds = [run.start, *ends]
     nexts = [*(s.start for s in run.stops), run.end]
-    legs = [(index[k], index[k + 1]) for k in range(len(bounds))]
-    bare = [
-        _Gap(bounds[k], nexts[k], int(durations[a, b]), int(distances[a, b])) for k, (a, b) in enumerate(legs)
-    ]
+    legs = [travel.leg(carer.travel_mode, places[k], places[k + 1]) for k in range(len(bounds))]
+    bare = [_Gap(bounds[k], nexts[k], seconds, metres) for k, (seconds, metres) in enumerate(legs)]
     placement = [_place_break(b, run, bare) for b in run.breaks]
     gaps = [
         _Gap(g.start, g.end, g.travel_s, g.distance_m, _taken_in(run.breaks, placement, k))
