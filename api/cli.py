@@ -1,4 +1,4 @@
-"""``carerun keys ...`` and ``carerun serve``: the API's commands, registered in ``solver/cli/main.py``."""
+"""``carerun keys ...`` and ``carerun serve``: the API's commands, as ``carerun.commands`` entry points."""
 
 from __future__ import annotations
 

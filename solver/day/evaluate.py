@@ -14,18 +14,15 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
-from rich.console import Console
 
 from solver.analysis.check import Violation, check
 from solver.engine.compiled import Compiled, compile_problem
 from solver.engine.construct import Nodes, Plan, plan_from_runs
 from solver.engine.extract import BreakPlacementError, build_solution
-from solver.io.documents import InputError, load_problem, parse
-from solver.io.documents import _read as read_text
+from solver.io.documents import InputError, parse
 from solver.model.problem import Problem, Solution, Strict, TimeWindow
 
 Sequence = list[tuple[int, int]]  # (node, start second)
@@ -269,17 +266,3 @@ def evaluate(problem: Problem, plan: PlanDocument) -> tuple[Solution, list[Viola
         dumped = {**solution.model_dump(), "violations": [v.to_dict() for v in violations]}
         solution = Solution.model_validate(dumped)
     return solution, violations
-
-
-def run_evaluate(problem_path: Path, plan_path: Path, output: Path | None, err: Console) -> int:
-    """The ``carerun evaluate`` command: JSON out, figures and violations on standard error."""
-    from solver.analysis.check import format_report
-    from solver.cli.main import _write_json, summary_table
-
-    problem = load_problem(problem_path)
-    plan = parse_plan(read_text(plan_path), str(plan_path))
-    solution, violations = evaluate(problem, plan)
-    _write_json(solution.model_dump_json(indent=2), output)
-    err.print(summary_table(solution))
-    err.print(format_report(violations), markup=False, highlight=False, soft_wrap=True)
-    return 1 if violations else 0

@@ -25,18 +25,15 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from rich.console import Console
 
 from solver.analysis.check import check
 from solver.analysis.kpi import kpis
 from solver.engine.compiled import compile_problem
-from solver.io.documents import InputError, load_problem, load_solution, parse
-from solver.io.documents import _read as read_text
-from solver.model.clock import format_time, parse_time
+from solver.io.documents import InputError
+from solver.model.clock import format_time
 from solver.model.problem import (
     BreakTaken,
     Change,
@@ -598,44 +595,3 @@ def change_counts(solution: Solution) -> dict[str, int]:
         "visits_changed": len(seen),
         **{k: kinds.get(k, 0) for k in ("carer", "time", "added", "dropped")},
     }
-
-
-def load_events(path: Path) -> Events:
-    return parse(Events, read_text(path), str(path))
-
-
-def run_replan(
-    problem_path: Path,
-    published_path: Path,
-    events_path: Path,
-    now_text: str,
-    output: Path | None,
-    time_limit: float | None,
-    seed: int | None,
-    problem_out: Path | None,
-    err: Console,
-) -> None:
-    """The ``carerun replan`` command: the new plan as JSON, the changes on standard error."""
-    from solver.cli.main import _write_json, summary_table
-
-    try:
-        now = parse_time(now_text)
-    except ValueError as exc:
-        raise InputError(f"--now: {exc}") from exc
-    problem = load_problem(problem_path)
-    published = load_solution(published_path)
-    events = load_events(events_path)
-    limit = time_limit if time_limit is not None else problem.options.time_limit_s
-    solution, new_problem = replan(problem, published, events, now, time_limit_s=limit, seed=seed)
-    if problem_out is not None:
-        _write_json(new_problem.model_dump_json(indent=2), problem_out)
-    _write_json(solution.model_dump_json(indent=2), output)
-    err.print(summary_table(solution))
-    counts = change_counts(solution)
-    err.print(
-        f"changes against the published plan: {counts['visits_changed']} visit(s) "
-        f"({counts['carer']} to another carer, {counts['time']} moved over {TOLERANCE_MIN:.0f} min, "
-        f"{counts['added']} added, {counts['dropped']} cancelled or dropped)",
-        markup=False,
-        highlight=False,
-    )

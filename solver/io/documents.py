@@ -47,6 +47,12 @@ def _read(path: Path | str) -> str:
         raise InputError(f"{p}: cannot be read ({exc})") from exc
 
 
+def read_text(path: Path | str) -> str:
+    """A document's text, for callers that parse it into a model of their own (a plan, events);
+    a missing or unreadable file is an input error that names it."""
+    return _read(path)
+
+
 def parse(model: type[M], text: str, source: str) -> M:
     try:
         return model.model_validate_json(text)

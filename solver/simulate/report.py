@@ -27,8 +27,8 @@ from solver.provenance import machine_info, versions
 from solver.simulate.zones import zones_geojson
 
 if TYPE_CHECKING:
+    from solver.simulate.config import Outcome, SimConfig
     from solver.simulate.execution import Spec
-    from solver.simulate.run import Outcome, SimConfig
 
 COLUMNS = (
     ("design", "design", "{}"),

@@ -12,50 +12,21 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from solver.io.documents import InputError
-from solver.simulate.cost import Rates, ratios, total
+from solver.simulate.config import DEFAULT_DESIGNS, Outcome, SimConfig
+from solver.simulate.cost import ratios, total
 from solver.simulate.demand import Demand, load_demand, synthetic_demand
 from solver.simulate.execution import Result, Spec, execute, task_key
-from solver.simulate.fleet import SolveSettings
+from solver.simulate.report import write_outputs
 from solver.simulate.zones import ZoneDesign, resolve
 
-DEFAULT_DESIGNS = ("legacy3", "hubs18", "kmeans:30", "patches50")
-
-
-@dataclass
-class SimConfig:
-    out: Path
-    designs: list[str] = field(default_factory=lambda: list(DEFAULT_DESIGNS))
-    providers: list[int] = field(default_factory=lambda: [1, 3])
-    days: int = 1
-    seed: int = 0
-    scale: float = 1.0
-    demand: Path | None = None
-    scheduler: str | None = None
-    workers: int | None = None
-    settings: SolveSettings = field(default_factory=SolveSettings)
-    rates: Rates = field(default_factory=Rates)
-
-
-@dataclass
-class Outcome:
-    """The comparison (``rows``: one per design and m), per-zone rows, and how the run went."""
-
-    rows: list[dict[str, Any]]
-    zone_rows: list[dict[str, Any]]
-    results: dict[str, Result]
-    designs: list[ZoneDesign]
-    computed: list[str]
-    cached: list[str]
-    wall_s: float
-    load_before: tuple[float, float, float]
-    load_after: tuple[float, float, float]
+# SimConfig and Outcome live in solver.simulate.config; named here too, where callers look for them.
+__all__ = ["DEFAULT_DESIGNS", "Outcome", "SimConfig", "aggregate", "build_specs", "demands", "simulate"]
 
 
 def _stable(*parts: object) -> int:
@@ -178,8 +149,6 @@ def aggregate(
 
 def simulate(config: SimConfig, on_result: Callable[[Result, bool, int], None] | None = None) -> Outcome:
     """Run the whole comparison and write every output into ``config.out``."""
-    from solver.simulate.report import write_outputs
-
     _validate(config)
     started = time.monotonic()
     load_before = os.getloadavg()

@@ -36,7 +36,7 @@ class Server:
     def cli(self, *args: str) -> str:
         """Run ``carerun ARGS`` against the same database; its standard output."""
         out = subprocess.run(
-            [sys.executable, "-m", "solver.cli.main", *args],
+            [sys.executable, "-m", "solver.cli", *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -47,7 +47,7 @@ class Server:
     def start(self) -> Server:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "solver.cli.main", "serve", "--port", str(self.port)],
+                [sys.executable, "-m", "solver.cli", "serve", "--port", str(self.port)],
                 env=self.env,
                 cwd=ROOT,
                 stdout=log,

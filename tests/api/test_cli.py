@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.store import Store
-from solver.cli.main import app
+from solver.cli import app
 
 
 @pytest.fixture

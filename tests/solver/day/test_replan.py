@@ -7,17 +7,13 @@ pass the checker against the re-planning problem it solves.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from solver.analysis.check import check
-from solver.cli.main import app
 from solver.day.replan import Events, change_counts, changes, replan, transform
 from solver.engine.search import solve
 from solver.io.documents import InputError
@@ -202,22 +198,6 @@ def test_changes_pair_carers_and_ignore_small_moves() -> None:
     after = plan(("a", [("v1", 36000 + 600), ("d", 40000)]), ("c", [("v2", 36000 + 1200), ("d", 40000)]))
     got = [(c.visit_id, c.from_carer, c.to_carer) for c in changes(before, after)]
     assert got == [("d", "b", "c"), ("v2", "b", "c")]  # v1 moved 10 min only: not a change
-
-
-def test_cli_replan(tmp_path: Path) -> None:
-    p = day()
-    published = solve(p)
-    (tmp_path / "p.json").write_text(p.model_dump_json())
-    (tmp_path / "pub.json").write_text(published.model_dump_json())
-    (tmp_path / "ev.json").write_text(json.dumps({"events": [{"type": "visit_cancelled", "visit_id": "v7"}]}))
-    args = ["replan", str(tmp_path / "p.json"), str(tmp_path / "pub.json"), str(tmp_path / "ev.json")]
-    result = CliRunner().invoke(app, [*args, "--now", "10:00", "--problem-out", str(tmp_path / "np.json")])
-    assert result.exit_code == 0, result.output
-    new = Solution.model_validate_json(result.stdout)
-    assert check(Problem.model_validate_json((tmp_path / "np.json").read_text()), new) == []
-    assert "changes against the published plan" in result.output
-    bad = CliRunner().invoke(app, [*args, "--now", "25:00"])
-    assert bad.exit_code == 2 and "--now" in bad.output
 
 
 @pytest.mark.slow

@@ -11,14 +11,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from solver.cli.output import ExitCode, err
 from solver.io.documents import InputError
 
 if TYPE_CHECKING:
     from solver.simulate.execution import Result
-    from solver.simulate.run import SimConfig
 
-err = Console(stderr=True)
-DEFAULT_DESIGNS = "legacy3,hubs18,kmeans:30,patches50"  # kept equal to run.DEFAULT_DESIGNS by a test
+# Written out rather than imported, so that --help does not load the simulator; a test keeps it
+# equal to solver.simulate.config.DEFAULT_DESIGNS.
+DEFAULT_DESIGNS = "legacy3,hubs18,kmeans:30,patches50"
 
 
 def _numbers(text: str, option: str) -> list[int]:
@@ -28,7 +29,7 @@ def _numbers(text: str, option: str) -> list[int]:
         raise InputError(f"{option}: expected comma-separated whole numbers, got {text!r}") from None
 
 
-def simulate_command(
+def simulate(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the table, charts, GeoJSON, report.html, cache.")
     ],
@@ -53,28 +54,25 @@ def simulate_command(
 ) -> None:
     """Compare zone designs and providers per zone on the same demand, from real solves."""
     # Imported here so that other carerun commands do not load shapely, scipy and matplotlib.
-    from solver.cli.main import _guard
+    from solver.simulate.config import SimConfig
     from solver.simulate.cost import Rates
     from solver.simulate.fleet import SolveSettings
     from solver.simulate.report import rich_table
-    from solver.simulate.run import SimConfig, simulate
+    from solver.simulate.run import simulate as run_simulation
 
-    def make() -> SimConfig:
-        return SimConfig(
-            out=out,
-            designs=[d for d in designs.split(",") if d.strip()],
-            providers=_numbers(providers, "--providers"),
-            days=days,
-            seed=seed,
-            scale=scale,
-            demand=demand,
-            scheduler=scheduler,
-            workers=workers,
-            settings=SolveSettings(solution_limit=solution_limit, time_cap_s=time_cap),
-            rates=Rates(wage_gbp_h=wage, mileage_gbp_mile=mileage, fee_gbp_h=fee),
-        )
-
-    config = _guard(make)
+    config = SimConfig(
+        out=out,
+        designs=[d for d in designs.split(",") if d.strip()],
+        providers=_numbers(providers, "--providers"),
+        days=days,
+        seed=seed,
+        scale=scale,
+        demand=demand,
+        scheduler=scheduler,
+        workers=workers,
+        settings=SolveSettings(solution_limit=solution_limit, time_cap_s=time_cap),
+        rates=Rates(wage_gbp_h=wage, mileage_gbp_mile=mileage, fee_gbp_h=fee),
+    )
     columns = (
         TextColumn("simulating"),
         BarColumn(),
@@ -91,7 +89,7 @@ def simulate_command(
                 done = int(bar.tasks[0].completed)
                 err.print(f"[{done}/{total}] {_line(result, cached)}", markup=False, highlight=False)
 
-        outcome = _guard(lambda: simulate(config, on_result))
+        outcome = run_simulation(config, on_result)
     wide = Console(stderr=True, width=max(err.width, 200))  # a log file gets the whole table too
     wide.print(rich_table(outcome.rows, f"zone designs compared ({outcome.wall_s:.0f} s)"))
     err.print(
@@ -100,7 +98,7 @@ def simulate_command(
     bad = sum(len(r["violations"]) for r in outcome.results.values())
     if bad:
         err.print(f"[red]{bad} checker violation(s) in the plans[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.BREAKS_A_RULE)
     sys.stdout.flush()
 
 

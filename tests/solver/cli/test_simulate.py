@@ -1,4 +1,4 @@
-"""``carerun simulate`` (solver/simulate/cli.py): bad inputs exit 2 with a clear message."""
+"""``carerun simulate``: bad inputs exit 2 with a clear message."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solver.cli.main import app
+from solver.cli import app
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -85,6 +85,8 @@ def test_demand_file_end_to_end(tmp_path: Path) -> None:
 
 
 def test_default_designs_agree() -> None:
-    from solver.simulate import cli, run
+    from solver.cli import simulate
+    from solver.simulate import config, run
 
-    assert ",".join(run.DEFAULT_DESIGNS) == cli.DEFAULT_DESIGNS
+    assert ",".join(config.DEFAULT_DESIGNS) == simulate.DEFAULT_DESIGNS
+    assert run.DEFAULT_DESIGNS == config.DEFAULT_DESIGNS
