@@ -36,9 +36,13 @@ bench: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/python -m benchmarks.core
 
+# ruff (style and format), mypy (types), lint-imports (layers point down, solver never
+# imports api, no cycles: contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check solver api benchmarks tests
+	$(BIN)/ruff format --check solver api benchmarks tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
