@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= instances/homecare/zone.json
 DEMO_TIME ?= 30
 
-.PHONY: demo test test-fast lint bench figures setup clean
+.PHONY: demo test test-fast lint bench figures setup clean wheel
 
 setup: $(STAMP)
 
@@ -36,9 +36,13 @@ bench: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/python -m benchmarks.core
 
+# The installable carerun (solver and api, with their package data) into dist/.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
 lint: $(STAMP)
 	$(BIN)/ruff check solver api benchmarks tests
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out dist build .pytest_cache .mypy_cache .ruff_cache
