@@ -28,6 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # Not part of the source tree a wheel is built from.
 SKIP = (".git", ".venv", "dist", "build", "out", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
+SKIP += (".benchmarks", "carerun-api.sqlite3*")
 # Names the running environment may hold for carerun itself (an editable install, say).
 OURS = ("solver", "api", "benchmarks", "tests", "__pycache__", "__editable__", "carerun")
 ATTRIBUTION = "Office for National Statistics licensed under the Open Government Licence v3.0"
