@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEMO   ?= instances/homecare/zone.json
 DEMO_TIME ?= 30
 
-.PHONY: demo test test-fast lint bench figures setup clean
+.PHONY: demo test test-fast lint bench figures setup clean wheel wheel
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ bench: $(STAMP)
 figures: $(STAMP)
 	$(BIN)/python -m benchmarks.core
 
+# The installable carerun (solver and api, with their package data) into dist/.
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
 # ruff (style and format), mypy (types), lint-imports (layers point down, solver never
 # imports api, no cycles: contracts in pyproject.toml).
 lint: $(STAMP)
@@ -45,4 +49,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out dist build .pytest_cache .mypy_cache .ruff_cache

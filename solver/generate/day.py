@@ -12,7 +12,8 @@ towns (LSOAs nearer to that hub than to any other): an approximation, not the of
 boundaries, which are not published as data. ``"county"`` is all 307 LSOAs, and ``"A+B"`` is
 the union of two hub zones.
 
-The LSOA file ships in the repository as ``instances/wiltshire_lsoa21_centroids.csv``.
+The LSOA file ships inside the package, wheel included, as
+``solver/generate/data/wiltshire_lsoa21_centroids.csv`` (its licence note is beside it).
 Source: Office for National Statistics licensed under the Open Government Licence v3.0; contains OS data © Crown copyright and database right; via github.com/drkane/geo-lookups.
 """  # noqa: E501
 
@@ -25,6 +26,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -39,8 +42,11 @@ ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v3.0; "
     "contains OS data © Crown copyright and database right; via github.com/drkane/geo-lookups."
 )
+# Package data, read through importlib.resources so an installed carerun finds it too.
+DATA_PATH: Traversable = resources.files("solver.generate.data") / "wiltshire_lsoa21_centroids.csv"
+# The three example days are fixtures of a source checkout (tests, benchmarks), not package data:
+# nothing reads them at run time, and `python -m solver.generate.day` rewrites them there.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_PATH = REPO_ROOT / "instances" / "wiltshire_lsoa21_centroids.csv"
 HOMECARE_DIR = REPO_ROOT / "instances" / "homecare"
 
 METRES_PER_MILE = 1609.344
@@ -119,21 +125,20 @@ def _frozen(array: FloatArray) -> FloatArray:
 
 
 def load_lsoas(path: str | Path | None = None) -> Lsoas:
-    """Read the LSOA centroid CSV from the repository (never from outside it), cached by path."""
-    return _load_lsoas(str(Path(path) if path is not None else DATA_PATH))
+    """Read the LSOA centroid CSV shipped with the package (or ``path``), cached by path."""
+    return _load_lsoas(None if path is None else str(Path(path)))
 
 
 @lru_cache(maxsize=4)
-def _load_lsoas(path: str) -> Lsoas:
-    file = Path(path)
+def _load_lsoas(path: str | None) -> Lsoas:
+    file: Traversable = DATA_PATH if path is None else Path(path)
     if not file.is_file():
         raise FileNotFoundError(
-            f"LSOA centroid data not found at {file}. carerun ships it in the repository as "
-            f"instances/wiltshire_lsoa21_centroids.csv; generate instances from a source checkout "
+            f"LSOA centroid data not found at {file}. carerun ships it as package data, "
+            f"solver/generate/data/wiltshire_lsoa21_centroids.csv; reinstall carerun "
             f"(or point GenerateConfig.lsoa_csv at a copy)."
         )
-    with file.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(file.read_text(encoding="utf-8").splitlines()))
     needed = {"lsoa21cd", "lsoa21nm", "lat", "lon", "area_km2"}
     if not rows or not needed <= set(rows[0]):
         raise ValueError(f"{file}: expected columns {sorted(needed)}")
@@ -301,7 +306,7 @@ class GenerateConfig:
     car_speed_kmh: float = 40.0
     walk_speed_kmh: float = 4.5
     time_limit_s: float = 30.0
-    lsoa_csv: str | None = None  # default: the repository copy (DATA_PATH)
+    lsoa_csv: str | None = None  # default: the package copy (DATA_PATH)
 
 
 # --------------------------------------------------------------------------- generation

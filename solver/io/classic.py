@@ -9,7 +9,9 @@ The mapping follows the DIMACS convention used by the best-known solutions in
 * ready times, due dates and service times are scaled by 10 into seconds.
 
 A Problem's distance in metres divided by 10 is therefore the DIMACS cost of a plan.
-Instances live in ``instances/`` of the repository (``solomon/``, ``homberger/``).
+Instances live in ``instances/`` of the repository (``solomon/``, ``homberger/``). They and the
+best-known table are benchmark data of a source checkout, not package data: the carerun wheel
+reads any Solomon file it is given, but ``instance_path`` and ``read_bks`` need a checkout.
 """
 
 from __future__ import annotations

@@ -192,15 +192,16 @@ def test_zone_aliases_and_unknown_zone() -> None:
         hub_zone("Swindon")
 
 
-def test_data_is_read_from_the_repository() -> None:
+def test_data_is_read_from_the_package() -> None:
     assert DATA_PATH.is_file()
-    assert DATA_PATH.is_relative_to(REPO_ROOT / "instances")
+    assert Path(str(DATA_PATH)).is_relative_to(Path(generate.__file__).parent / "data")
     assert "../shared" not in Path(generate.__file__).read_text(encoding="utf-8")
 
 
 def test_missing_csv_gives_a_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.csv"
-    with pytest.raises(FileNotFoundError, match=r"instances/wiltshire_lsoa21_centroids\.csv") as info:
+    shipped = r"solver/generate/data/wiltshire_lsoa21_centroids\.csv"
+    with pytest.raises(FileNotFoundError, match=shipped) as info:
         load_lsoas(missing)
     assert str(missing) in str(info.value)
     with pytest.raises(FileNotFoundError, match="LSOA centroid data not found"):
@@ -214,6 +215,7 @@ def test_attribution_is_kept_verbatim() -> None:
     )
     assert line == ATTRIBUTION
     assert line in (REPO_ROOT / "instances" / "README.md").read_text(encoding="utf-8")
+    assert line in (Path(str(DATA_PATH)).parent / "README.md").read_text(encoding="utf-8")
     assert generate.__doc__ is not None and line in generate.__doc__
 
 
