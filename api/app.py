@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api import meta, plans, rules, solving
+from api import meta, plans, rules, solving, vroom
 from api.deps import settings_of
 from api.errors import ApiError, FieldError, ProblemDetails, invalid, response
 from api.limits import BodyLimit, BodyTooLarge
@@ -27,7 +27,7 @@ from api.runner import Dispatcher
 from api.settings import Settings
 from api.store import Store
 from api.views import CheckRequest, EvaluateRequest, ReplanRequest
-from api.vroom import VroomInput
+from solver.io.vroom import VroomInput
 from solver.model.problem import Problem, Solution
 
 
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sync_slots = threading.BoundedSemaphore(max(settings.sync_concurrency, 1))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (plans.router, solving.router, rules.router, meta.router):
+    for router in (plans.router, solving.router, vroom.router, rules.router, meta.router):
         app.include_router(router)
     handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,23 +1,22 @@
 """RFC 9457 ``application/problem+json`` bodies that name the field at fault.
 
-Every error the API returns has this one shape, so a client needs one parser. Field paths are
-written the way ``solver.io.documents`` writes them for the CLI (``visits[3].window``), so a message reads
-the same whether it came from a file or a request.
+Every error the API returns has this one shape, so a client needs one parser. Field errors are
+the ``FieldIssue``s of the solver's ``InputError`` (``solver.model.errors``), the same paths the
+CLI prints (``visits[3].window``), so a message reads the same whether it came from a file or a
+request.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from solver.io.documents import _path
+from solver.model.errors import REPORTED, FieldIssue, InputError, issues_of, join_path
 
 MEDIA_TYPE = "application/problem+json"
-_PATH_FIRST = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.S)
 
 
 class FieldError(BaseModel):
@@ -50,19 +49,20 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+def from_issues(issues: Iterable[FieldIssue], prefix: str = "") -> list[FieldError]:
+    """The solver's field issues as the API's field errors, under ``prefix`` (the body field
+    that held the document), at most ``REPORTED`` of them."""
+    return [FieldError(path=join_path(prefix, i.path), message=i.message) for i in issues][:REPORTED]
+
+
 def field_errors(error: ValidationError, prefix: str = "") -> list[FieldError]:
-    """One FieldError per pydantic error; a cross-field message 'a.b: x; c: y' splits by path."""
-    out: list[FieldError] = []
-    for item in error.errors(include_url=False)[:50]:
-        path = _path(tuple(item["loc"]))
-        message = str(item["msg"]).removeprefix("Value error, ")
-        parts = message.split("; ") if not path else [message]
-        for part in parts:
-            match = _PATH_FIRST.match(part) if not path else None
-            sub_path, text = (match[1], match[2]) if match else (path, part)
-            full = ".".join(p for p in (prefix, sub_path) if p).replace(".[", "[")
-            out.append(FieldError(path=full, message=text))
-    return out
+    """One FieldError per fault pydantic found, a cross-field rule's faults each on its own path."""
+    return from_issues(issues_of(error), prefix)
+
+
+def invalid_input(error: InputError, what: str, prefix: str = "") -> ApiError:
+    """422 for an InputError the solver raised on (part of) the body."""
+    return invalid(from_issues(error.errors, prefix), what)
 
 
 def invalid(errors: list[FieldError], what: str = "problem") -> ApiError:

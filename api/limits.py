@@ -1,8 +1,10 @@
 """Size limits: the request body, and how big a problem the API agrees to plan.
 
-The contract bounds numbers only where the engine's arithmetic needs it (``solver/model/problem.py``);
-a shared service must also bound how much work one request is, so these limits live here.
-Each refusal names the field, like every other validation error.
+The rules of the domain (a visit lasts at most a day, no speed over 1,000 km/h, bounded matrix
+entries) are the contract's, in ``solver/model/problem.py``, so the CLI refuses what the API
+refuses. A shared service must also bound how much work one request is: those limits, which
+depend on the server's settings, live here. Each refusal names the field, like every other
+validation error.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import MEDIA_TYPE, FieldError, ProblemDetails, invalid
 from api.settings import Settings
-from solver.model.problem import HaversineTravel, Problem
-
-MAX_MINUTES = 24 * 60
-MAX_MATRIX_VALUE = 10_000_000  # 115 days in seconds, or 10,000 km in metres
+from solver.model.errors import join_path
+from solver.model.problem import MatrixTravel, Problem
 
 
 class BodyTooLarge(Exception):
@@ -71,44 +71,19 @@ def _too_big(problem: Problem, settings: Settings, sync: bool) -> list[tuple[str
     return out
 
 
-def _too_long(problem: Problem) -> list[tuple[str, str]]:
-    """Durations past a day overflow nothing useful and only make the engine's numbers huge."""
-    out: list[tuple[str, str]] = []
-    for i, v in enumerate(problem.visits):
-        if v.duration_min > MAX_MINUTES:
-            out.append((f"visits[{i}].duration_min", f"at most {MAX_MINUTES} minutes"))
-    for i, c in enumerate(problem.carers):
-        for j, b in enumerate(c.breaks):
-            if b.duration_min > MAX_MINUTES:
-                out.append((f"carers[{i}].breaks[{j}].duration_min", f"at most {MAX_MINUTES} minutes"))
-        if c.max_working_min is not None and c.max_working_min > 10 * MAX_MINUTES:
-            out.append((f"carers[{i}].max_working_min", f"at most {10 * MAX_MINUTES} minutes"))
-    return out
-
-
-def _travel(problem: Problem, settings: Settings) -> list[tuple[str, str]]:
+def _too_many_places(problem: Problem, settings: Settings) -> list[tuple[str, str]]:
+    """A matrix grows with the square of its places: bound them by the visits and carers allowed."""
     travel = problem.travel
-    if isinstance(travel, HaversineTravel):
-        return [
-            (f"travel.speed_kmh.{mode}", "at most 1000 km/h")
-            for mode, speed in travel.speed_kmh.items()
-            if speed > 1000 or speed < 0.01
-        ]
-    out: list[tuple[str, str]] = []
     cap = settings.max_visits + 2 * settings.max_carers
-    if len(travel.locations) > cap:
-        out.append(("travel.locations", f"{len(travel.locations)} locations; at most {cap}"))
-    for name, per_mode in (("durations_s", travel.durations_s), ("distances_m", travel.distances_m)):
-        for mode, matrix in per_mode.items():
-            if any(x > MAX_MATRIX_VALUE for row in matrix for x in row):
-                out.append((f"travel.{name}.{mode}", f"entries must be at most {MAX_MATRIX_VALUE}"))
-    return out
+    if isinstance(travel, MatrixTravel) and len(travel.locations) > cap:
+        return [("travel.locations", f"{len(travel.locations)} locations; at most {cap}")]
+    return []
 
 
 def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix: str = "") -> Problem:
     """``problem`` if the service agrees to plan it, else a 422 naming each field over a limit."""
-    found = _too_big(problem, settings, sync) + _too_long(problem) + _travel(problem, settings)
+    found = _too_big(problem, settings, sync) + _too_many_places(problem, settings)
     if found:
-        errors = [FieldError(path=".".join(p for p in (prefix, path) if p), message=m) for path, m in found]
+        errors = [FieldError(path=join_path(prefix, path), message=m) for path, m in found]
         raise invalid(errors[:50], "problem")
     return problem

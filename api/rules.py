@@ -2,15 +2,14 @@
 hand-made rota (``/v1/evaluate``) and re-planning during the day (``/v1/replan``).
 
 Both reuse the CLI's functions unchanged (``solver.day.evaluate``, ``solver.day.replan``). Their input
-errors are ``InputError`` sentences that start with a field path relative to their own input
-(``runs[1].visit_ids[3]: unknown visit 'v999'``, ``events[0].carer_id: ...``); here they are
-turned into the API's 422 field errors, with paths relative to the request body.
+errors are ``InputError``s whose issues carry paths relative to their own input
+(``plan.runs[1].visit_ids[3]``, ``events[0].carer_id``); here those paths are placed under the
+request body's fields.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 
 from fastapi import APIRouter, Request
@@ -18,48 +17,45 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Tenant, body_schema, overloaded, parse, settings_of
-from api.errors import _PATH_FIRST, ApiError, FieldError, documented, field_errors, invalid
+from api.errors import ApiError, FieldError, documented, field_errors, from_issues, invalid
 from api.limits import checked_problem
 from api.runner import Outcome, replan_json, run_local
 from api.views import EvaluateBody, EvaluateRequest, EvaluateResult, ReplanRequest, ViolationView
 from solver.day.evaluate import PlanDocument, evaluate
-from solver.io.documents import InputError
+from solver.model.errors import FieldIssue, InputError, join_path
 from solver.model.problem import Solution
 
 router = APIRouter(prefix="/v1")
-_NEXT_ERROR = re.compile(r"; (?=[A-Za-z_]\w*\[\d+\][\w.\[\]]*: )")
 
 
-def _split(message: str, prefix: str) -> list[FieldError]:
-    """'runs[0].b: x; runs[2]: y' -> one error per path under ``prefix``; a sentence with no
-    leading path stays whole, on ``prefix`` itself. Only '; ' before another indexed path
-    separates errors: a sentence may hold '; ' of its own."""
-    parts = _NEXT_ERROR.split(message)
-    out = []
-    for part in parts:
-        match = _PATH_FIRST.match(part)
-        sub, text = (match[1], match[2]) if match else ("", part)
-        path = ".".join(p for p in (prefix, sub) if p).replace(".[", "[")
-        out.append(FieldError(path=path, message=text))
-    return out
+def plan_errors(issues: list[FieldIssue]) -> list[FieldError]:
+    """``solver.day.evaluate`` issues (``plan.runs[0].carer_id``) under the body's ``plan``."""
+    return from_issues(FieldIssue(_under("plan", i.path), i.message) for i in issues)
 
 
-def plan_errors(message: str) -> list[FieldError]:
-    """``solver.day.evaluate`` errors ('plan: runs[0].carer_id: ...') under the body's ``plan``."""
-    return _split(message.removeprefix("plan: "), "plan")
+def replan_errors(issues: list[FieldIssue]) -> list[FieldError]:
+    """``solver.day.replan`` issues under the body's fields: its events document is the body's
+    ``events``; an issue about the whole input is placed by what it is about."""
+    return from_issues(FieldIssue(_replan_path(i), i.message) for i in issues)
 
 
-def replan_errors(message: str) -> list[FieldError]:
-    """``solver.day.replan`` errors under the body's fields: events are listed in ``events.events``."""
-    if message.startswith("events["):  # the events document is the body's ``events``
-        return _split(message, "events")
-    if message.startswith("published plan is for problem"):
-        return [FieldError(path="published.problem_id", message=message)]
-    if message.startswith("published plan"):
-        return [FieldError(path="published", message=message)]
-    if message.startswith("the events"):
-        return [FieldError(path="events", message=message)]
-    return [FieldError(path="", message=message)]
+def _under(document: str, path: str) -> str:
+    inside = path == document or path.startswith((f"{document}.", f"{document}["))
+    return path if inside else join_path(document, path)
+
+
+def _replan_path(issue: FieldIssue) -> str:
+    if issue.path.startswith("events["):
+        return join_path("events", issue.path)
+    if issue.path:
+        return issue.path
+    if issue.message.startswith("published plan is for problem"):
+        return "published.problem_id"
+    if issue.message.startswith("published plan"):
+        return "published"
+    if issue.message.startswith("the events"):
+        return "events"
+    return ""
 
 
 def _plan_of(raw: object) -> PlanDocument:
@@ -98,7 +94,7 @@ async def evaluate_plan(request: Request, who: Tenant) -> EvaluateResult:
     try:
         solution, found = await run_in_threadpool(evaluate, body.problem, plan)
     except InputError as exc:
-        raise invalid(plan_errors(str(exc)), "plan") from None
+        raise invalid(plan_errors(exc.errors), "plan") from None
     views = [ViolationView(**v.to_dict()) for v in found]
     return EvaluateResult(ok=not found, solution=solution, violations=views)
 
@@ -136,7 +132,7 @@ async def replan_day(request: Request, who: Tenant) -> Solution:
     limit = min(asked, settings.sync_max_time_limit_s)
     outcome = await _replan_in_slot(request, raw.decode(), limit)
     if outcome.kind == "invalid":
-        raise invalid(replan_errors(outcome.error or ""), "replan request")
+        raise invalid(replan_errors(list(outcome.issues)), "replan request")
     if outcome.solution is None:
         raise ApiError(503, "Re-plan failed", outcome.error or "the solver returned no plan")
     return Solution.model_validate_json(outcome.solution)

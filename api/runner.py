@@ -20,6 +20,7 @@ from typing import Any
 
 from api.settings import Settings
 from api.store import Job, Store
+from solver.model.errors import FieldIssue, InputError
 
 POLL_S = 0.25
 DASK_STOP_CHECK_S = 1.0
@@ -28,11 +29,13 @@ DASK_STOP_CHECK_S = 1.0
 @dataclass(frozen=True)
 class Outcome:
     """How a solve ended: ``solved`` (with a plan), ``stopped`` (asked to; plan if any), ``failed``,
-    or ``invalid`` (the worker found the input bad: ``error`` is its ``InputError`` message)."""
+    or ``invalid`` (the worker found the input bad: ``error`` is its ``InputError`` message and
+    ``issues`` its field issues)."""
 
     kind: str
     solution: str | None = None
     error: str | None = None
+    issues: tuple[FieldIssue, ...] = ()
 
 
 def solve_json(problem_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
@@ -71,12 +74,10 @@ def replan_json(request_json: str, time_limit_s: float, stop: Callable[[], bool]
 
 
 def _child(work: Work, payload: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
-    from solver.io.documents import InputError
-
     try:
         conn.send(("ok", work(payload, time_limit_s, stop_event.is_set)))
     except InputError as exc:
-        conn.send(("invalid", str(exc)))
+        conn.send(("invalid", (str(exc), tuple(exc.errors))))
     except BaseException as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -127,7 +128,8 @@ def run_local(
                     proc.join(1)
                     return Outcome("failed", error=f"the solver process died (exit code {proc.exitcode})")
                 if kind == "invalid":
-                    return Outcome("invalid", error=str(payload))
+                    message, issues = payload
+                    return Outcome("invalid", error=str(message), issues=tuple(issues))
                 if kind != "ok":
                     return Outcome("failed", error=str(payload))
                 return Outcome("stopped" if stop_deadline is not None else "solved", solution=str(payload))

@@ -1,4 +1,8 @@
-"""Reading problems and solutions from files, with errors that name the field at fault."""
+"""Reading problems and solutions from files, with errors that name the field at fault.
+
+``InputError`` lives in ``solver.model.errors``; it is re-exported here, where most callers
+meet it.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,25 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from solver.model.errors import InputError, issues_of, render
 from solver.model.problem import History, Problem, Solution
+
+__all__ = [
+    "InputError",
+    "format_validation_error",
+    "load_history",
+    "load_problem",
+    "load_solution",
+    "parse",
+    "with_history",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class InputError(ValueError):
-    """Bad input: the message names the file, the field and what is wrong."""
-
-
 def format_validation_error(error: ValidationError, source: str) -> str:
-    lines = [f"{source}: {error.error_count()} problem(s)"]
-    for item in error.errors(include_url=False)[:50]:
-        path = _path(item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"  {path + ': ' if path else ''}{message}")
-    return "\n".join(lines)
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("haversine", "matrix"):  # union tags, not fields
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+    """The report the CLI prints for a document pydantic refused (``str`` of its InputError)."""
+    return render(issues_of(error), source)
 
 
 def _read(path: Path | str) -> str:
@@ -42,9 +37,9 @@ def _read(path: Path | str) -> str:
     try:
         return p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise InputError(f"{p}: no such file") from exc
+        raise InputError("no such file", source=str(p)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot be read ({exc})") from exc
+        raise InputError(f"cannot be read ({exc})", source=str(p)) from exc
 
 
 def read_text(path: Path | str) -> str:
@@ -57,7 +52,7 @@ def parse(model: type[M], text: str, source: str) -> M:
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:
-        raise InputError(format_validation_error(exc, source)) from exc
+        raise InputError.of(exc, source) from exc
 
 
 def load_problem(path: Path | str) -> Problem:

@@ -13,6 +13,7 @@ from datetime import date as Date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,6 +30,7 @@ from pydantic import (
 )
 
 from solver.model.clock import format_time, minutes_to_s, parse_time
+from solver.model.errors import FieldIssue, issues_error
 
 CONTRACT_VERSION = 1
 
@@ -63,6 +65,15 @@ MAX_MINUTES = 14 * 24 * 60
 MAX_RATE = 10_000
 MAX_COUNT = 1_000_000_000
 Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+# Rules of the domain, the same for the CLI and the API: one visit or break lasts at most a day,
+# a carer works at most ten days' worth in one run, nobody travels faster than 1,000 km/h, and a
+# matrix entry is at most 10,000,000 (115 days in seconds, or 10,000 km in metres).
+DAY_MINUTES = 24 * 60
+MAX_WORKING_MIN = 10 * DAY_MINUTES
+MIN_SPEED_KMH = 0.01
+MAX_SPEED_KMH = 1000.0
+MAX_MATRIX_VALUE = 10_000_000
+DayMinutes = Annotated[float, Field(ge=0, le=DAY_MINUTES, allow_inf_nan=False)]
 Priority = Literal["critical", "normal", "low"]
 ReasonCode = Literal[
     "NO_SKILLED_CARER",
@@ -148,7 +159,7 @@ class Break(Strict):
     """A break of ``duration_min`` that starts inside ``window`` while the carer is free."""
 
     window: TimeWindow
-    duration_min: Minutes
+    duration_min: DayMinutes
 
     @property
     def duration_s(self) -> int:
@@ -164,7 +175,7 @@ class Carer(Lean):
     shift: Shift
     breaks: list[Break] = Field(default_factory=list)
     skills: list[str] = Field(default_factory=list)
-    max_working_min: Minutes | None = Field(
+    max_working_min: Annotated[float, Field(ge=0, le=MAX_WORKING_MIN, allow_inf_nan=False)] | None = Field(
         default=None,
         description="Cap on working time: the run's span (leaving home to returning) "
         "less breaks taken inside it.",
@@ -232,7 +243,7 @@ class Visit(Lean):
     client_id: str | None = Field(default=None, description="Defaults to the visit id.")
     location: Location
     window: TimeWindow
-    duration_min: Minutes
+    duration_min: DayMinutes
     carers_required: Literal[1, 2] = 1
     skills: list[str] = Field(default_factory=list)
     preferred_carers: list[str] = Field(default_factory=list)
@@ -253,17 +264,25 @@ class Visit(Lean):
         return self.client_id if self.client_id is not None else self.id
 
 
+def _walkable(speed: float) -> float:
+    """Slower than this is a typo (metres per hour?), and it makes travel times overflow."""
+    if speed < MIN_SPEED_KMH:
+        raise ValueError(f"at least {MIN_SPEED_KMH} km/h")
+    return speed
+
+
+Speed = Annotated[float, Field(gt=0, le=MAX_SPEED_KMH, allow_inf_nan=False), AfterValidator(_walkable)]
+
+
 class HaversineTravel(Strict):
     """Great-circle distance times ``circuity``, driven at the carer's mode speed."""
 
     model: Literal["haversine"] = "haversine"
     circuity: float = Field(default=1.3, ge=1.0, le=5.0, allow_inf_nan=False)
-    speed_kmh: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
-        default_factory=lambda: {"car": 40.0, "walk": 4.5}
-    )
+    speed_kmh: dict[str, Speed] = Field(default_factory=lambda: {"car": 40.0, "walk": 4.5})
 
 
-Matrix = list[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]]]
+Matrix = list[list[Annotated[float, Field(ge=0, le=MAX_MATRIX_VALUE, allow_inf_nan=False)]]]
 
 
 class MatrixTravel(Strict):
@@ -277,16 +296,17 @@ class MatrixTravel(Strict):
     @model_validator(mode="after")
     def _square(self) -> MatrixTravel:
         n = len(self.locations)
+        issues = []
         for name, per_mode in (("durations_s", self.durations_s), ("distances_m", self.distances_m)):
             for mode, matrix in per_mode.items():
                 if len(matrix) != n or any(len(row) != n for row in matrix):
-                    raise ValueError(
-                        f"travel.{name}.{mode}: matrix must be {n} x {n} (one row and column "
-                        f"per entry of travel.locations)"
-                    )
+                    message = f"matrix must be {n} x {n} (one row and column per entry of travel.locations)"
+                    issues.append(FieldIssue(f"{name}.{mode}", message))
         for mode in self.distances_m:
             if mode not in self.durations_s:
-                raise ValueError(f"travel.distances_m.{mode}: no durations_s for mode {mode!r}")
+                issues.append(FieldIssue(f"distances_m.{mode}", f"no durations_s for mode {mode!r}"))
+        if issues:
+            raise issues_error(issues)
         return self
 
 
@@ -374,7 +394,7 @@ class Problem(Lean):
 
     @model_validator(mode="after")
     def _references(self) -> Problem:
-        errors: list[str] = []
+        errors: list[FieldIssue] = []
         _unique("carers", (c.id for c in self.carers), errors)
         _unique("visits", (v.id for v in self.visits), errors)
         carer_ids = {c.id for c in self.carers}
@@ -382,66 +402,64 @@ class Problem(Lean):
             for field in ("preferred_carers", "excluded_carers"):
                 for j, cid in enumerate(getattr(visit, field)):
                     if cid not in carer_ids:
-                        errors.append(f"visits[{i}].{field}[{j}]: unknown carer id {cid!r}")
-            if visit.pinned_carer is not None:
-                if visit.pinned_carer not in carer_ids:
-                    errors.append(f"visits[{i}].pinned_carer: unknown carer id {visit.pinned_carer!r}")
-                elif visit.pinned_carer in visit.excluded_carers:
-                    errors.append(
-                        f"visits[{i}].pinned_carer: {visit.pinned_carer!r} is also in excluded_carers"
-                    )
+                        errors.append(FieldIssue(f"visits[{i}].{field}[{j}]", f"unknown carer id {cid!r}"))
+            pinned, where = visit.pinned_carer, f"visits[{i}].pinned_carer"
+            if pinned is not None:
+                if pinned not in carer_ids:
+                    errors.append(FieldIssue(where, f"unknown carer id {pinned!r}"))
+                elif pinned in visit.excluded_carers:
+                    errors.append(FieldIssue(where, f"{pinned!r} is also in excluded_carers"))
         errors.extend(self._after_errors())
         errors.extend(self._travel_errors())
         if errors:
-            raise ValueError("; ".join(errors))
+            raise issues_error(errors)
         return self
 
-    def _after_errors(self) -> list[str]:
+    def _after_errors(self) -> list[FieldIssue]:
         """`after` must name another existing visit, once, and never close a cycle."""
         index = {v.id: i for i, v in enumerate(self.visits)}
-        errors: list[str] = []
+        errors: list[FieldIssue] = []
         edges: dict[int, list[int]] = {}
         for i, visit in enumerate(self.visits):
             seen: set[str] = set()
             for j, link in enumerate(visit.after):
                 where = f"visits[{i}].after[{j}].visit_id"
                 if link.visit_id == visit.id:
-                    errors.append(f"{where}: a visit cannot come after itself")
+                    errors.append(FieldIssue(where, "a visit cannot come after itself"))
                 elif link.visit_id not in index:
-                    errors.append(f"{where}: unknown visit id {link.visit_id!r}")
+                    errors.append(FieldIssue(where, f"unknown visit id {link.visit_id!r}"))
                 elif link.visit_id in seen:
-                    errors.append(f"{where}: visit {link.visit_id!r} is named twice")
+                    errors.append(FieldIssue(where, f"visit {link.visit_id!r} is named twice"))
                 else:
                     edges.setdefault(i, []).append(index[link.visit_id])
                 seen.add(link.visit_id)
         cycle = _find_cycle(edges)
         if cycle is not None:
             names = " -> ".join(self.visits[k].id for k in cycle)
-            errors.append(f"visits[{cycle[0]}].after: the after constraints form a cycle ({names})")
+            where = f"visits[{cycle[0]}].after"
+            errors.append(FieldIssue(where, f"the after constraints form a cycle ({names})"))
         return errors
 
-    def _travel_errors(self) -> list[str]:
+    def _travel_errors(self) -> list[FieldIssue]:
         travel = self.travel
+        haversine = isinstance(travel, HaversineTravel)
         modes = travel.speed_kmh if isinstance(travel, HaversineTravel) else travel.durations_s
+        missing = "speed in travel.speed_kmh" if haversine else "matrix in travel.durations_s"
         errors = [
-            f"carers[{i}].travel_mode: {c.travel_mode!r} has no "
-            + (
-                "speed in travel.speed_kmh"
-                if isinstance(travel, HaversineTravel)
-                else "matrix in travel.durations_s"
-            )
+            FieldIssue(f"carers[{i}].travel_mode", f"{c.travel_mode!r} has no {missing}")
             for i, c in enumerate(self.carers)
             if c.travel_mode not in modes
         ]
         if isinstance(travel, MatrixTravel):
             known = {loc.key() for loc in travel.locations}
+            elsewhere = "location not in travel.locations"
             for i, c in enumerate(self.carers):
                 for field, loc in (("start", c.start), ("end", c.end_location)):
                     if loc.key() not in known:
-                        errors.append(f"carers[{i}].{field}: location not in travel.locations")
+                        errors.append(FieldIssue(f"carers[{i}].{field}", elsewhere))
             for i, v in enumerate(self.visits):
                 if v.location.key() not in known:
-                    errors.append(f"visits[{i}].location: location not in travel.locations")
+                    errors.append(FieldIssue(f"visits[{i}].location", elsewhere))
         return errors[:50]
 
 
@@ -473,11 +491,11 @@ def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:
     return None
 
 
-def _unique(name: str, ids: Iterable[str], errors: list[str]) -> None:
+def _unique(name: str, ids: Iterable[str], errors: list[FieldIssue]) -> None:
     seen: set[str] = set()
     for i, ident in enumerate(ids):
         if ident in seen:
-            errors.append(f"{name}[{i}].id: duplicate id {ident!r}")
+            errors.append(FieldIssue(f"{name}[{i}].id", f"duplicate id {ident!r}"))
         seen.add(ident)
 
 
@@ -599,7 +617,7 @@ class Solution(Strict):
         seen: set[str] = set()
         for i, run in enumerate(runs):
             if run.carer_id in seen:
-                raise ValueError(f"runs[{i}].carer_id: carer {run.carer_id!r} has two runs")
+                raise issues_error([FieldIssue(f"[{i}].carer_id", f"carer {run.carer_id!r} has two runs")])
             seen.add(run.carer_id)
         return runs
 

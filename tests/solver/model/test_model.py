@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from solver.io.documents import InputError, parse
+from solver.model.errors import FieldIssue, field_path, join_path
 from solver.model.problem import Problem, Solution
 
 Json = dict[str, Any]
@@ -755,3 +757,131 @@ def test_numbers_past_the_engine_arithmetic_are_refused(path: tuple[str | int, .
     with pytest.raises(InputError) as err:
         parse(Problem, json.dumps(data), "problem")
     assert ".".join(str(k) for k in path) in str(err.value).replace("[", ".").replace("]", "")
+
+
+# --------------------------------------------------------------------------- errors as data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where"),
+    [
+        ("visits.0.duration_min", 1441, "visits[0].duration_min"),
+        ("carers.0.breaks.0.duration_min", 1441, "carers[0].breaks[0].duration_min"),
+        ("carers.0.max_working_min", 10 * 1440 + 1, "carers[0].max_working_min"),
+        ("travel.speed_kmh.car", 1001, "travel.speed_kmh.car"),
+        ("travel.speed_kmh.walk", 0.001, "travel.speed_kmh.walk"),
+    ],
+)
+def test_rules_of_the_domain_are_the_models(path: str, value: float, where: str) -> None:
+    """A visit of over a day, a faster-than-a-plane carer: refused by the contract, so by the CLI."""
+    d = valid_problem()
+    setp(path, value)(d)
+    with pytest.raises(InputError) as caught:
+        parse(Problem, json.dumps(d), "p.json")
+    assert [e.path for e in caught.value.errors] == [where]
+
+
+def test_a_day_long_visit_and_a_plane_speed_are_still_allowed() -> None:
+    d = valid_problem()
+    d["visits"][0]["duration_min"] = 1440
+    d["travel"]["speed_kmh"]["car"] = 1000
+    parse(Problem, json.dumps(d), "p.json")
+
+
+def test_matrix_entries_are_bounded() -> None:
+    d = with_matrix(valid_problem())
+    d["travel"]["distances_m"]["car"][0][1] = 10_000_001
+    with pytest.raises(InputError) as caught:
+        parse(Problem, json.dumps(d), "p.json")
+    assert [e.path for e in caught.value.errors] == ["travel.distances_m.car[0][1]"]
+
+
+def test_cross_field_faults_are_issues_with_their_own_paths() -> None:
+    d = valid_problem()
+    d["visits"][0]["excluded_carers"] = ["x1"]
+    d["visits"][2]["pinned_carer"] = "x3"
+    with pytest.raises(InputError) as caught:
+        parse(Problem, json.dumps(d), "p.json")
+    error = caught.value
+    assert error.source == "p.json"
+    assert error.errors == [
+        FieldIssue("visits[0].excluded_carers[0]", "unknown carer id 'x1'"),
+        FieldIssue("visits[2].pinned_carer", "unknown carer id 'x3'"),
+    ]
+    assert str(error) == (
+        "p.json: 2 problem(s)\n"
+        "  visits[0].excluded_carers[0]: unknown carer id 'x1'\n"
+        "  visits[2].pinned_carer: unknown carer id 'x3'"
+    )
+
+
+def test_a_matrix_of_the_wrong_size_is_named_under_travel() -> None:
+    d = with_matrix(valid_problem())
+    d["travel"]["durations_s"]["walk"] = [[0]]
+    with pytest.raises(InputError) as caught:
+        parse(Problem, json.dumps(d), "p.json")
+    (issue,) = caught.value.errors
+    assert issue.path == "travel.durations_s.walk" and "6 x 6" in issue.message
+
+
+def test_a_carer_with_two_runs_is_named_at_the_second_run() -> None:
+    solution = {
+        "problem_id": "p",
+        "status": "solved",
+        "runs": [
+            {"carer_id": "c1", "start": "07:00", "end": "08:00", "stops": [], "travel_s": 0,
+             "distance_m": 0, "care_s": 0, "wait_s": 0},
+        ] * 2,
+        "kpis": {"visits": 0, "visits_assigned": 0, "care_s": 0, "travel_s": 0, "distance_m": 0,
+                 "wait_s": 0, "travel_per_care_hour_min": 0, "carers_used": 1},
+        "solver": {"engine": "x", "wall_s": 0, "seed": 0},
+    }  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        parse(Solution, json.dumps(solution), "s.json")
+    assert caught.value.errors == [FieldIssue("runs[1].carer_id", "carer 'c1' has two runs")]
+
+
+@pytest.mark.parametrize(
+    ("text", "issues"),
+    [
+        ("not a number", [("", "not a number")]),
+        ("events[0].carer_id: unknown carer 'x'", [("events[0].carer_id", "unknown carer 'x'")]),
+        (
+            "plan: runs[0].visit_ids[0]: unknown visit 'a'; runs[1]: two runs; really",
+            [("plan.runs[0].visit_ids[0]", "unknown visit 'a'"), ("plan.runs[1]", "two runs; really")],
+        ),
+        ("plan: its runs cannot be timed", [("plan", "its runs cannot be timed")]),
+        (
+            "published plan breaks 2 rule(s): [window] late",
+            [("", "published plan breaks 2 rule(s): [window] late")],
+        ),
+        ("--now: 25:00 is not a time", [("", "--now: 25:00 is not a time")]),
+    ],
+)
+def test_an_error_written_as_text_keeps_its_text_and_reads_its_paths(
+    text: str, issues: list[tuple[str, str]]
+) -> None:
+    error = InputError(text)
+    assert str(error) == text
+    assert [(e.path, e.message) for e in error.errors] == issues
+
+
+def test_an_error_with_a_source_names_it_first() -> None:
+    error = InputError("no such file", source="p.json")
+    assert str(error) == "p.json: no such file"
+    assert error.errors == [FieldIssue("", "no such file")] and error.source == "p.json"
+
+
+def test_an_error_keeps_its_issues_across_processes() -> None:
+    for error in (InputError([FieldIssue("visits[0]", "bad")], "p.json"), InputError("a.b: c")):
+        copied = pickle.loads(pickle.dumps(error))
+        assert isinstance(copied, InputError)
+        assert (str(copied), copied.errors, copied.source) == (str(error), error.errors, error.source)
+
+
+def test_field_path_reads_like_the_json() -> None:
+    assert field_path(("visits", 3, "window")) == "visits[3].window"
+    assert field_path(("travel", "matrix", "durations_s", "car", 0, 1)) == "travel.durations_s.car[0][1]"
+    assert field_path(()) == ""
+    assert join_path("runs", "[1].carer_id") == "runs[1].carer_id"
+    assert join_path("problem", "visits") == "problem.visits" and join_path("", "x") == "x"
