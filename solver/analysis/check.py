@@ -36,7 +36,7 @@ from solver.model.problem import (
     Stop,
     Visit,
 )
-from solver.travel.matrices import IntMatrix, TravelMatrices, build_travel
+from solver.travel import IntMatrix, TravelMatrices, build_travel
 
 RULES: tuple[str, ...] = (
     "problem_id",
