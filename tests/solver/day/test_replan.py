@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from solver.analysis.check import check
 from solver.cli.main import app
 from solver.day.replan import Events, change_counts, changes, replan, transform
-from solver.engine.search import solve
+from solver.engine import solve
 from solver.io.documents import InputError
 from solver.model.clock import format_time
 from solver.model.problem import Problem, Solution
