@@ -22,7 +22,7 @@ from solver.engine.construct import Nodes
 from solver.engine.search import RoutingModel, solve
 from solver.generate.day import generate_day
 from solver.model.problem import Problem, Solution
-from solver.travel.matrices import build_travel
+from solver.travel import build_travel
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "50,330,1000,2000").split(",") if s.strip()]
 SOLUTION_LIMIT = int(os.environ.get("BENCH_SOLUTION_LIMIT", "50"))

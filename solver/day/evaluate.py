@@ -198,18 +198,6 @@ def _linked(cp: Compiled, nodes: Nodes) -> set[int]:
     return out
 
 
-def _timed_runs(plan: Plan, nodes: Nodes) -> tuple[list[Sequence], list[list[int]]]:
-    """(node, start) per run and break starts, as the construction timed them."""
-    runs, breaks = [], []
-    for c, elems in enumerate(plan.runs):
-        sched = plan.schedules[c]
-        assert sched is not None
-        runs.append([(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
-        taken = {-e - 1: sched.planned[k] for k, e in enumerate(elems) if e < 0}
-        breaks.append([taken[i] for i in sorted(taken)])
-    return runs, breaks
-
-
 def _time_plan(cp: Compiled, nodes: Nodes, orders: list[list[int]]) -> tuple[Compiled, Plan, Relaxation]:
     """Time the plan under the rules if it can be; otherwise under the least loosening that works."""
     starts = earliest_starts(cp, nodes, orders)
@@ -252,7 +240,7 @@ def evaluate(problem: Problem, plan: PlanDocument) -> tuple[Solution, list[Viola
     nodes = Nodes.of(cp)
     orders = _orders(problem, plan, nodes)
     timed_cp, timed, relax = _time_plan(cp, nodes, orders)
-    runs, breaks = _timed_runs(timed, nodes)
+    runs, breaks = timed.timed_runs()
     notes = ["times recomputed from the problem; only the order of visits was taken from the plan"]
     if relax.windows:
         notes.append(

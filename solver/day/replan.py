@@ -29,8 +29,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from solver import engine
 from solver.analysis.check import check
 from solver.analysis.kpi import kpis
+from solver.engine import FirstPlan
 from solver.engine.compiled import compile_problem
 from solver.io.documents import InputError
 from solver.model.clock import format_time
@@ -333,65 +335,6 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
 # --------------------------------------------------------------------------- warm start
 
 
-def _published_runs(
-    cp: Any, nodes: Any, published: Solution, problem: Problem, released: set[str]
-) -> list[list[tuple[int, int]]]:
-    """The published order of every visit still in the problem and still with its carer."""
-    carer_index = {c.id: i for i, c in enumerate(problem.carers)}
-    visit_index = {v.id: i for i, v in enumerate(problem.visits)}
-    runs: list[list[tuple[int, int]]] = [[] for _ in problem.carers]
-    used: dict[int, int] = {}
-    for run in published.runs:
-        c = carer_index.get(run.carer_id)
-        if c is None:
-            continue
-        for stop in run.stops:
-            v = visit_index.get(stop.visit_id)
-            if (
-                v is None
-                or stop.visit_id in released
-                or not (cp.eligible[v, c] and (cp.pinned[v] < 0 or _pin_ok(cp, nodes, v, c, used)))
-            ):
-                continue
-            if not int(cp.v_ws[v]) <= stop.start <= int(cp.v_we[v]):
-                continue  # released (its carer is gone) or no longer fits its window
-            k = used.get(v, 0)
-            if k >= len(nodes.of_visit[v]):
-                continue
-            used[v] = k + 1
-            runs[c].append((nodes.of_visit[v][k], stop.start))
-    return runs
-
-
-def _pin_ok(cp: Any, nodes: Any, v: int, c: int, used: dict[int, int]) -> bool:
-    """A pinned visit's first copy goes to its pinned carer (the engine's convention)."""
-    return used.get(v, 0) > 0 or int(cp.pinned[v]) == c
-
-
-def _timeable(cp: Any, nodes: Any, runs: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
-    """The published runs less what no longer fits in them (after an overrun, say): a run that
-    cannot be timed first loses its double-ups and gap-tied visits, then its last visits, until
-    it can. A dropped visit leaves every run (both copies of a double-up); the repair that
-    follows inserts it again wherever it now fits."""
-    from solver.engine.construct import plan_from_runs
-
-    empty: list[list[tuple[int, int]]] = [[] for _ in runs]
-    dropped: set[int] = set()
-    tied = cp.r.linked | {v for v in range(cp.n_visits) if int(cp.v_req[v]) == 2}
-
-    def alone(c: int, run: list[tuple[int, int]]) -> bool:
-        return plan_from_runs(cp, nodes, [run if k == c else [] for k in range(len(empty))]) is not None
-
-    for c, run in enumerate(runs):
-        if not run or alone(c, run):
-            continue
-        loose = [(n, t) for n, t in run if int(nodes.visit[n]) not in tied]
-        dropped |= {int(nodes.visit[n]) for n, _ in run if int(nodes.visit[n]) in tied}
-        while loose and not alone(c, loose):
-            dropped.add(int(nodes.visit[loose.pop()[0]]))
-    return [[(n, t) for n, t in run if int(nodes.visit[n]) not in dropped] for run in runs]
-
-
 def warm_solve(
     problem: Problem,
     published: Solution,
@@ -404,57 +347,12 @@ def warm_solve(
     """Search from the published plan (what is still valid of it, the rest inserted) instead of
     from scratch: the plan a coordinator already sent out is the best start for a stable one.
 
-    The engine's ``solve`` has no way to take a first plan, so this runs one round of its search
-    from one, with the engine's own pieces; it falls back to ``solve`` when the published plan
-    cannot be read as a first plan (for example after an overrun moved a double-up)."""
-    from solver.engine import search as engine
-    from solver.engine.construct import Nodes, plan_from_runs, repair
-
-    started = time.monotonic()
-    limits = engine.Limits(time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
-    cp = compile_problem(problem)
-    nodes = Nodes.of(cp)
-    runs = _timeable(cp, nodes, _published_runs(cp, nodes, published, problem, released or set()))
-    plan = plan_from_runs(cp, nodes, runs)
-    if plan is None or not len(nodes):
-        return engine.solve(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
-    served = {int(nodes.visit[e]) for elems in plan.runs for e in elems if e >= 0}
-    missing = [v for v in range(cp.n_visits) if v not in served]
-    budget = started + (float("inf") if solution_limit is not None else 0.3 * time_limit_s)
-    repair(cp, nodes, plan, missing, seed=seed, deadline=budget)
-    best = fallback = engine._from_plan(cp, nodes, plan)
-    notes = ["search started from the published plan"]
-    model = engine.RoutingModel(cp, nodes)
-    left = max(time_limit_s - (time.monotonic() - started), 0.1)
-    params = model.parameters(limits, left, "AUTOMATIC")
-    model.routing.CloseModelWithParameters(params)
-    # RoutesToAssignment only sets the routes; the search then times them itself. Reading them
-    # with ReadAssignmentFromRoutes would first solve for every time (seconds on a zone).
-    initial = model.routing.solver().Assignment()
-    if not model.routing.RoutesToAssignment(model.routes_of(plan), True, True, initial):
-        notes.append("OR-Tools rejected the published plan; kept it as repaired")
-    else:
-        left = max(time_limit_s - (time.monotonic() - started), 0.2)
-        params = model.parameters(limits, left, "AUTOMATIC")
-        assignment = model.routing.SolveFromAssignmentWithParameters(initial, params)
-        if assignment is None:
-            notes.append("OR-Tools found no plan from the published one in time; kept it as repaired")
-        else:
-            runs, breaks = model.plan_of(assignment)
-            score = engine._score(cp, nodes, runs)
-            best = best.offer(engine.Best(runs, breaks, score, assignment.ObjectiveValue()))
-            again, _ = engine._reinsert(cp, nodes, runs, limits, 1, started)
-            if again is not None:
-                best = best.offer(engine._from_plan(cp, nodes, again))
-    try:
-        return engine._solution(
-            cp, nodes, limits, started, best.runs, best.breaks, best.objective, notes, "PUBLISHED"
-        )
-    except engine.BreakPlacementError as exc:
-        notes.append(f"fell back to the repaired published plan: {exc}")
-        return engine._solution(
-            cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, "PUBLISHED"
-        )
+    ``released`` visits leave their published carer (whose day was cut short) and are inserted
+    again like new ones. The frozen past needs nothing here: ``transform`` pinned it."""
+    first = FirstPlan.from_solution(published, label="published").without(released or set())
+    return engine.solve(
+        problem, first_plan=first, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit
+    )
 
 
 # --------------------------------------------------------------------------- changes
@@ -557,9 +455,9 @@ def replan(
             released=frozen.released,
         )
     else:  # from scratch, as a first plan of the day is made (kept for comparison)
-        from solver.engine.search import solve
-
-        solution = solve(new_problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+        solution = engine.solve(
+            new_problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit
+        )
     solution = _closed_reasons(new_problem, solution, frozen, now)
     bad = _frozen_kept(frozen, solution)
     if bad:

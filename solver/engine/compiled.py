@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solver.model.problem import Carer, Problem, Visit
-from solver.travel.matrices import TravelMatrices, build_travel
+from solver.travel import TravelMatrices, build_travel
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]

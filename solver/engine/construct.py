@@ -70,6 +70,22 @@ class Plan:
     def visit_nodes(self, carer: int) -> list[int]:
         return [e for e in self.runs[carer] if e >= 0]
 
+    def timed_runs(self) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
+        """Each carer's (node, planned start) and break starts (by break index), as timed here:
+        the form the engine's extraction takes. A run without a schedule counts as empty."""
+        runs: list[list[tuple[int, int]]] = []
+        breaks: list[list[int]] = []
+        for c, elems in enumerate(self.runs):
+            sched = self.schedules[c] if c < len(self.schedules) else None
+            if sched is None:
+                runs.append([])
+                breaks.append([])
+                continue
+            runs.append([(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
+            taken = {-e - 1: sched.planned[k] for k, e in enumerate(elems) if e < 0}
+            breaks.append([taken[i] for i in sorted(taken)])
+        return runs, breaks
+
 
 @dataclass
 class _Timing:
@@ -548,11 +564,7 @@ def runs_soft_cost(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int]]]
 
 def plan_runs(plan: Plan) -> list[list[tuple[int, int]]]:
     """(node, planned start) per carer of a timed plan."""
-    out = []
-    for c, elems in enumerate(plan.runs):
-        sched = plan.schedules[c]
-        out.append([] if sched is None else [(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
-    return out
+    return plan.timed_runs()[0]
 
 
 def _score(cp: Compiled, nodes: Nodes, plan: Plan, unplaced: list[int]) -> tuple[int, ...]:

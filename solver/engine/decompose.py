@@ -166,14 +166,7 @@ def _repair_across_zones(
     if plan is None:
         return runs, hints, 0
     left = repair(cp, nodes, plan, missing, seed=seed, deadline=deadline)
-    out_runs: Runs = []
-    out_hints: list[list[int]] = []
-    for c, elems in enumerate(plan.runs):
-        sched = plan.schedules[c]
-        assert sched is not None
-        out_runs.append([(e, sched.planned[i]) for i, e in enumerate(elems) if e >= 0])
-        starts = {-e - 1: sched.planned[i] for i, e in enumerate(elems) if e < 0}
-        out_hints.append([starts[b] for b in sorted(starts)])
+    out_runs, out_hints = plan.timed_runs()
     return out_runs, out_hints, len(missing) - len(left)
 
 

@@ -1,11 +1,24 @@
 """The OR-Tools engine: a validated Problem in, a Solution out, nothing about files or HTTP.
 
+Entry point: ``solve(problem, ...)``, exported by ``solver.engine`` with ``FirstPlan``. Keyword
+arguments beat the problem's own options (time limit, seed, solution limit, warm start); ``stop``
+ends the search early with the best plan so far, ``progress`` hears of each round.
+
+Where the search starts, first match wins:
+- ``first_plan``: a caller's plan (a published rota, say), double-ups included. What of it is
+  timeable within the rules is kept, what is missing is inserted, and one round of search
+  starts from it. If nothing of it can be timed, the engine constructs its own plan as below
+  and says so in ``solver.notes``.
+- ``initial_routes`` (visit indices per carer, days without double-ups only), or a warm start
+  from PyVRP's plan where the day allows (``warm_start``, see ``solver/engine/warmstart.py``).
+- The pair-aware insertion of ``construct.py`` (OR-Tools' own heuristics cannot place a
+  synchronised pair), or OR-Tools' parallel cheapest insertion when there is no double-up.
+
 Model: one vehicle per carer with its own home and end; one node per visit copy (two for a
 double-up, tied by equal start, different carers, both-or-neither); transits registered as
-matrices and unary vectors so no Python runs per arc during search. The first plan comes from
-the pair-aware insertion in ``construct.py`` (OR-Tools' own heuristics cannot place a
-synchronised pair), or from parallel cheapest insertion when there is no double-up. Guided local
-search improves it; between rounds, visits still out are re-inserted where search made room.
+matrices and unary vectors so no Python runs per arc during search. Guided local search (or a
+``strategy`` of ``strategies.py``) improves the first plan; between rounds, visits still out are
+re-inserted where search made room.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ from solver.engine.construct import (
     score,
 )
 from solver.engine.extract import BreakPlacementError, build_solution
+from solver.engine.firstplan import FirstPlan, seed_plan
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import warm_routes
 from solver.model.problem import Problem, Solution
@@ -304,37 +318,27 @@ def _client_nodes(cp: Compiled, nodes: Nodes) -> dict[int, list[int]]:
     return out
 
 
-def _plan_to_runs(plan: Plan, nodes: Nodes) -> tuple[list[list[tuple[int, int]]], list[list[int]]]:
-    runs, breaks = [], []
-    for c, elems in enumerate(plan.runs):
-        sched = plan.schedules[c]
-        assert sched is not None
-        runs.append([(e, sched.planned[k]) for k, e in enumerate(elems) if e >= 0])
-        starts = {-e - 1: sched.planned[k] for k, e in enumerate(elems) if e < 0}
-        breaks.append([starts[i] for i in sorted(starts)])
-    return runs, breaks
-
-
 def solve(
     problem: Problem,
     *,
+    first_plan: FirstPlan | None = None,
+    stop: Callable[[], bool] | None = None,
     time_limit_s: float | None = None,
     seed: int | None = None,
     solution_limit: int | None = None,
     progress: Progress | None = None,
     strategy: str | None = None,
-    initial_routes: list[list[int]] | None = None,
-    stop: Callable[[], bool] | None = None,
     warm_start: str | None = None,
+    initial_routes: list[list[int]] | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
+    ``first_plan`` is searched from when any of it can be timed (see the module docstring);
     ``strategy`` names a local-search strategy of ``solver/engine/strategies.py`` (default: guided
-    local search as before); the portfolio (``solver/engine/portfolio.py``) runs two side by side.
+    local search); the portfolio (``solver/engine/portfolio.py``) runs two side by side.
     ``initial_routes`` (visit indices per carer, used only without double-ups) replace parallel
     cheapest insertion as the first plan when OR-Tools accepts them; without them, a day PyVRP
-    can express starts from PyVRP's plan (``warm_start``, default the problem's option; see
-    ``solver/engine/warmstart.py``).
+    can express starts from PyVRP's plan (``warm_start``, default the problem's option).
     ``stop``, if given, is polled between rounds and at each solution found; once it returns
     True the search ends and the best plan found so far comes back."""
     started = time.monotonic()
@@ -349,18 +353,24 @@ def solve(
     )
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
-    source = warm_start if warm_start is not None else opts.warm_start
-    warm_note = _warm_routes(cp, limits, source) if initial_routes is None else None
-    best, fallback, notes, first = _search(cp, nodes, limits, started, progress)
-    if warm_note:
-        notes.insert(0, warm_note)
+    seeded = seed_plan(cp, nodes, first_plan) if first_plan is not None and len(nodes) else None
+    if first_plan is not None and seeded is not None:
+        out = _search_from(cp, nodes, limits, started, progress, seeded, first_plan.label)
+    else:
+        source = warm_start if warm_start is not None else opts.warm_start
+        warm_note = _warm_routes(cp, limits, source) if initial_routes is None else None
+        out = _search(cp, nodes, limits, started, progress)
+        if warm_note:
+            out.notes.insert(0, warm_note)
+        if first_plan is not None and len(nodes):
+            out.notes.insert(0, f"no visit of the {first_plan.label} plan could be kept; constructed a plan")
+    best, fallback, notes = out.best, out.fallback, out.notes
     try:
-        runs, breaks, objective = best.runs, best.breaks, best.objective
-        return _solution(cp, nodes, limits, started, runs, breaks, objective, notes, first)
+        return _solution(cp, nodes, limits, started, best.runs, best.breaks, best.objective, notes, out.first)
     except BreakPlacementError as exc:  # the engine's breaks could not be re-timed: keep the
-        notes.append(f"fell back to the inserted plan: {exc}")  # construction, timed by us
+        notes.append(f"fell back to the {out.fallback_name} plan: {exc}")  # plan timed by us
         return _solution(
-            cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, "PAIR_INSERTION"
+            cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, out.fallback_first
         )
 
 
@@ -422,6 +432,19 @@ class Best:
         return other if other.score < self.score else self
 
 
+@dataclass
+class Outcome:
+    """What a search found, the plan to fall back on if its breaks cannot be re-timed, the
+    notes so far, and the names of both starts (``SolverInfo.first_solution``)."""
+
+    best: Best
+    fallback: Best
+    notes: list[str]
+    first: str
+    fallback_name: str = "inserted"
+    fallback_first: str = "PAIR_INSERTION"
+
+
 def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
     """The construction's lexicographic score, for solved runs."""
     served = {int(nodes.visit[n]) for run in runs for n, _ in run}
@@ -433,13 +456,11 @@ def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
 
 
 def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
-    runs, breaks = _plan_to_runs(plan, nodes)
+    runs, breaks = plan.timed_runs()
     return Best(runs, breaks, _score(cp, nodes, runs))
 
 
-def _search(
-    cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress: Progress | None
-) -> tuple[Best, Best, list[str], str]:
+def _search(cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress: Progress | None) -> Outcome:
     """Construct, then alternate local search and re-insertion until the time is spent.
 
     Each round builds a fresh OR-Tools model: a model that has been searched once rejects
@@ -452,7 +473,7 @@ def _search(
     best = fallback = _from_plan(cp, nodes, plan)
     notes: list[str] = []
     if not len(nodes):
-        return best, fallback, notes, "none"
+        return Outcome(best, fallback, notes, "none")
     # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics
     has_pairs = bool((cp.v_req == 2).any()) or bool(cp.r.links) or cp.r.cap < UNLIMITED
     first = "PAIR_INSERTION"
@@ -496,7 +517,54 @@ def _search(
             break
         # runs our timing cannot express: search on from them as they are
         plan = next_plan or Plan(runs=[[node for node, _ in run] for run in runs])
-    return best, fallback, notes, first
+    return Outcome(best, fallback, notes, first)
+
+
+def _search_from(
+    cp: Compiled,
+    nodes: Nodes,
+    limits: Limits,
+    started: float,
+    progress: Progress | None,
+    plan: Plan,
+    label: str,
+) -> Outcome:
+    """One round of search from a caller's timed plan, once what it lacks has been inserted.
+
+    The routes are set with ``RoutesToAssignment``, which leaves their timing to the search;
+    ``ReadAssignmentFromRoutes`` would first solve for every time (seconds on a zone)."""
+    served = {int(nodes.visit[e]) for elems in plan.runs for e in elems if e >= 0}
+    missing = [v for v in range(cp.n_visits) if v not in served]
+    share = float("inf") if limits.solution_limit is not None else 0.3 * limits.time_limit_s
+    repair(cp, nodes, plan, missing, seed=limits.seed, deadline=started + share)
+    best = fallback = _from_plan(cp, nodes, plan)
+    out = Outcome(best, fallback, [f"search started from the {label} plan"], label.upper())
+    out.fallback_name, out.fallback_first = f"repaired {label}", out.first
+    model = RoutingModel(cp, nodes)
+    params = model.parameters(
+        limits, max(limits.time_limit_s - (time.monotonic() - started), 0.1), "AUTOMATIC"
+    )
+    model.routing.CloseModelWithParameters(params)
+    _stoppable(model.routing, limits.stop)
+    initial = model.routing.solver().Assignment()
+    if not model.routing.RoutesToAssignment(model.routes_of(plan), True, True, initial):
+        out.notes.append(f"OR-Tools rejected the {label} plan; kept it as repaired")
+        return out
+    left = max(limits.time_limit_s - (time.monotonic() - started), 0.2)
+    assignment = model.routing.SolveFromAssignmentWithParameters(
+        initial, model.parameters(limits, left, "AUTOMATIC")
+    )
+    if assignment is None:
+        out.notes.append(f"OR-Tools found no plan from the {label} one in time; kept it as repaired")
+        return out
+    runs, breaks = model.plan_of(assignment)
+    out.best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
+    if progress:
+        progress(time.monotonic() - started)
+    again, _ = _reinsert(cp, nodes, runs, limits, 1, started)
+    if again is not None:
+        out.best = out.best.offer(_from_plan(cp, nodes, again))
+    return out
 
 
 def _warm_start(

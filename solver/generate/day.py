@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from solver.model.clock import parse_time
 from solver.model.problem import HaversineTravel, Problem, Solution
-from solver.travel.matrices import EARTH_RADIUS_M
+from solver.travel import CIRCUITY, SPEED_KMH, haversine_m
 
 ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v3.0; "
@@ -152,11 +152,8 @@ def _load_lsoas(path: str | None) -> Lsoas:
 
 
 def km_between(lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray) -> FloatArray:
-    """Great-circle km between two broadcastable coordinate arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlam = np.radians(lon2) - np.radians(lon1)
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_M / 1000 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
+    """Great-circle km between two broadcastable coordinate arrays (travel's haversine)."""
+    return haversine_m(lat1, lon1, lat2, lon2) / 1000
 
 
 def hub_name(name: str) -> str:
@@ -297,14 +294,14 @@ class GenerateConfig:
     jitter_km_urban: float = 0.4
     jitter_km_rural: float = 1.5
     urban_area_km2: float = 2.0
-    circuity: float = 1.3
+    circuity: float = CIRCUITY  # the model's default, from solver/travel
     # The contract's haversine model has ONE speed per mode, but §5 assumes 30 km/h in towns and
     # 50 km/h on rural roads. Timing the near-neighbour legs of the shipped instances at 30 (town to
     # town), 50 (village to village) and 37.5 (mixed) km/h gives one equivalent speed of 36-44 km/h
     # (Bradford on Avon lowest, rural Warminster highest). 40 km/h sits in the middle, and near the
     # DfT's 23.7 mph (38 km/h) average on local A roads.
-    car_speed_kmh: float = 40.0
-    walk_speed_kmh: float = 4.5
+    car_speed_kmh: float = SPEED_KMH["car"]
+    walk_speed_kmh: float = SPEED_KMH["walk"]
     time_limit_s: float = 30.0
     lsoa_csv: str | None = None  # default: the package copy (DATA_PATH)
 
@@ -758,10 +755,10 @@ def greedy_travel(problem: Problem, urgency: float = 0.25) -> TravelFigures:
     h_lon = np.array([c.start.lon for c in problem.carers])
     e_lat = np.array([c.end_location.lat for c in problem.carers])
     e_lon = np.array([c.end_location.lon for c in problem.carers])
-    to_m = 1000 * travel.circuity
-    vv = km_between(v_lat[:, None], v_lon[:, None], v_lat[None, :], v_lon[None, :]) * to_m
-    hv = km_between(h_lat[:, None], h_lon[:, None], v_lat[None, :], v_lon[None, :]) * to_m
-    ve = km_between(v_lat[:, None], v_lon[:, None], e_lat[None, :], e_lon[None, :]) * to_m
+    k = travel.circuity
+    vv = haversine_m(v_lat[:, None], v_lon[:, None], v_lat[None, :], v_lon[None, :]) * k
+    hv = haversine_m(h_lat[:, None], h_lon[:, None], v_lat[None, :], v_lon[None, :]) * k
+    ve = haversine_m(v_lat[:, None], v_lon[:, None], e_lat[None, :], e_lon[None, :]) * k
     w_start = np.array([v.window.start for v in problem.visits], dtype=np.float64)
     w_end = np.array([v.window.end for v in problem.visits], dtype=np.float64)
     dur = np.array([v.duration_s for v in problem.visits], dtype=np.float64)

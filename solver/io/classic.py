@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from solver.model.problem import Problem
-from solver.travel.matrices import build_travel
+from solver.travel import build_travel
 
 INSTANCES_DIR = Path(__file__).resolve().parents[2] / "instances"
 BKS_CSV = INSTANCES_DIR / "bks.csv"

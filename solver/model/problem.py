@@ -8,8 +8,9 @@ into integer seconds and written back as "HH:MM:SS".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date as Date
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -264,6 +265,10 @@ class Visit(Lean):
         return self.client_id if self.client_id is not None else self.id
 
 
+CIRCUITY = 1.3  # road distance over great-circle distance, the default of haversine travel
+SPEED_KMH: Mapping[str, float] = MappingProxyType({"car": 40.0, "walk": 4.5})  # default per mode
+
+
 def _walkable(speed: float) -> float:
     """Slower than this is a typo (metres per hour?), and it makes travel times overflow."""
     if speed < MIN_SPEED_KMH:
@@ -278,8 +283,8 @@ class HaversineTravel(Strict):
     """Great-circle distance times ``circuity``, driven at the carer's mode speed."""
 
     model: Literal["haversine"] = "haversine"
-    circuity: float = Field(default=1.3, ge=1.0, le=5.0, allow_inf_nan=False)
-    speed_kmh: dict[str, Speed] = Field(default_factory=lambda: {"car": 40.0, "walk": 4.5})
+    circuity: float = Field(default=CIRCUITY, ge=1.0, le=5.0, allow_inf_nan=False)
+    speed_kmh: dict[str, Speed] = Field(default_factory=lambda: dict(SPEED_KMH))
 
 
 Matrix = list[list[Annotated[float, Field(ge=0, le=MAX_MATRIX_VALUE, allow_inf_nan=False)]]]

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from solver.engine import solve
 from solver.engine.compiled import compile_problem
 from solver.engine.construct import Nodes, construct
 from solver.engine.extract import build_solution
-from solver.engine.search import solve
 from solver.generate.day import GenerateConfig, ShiftPattern
 from solver.model.problem import HaversineTravel, Problem, Solution, Visit
 
@@ -159,13 +159,7 @@ def construction_plan(problem: Problem, seed: int, attempts: int) -> Solution:
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
     plan, _ = construct(cp, nodes, seed=seed, budget_s=math.inf, attempts=attempts)
-    runs, breaks = [], []
-    for c, elements in enumerate(plan.runs):
-        schedule = plan.schedules[c]
-        planned = schedule.planned if schedule is not None else []
-        runs.append([(e, planned[k]) for k, e in enumerate(elements) if e >= 0])
-        starts = {-e - 1: planned[k] for k, e in enumerate(elements) if e < 0}
-        breaks.append([starts[i] for i in sorted(starts)])
+    runs, breaks = plan.timed_runs()
     return build_solution(
         cp,
         nodes,

@@ -1,0 +1,43 @@
+"""Travel between places: one provider per travel model, all behind one signature.
+
+``build_travel(problem)`` picks the provider named by ``problem.travel.model`` and returns
+per-mode integer matrices, built once with numpy: the engines index them and nothing computes
+a distance per arc in Python. Places are de-duplicated, so two visits at one address share a
+row (and travel 0 between). Adding a road engine means adding a module with a
+``TravelProvider`` and one entry in ``PROVIDERS``.
+"""
+
+from __future__ import annotations
+
+from solver.model.problem import Problem
+from solver.travel.haversine import (
+    CIRCUITY,
+    EARTH_RADIUS_M,
+    SPEED_KMH,
+    all_pairs_m,
+    haversine_m,
+    haversine_travel,
+)
+from solver.travel.matrix import matrix_travel
+from solver.travel.provider import IntMatrix, TravelMatrices, TravelProvider, used_places
+
+__all__ = [
+    "CIRCUITY",
+    "EARTH_RADIUS_M",
+    "PROVIDERS",
+    "SPEED_KMH",
+    "IntMatrix",
+    "TravelMatrices",
+    "TravelProvider",
+    "all_pairs_m",
+    "build_travel",
+    "haversine_m",
+    "used_places",
+]
+
+PROVIDERS: dict[str, TravelProvider] = {"haversine": haversine_travel, "matrix": matrix_travel}
+
+
+def build_travel(problem: Problem) -> TravelMatrices:
+    """Matrices for every mode a carer of ``problem`` uses, from its travel model's provider."""
+    return PROVIDERS[problem.travel.model](problem)

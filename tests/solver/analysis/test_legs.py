@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+import solver.travel as travel_package
 from solver.analysis.check import check
 from solver.analysis.legs import Legs, great_circle_m
 from solver.engine.search import solve
 from solver.io.documents import load_problem
 from solver.model.problem import Location, MatrixTravel, Problem
-from solver.travel import matrices
+from solver.travel import haversine
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = ROOT / "instances" / "homecare" / "small.json"
@@ -25,7 +26,7 @@ def test_great_circle_of_a_known_pair() -> None:
 
 
 def _every_leg_agrees(problem: Problem) -> None:
-    legs, built = Legs(problem), matrices.build_travel(problem)
+    legs, built = Legs(problem), travel_package.build_travel(problem)
     for mode in {c.travel_mode for c in problem.carers}:
         for a in built.places:
             for b in built.places:
@@ -38,7 +39,7 @@ def test_legs_equal_the_engine_matrices_on_great_circles() -> None:
 
 def test_legs_equal_the_engine_matrices_on_given_matrices() -> None:
     problem = load_problem(SMALL)
-    built = matrices.build_travel(problem)
+    built = travel_package.build_travel(problem)
     travel = MatrixTravel(
         model="matrix",
         locations=built.places,
@@ -53,8 +54,8 @@ def test_a_fault_in_the_engine_travel_code_is_caught(monkeypatch: pytest.MonkeyP
 
     Were the checker to build its travel with the engine's code, it would share the fault and
     find nothing."""
-    real = matrices.haversine_m
-    monkeypatch.setattr(matrices, "haversine_m", lambda lat, lon: real(lat, lon) / 2)
+    real = haversine.all_pairs_m
+    monkeypatch.setattr(haversine, "all_pairs_m", lambda lat, lon: real(lat, lon) / 2)
     problem = load_problem(SMALL)
     solution = solve(problem, time_limit_s=2, seed=0, solution_limit=5)
     assert {v.rule for v in check(problem, solution)} & {"timing", "travel", "totals"}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from solver.analysis.check import check
 from solver.day.replan import Events, change_counts, changes, replan, transform
-from solver.engine.search import solve
+from solver.engine import solve
 from solver.io.documents import InputError
 from solver.model.clock import format_time
 from solver.model.problem import Problem, Solution

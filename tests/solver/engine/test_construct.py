@@ -421,6 +421,22 @@ def test_plan_from_runs_fixes_double_ups_and_slots_breaks_in() -> None:
     assert_plan_is_timed(cp, nodes, plan)
 
 
+def test_timed_runs_gives_each_visit_its_planned_start_and_breaks_by_index() -> None:
+    carers = [carer("c1", breaks=[brk("12:00", "13:00", 20), brk("10:00", "11:00", 30)]), carer("c2")]
+    visits = [visit("s", A, "09:00", "09:30"), visit("d", B, "11:00", "13:00", carers_required=2)]
+    cp, nodes = compiled(carers, visits)
+    d0, d1 = nodes.of_visit[1]
+    plan = plan_from_runs(cp, nodes, [[(0, t("09:00")), (d0, t("12:00"))], [(d1, t("12:00"))]])
+    assert plan is not None
+    runs, breaks = plan.timed_runs()
+    sched = [s for s in plan.schedules if s is not None]
+    at = {e: sched[c].planned[k] for c, elems in enumerate(plan.runs) for k, e in enumerate(elems)}
+    assert runs == [[(0, at[0]), (d0, t("12:00"))], [(d1, t("12:00"))]]
+    assert breaks == [[at[-1], at[-2]], []]  # break 0 (12:00-13:00) first, whatever the run order
+    assert at[-2] < at[-1]
+    assert Plan(runs=[[0]], schedules=[None]).timed_runs() == ([[]], [[]])
+
+
 def test_plan_from_runs_gives_empty_runs_their_breaks() -> None:
     cp, nodes = compiled([carer("c1", breaks=[brk("10:00", "11:00", 30)])], [visit("s", A, "09:00", "09:30")])
     plan = plan_from_runs(cp, nodes, [[]])

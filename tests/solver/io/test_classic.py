@@ -20,7 +20,7 @@ from solver.io.classic import (
     solution_distance,
 )
 from solver.model.problem import MatrixTravel, Problem
-from solver.travel.matrices import build_travel
+from solver.travel import build_travel
 
 SOLOMON = INSTANCES_DIR / "solomon"
 HOMBERGER = INSTANCES_DIR / "homberger"

@@ -1,4 +1,4 @@
-"""Tests for solver/travel/matrices.py: per-mode integer matrices from haversine or explicit input."""
+"""Tests for solver/travel: per-mode integer matrices from haversine or explicit input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from solver.model.problem import Location, Problem
-from solver.travel.matrices import EARTH_RADIUS_M, build_travel, haversine_m
+from solver.travel import CIRCUITY, EARTH_RADIUS_M, all_pairs_m, build_travel
 
 P0 = {"lat": 51.0, "lon": -2.0}
 P1 = {"lat": 52.0, "lon": -2.0}  # one degree of latitude north of P0
@@ -37,13 +37,13 @@ def loc(point: dict[str, float]) -> Location:
 
 
 def test_one_degree_of_latitude_is_about_111_km() -> None:
-    d = haversine_m(np.array([51.0, 52.0]), np.array([-2.0, -2.0]))
+    d = all_pairs_m(np.array([51.0, 52.0]), np.array([-2.0, -2.0]))
     assert d[0, 1] == pytest.approx(ONE_DEGREE_M, rel=0.005)
     assert d[0, 1] == pytest.approx(EARTH_RADIUS_M * math.pi / 180, abs=0.01)
 
 
 def test_haversine_is_symmetric_with_a_zero_diagonal() -> None:
-    d = haversine_m(np.array([51.0, 52.0, 51.0]), np.array([-2.0, -2.0, -1.0]))
+    d = all_pairs_m(np.array([51.0, 52.0, 51.0]), np.array([-2.0, -2.0, -1.0]))
     assert d.shape == (3, 3)
     assert np.allclose(d, d.T)
     assert np.all(np.diag(d) == 0)
@@ -153,3 +153,49 @@ def test_a_location_listed_twice_maps_to_its_first_row() -> None:
     }
     tm = build_travel(problem([carer("c1", at=H)], [visit("v1", A)], travel))
     assert tm.index(loc(H)) == 0
+
+
+# --------------------------------------------------------------------------- one haversine, one default
+
+
+def test_model_generator_and_simulator_share_circuity_and_speeds() -> None:
+    from solver.generate.day import GenerateConfig
+    from solver.model.problem import HaversineTravel
+    from solver.simulate.fleet import provider_problem
+    from solver.travel import SPEED_KMH
+
+    default = HaversineTravel()
+    assert (default.circuity, default.speed_kmh) == (CIRCUITY, dict(SPEED_KMH))
+    config = GenerateConfig()
+    assert (config.circuity, config.car_speed_kmh, config.walk_speed_kmh) == (
+        CIRCUITY,
+        SPEED_KMH["car"],
+        SPEED_KMH["walk"],
+    )
+    travel = provider_problem("p", "2026-01-05", [], [carer("c1")], seed=0).travel
+    assert isinstance(travel, HaversineTravel)
+    assert (travel.circuity, travel.speed_kmh["car"]) == (CIRCUITY, SPEED_KMH["car"])
+
+
+def test_the_generators_distance_is_travels_distance() -> None:
+    from solver.generate.day import km_between
+
+    lat = np.array([51.0, 51.35, 51.07, 51.58])
+    lon = np.array([-2.0, -1.78, -2.41, -1.93])
+    km = km_between(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    assert np.allclose(km * 1000, all_pairs_m(lat, lon), rtol=1e-12, atol=0)
+    p = problem([carer("c1")], [visit("v1", P1), visit("v2", P2)], {"model": "haversine"})
+    tm = build_travel(p)
+    for a, b in ((P0, P1), (P1, P2), (P2, P0)):
+        km = float(km_between(np.array(a["lat"]), np.array(a["lon"]), np.array(b["lat"]), np.array(b["lon"])))
+        assert tm.distance("car", loc(a), loc(b)) == round(km * 1000 * CIRCUITY)
+
+
+def test_every_travel_model_has_a_provider() -> None:
+    from typing import get_args
+
+    from solver.model.problem import HaversineTravel, MatrixTravel
+    from solver.travel import PROVIDERS
+
+    models = {get_args(m.model_fields["model"].annotation)[0] for m in (HaversineTravel, MatrixTravel)}
+    assert set(PROVIDERS) == models
