@@ -1,4 +1,4 @@
-"""Routes for the home-care rules of issue 5 that a provider's system drives over HTTP: scoring a
+"""Routes a provider's system drives over HTTP during the day: scoring a
 hand-made rota (``/v1/evaluate``) and re-planning during the day (``/v1/replan``).
 
 Both reuse the CLI's functions unchanged (``solver.day.evaluate``, ``solver.day.replan``). Their input
@@ -35,7 +35,7 @@ def plan_errors(issues: list[FieldIssue]) -> list[FieldError]:
 
 def replan_errors(issues: list[FieldIssue]) -> list[FieldError]:
     """``solver.day.replan`` issues under the body's fields: its events document is the body's
-    ``events``; an issue about the whole input is placed by what it is about."""
+    ``events``; its other issues already name ``published`` or ``problem`` paths."""
     return from_issues(FieldIssue(_replan_path(i), i.message) for i in issues)
 
 
@@ -47,15 +47,7 @@ def _under(document: str, path: str) -> str:
 def _replan_path(issue: FieldIssue) -> str:
     if issue.path.startswith("events["):
         return join_path("events", issue.path)
-    if issue.path:
-        return issue.path
-    if issue.message.startswith("published plan is for problem"):
-        return "published.problem_id"
-    if issue.message.startswith("published plan"):
-        return "published"
-    if issue.message.startswith("the events"):
-        return "events"
-    return ""
+    return issue.path
 
 
 def _plan_of(raw: object) -> PlanDocument:

@@ -250,7 +250,6 @@ def evaluate(problem: Problem, plan: PlanDocument) -> tuple[Solution, list[Viola
         )
     solution = _as_given(timed_cp, nodes, runs, breaks, notes, time.monotonic() - started)
     violations = check(problem, solution)
-    if "violations" in Solution.model_fields:  # the field issue 5's model adds
-        dumped = {**solution.model_dump(), "violations": [v.to_dict() for v in violations]}
-        solution = Solution.model_validate(dumped)
+    dumped = {**solution.model_dump(), "violations": [v.to_dict() for v in violations]}
+    solution = Solution.model_validate(dumped)
     return solution, violations

@@ -111,11 +111,13 @@ def _published_by_visit(published: Solution) -> dict[str, list[tuple[str, int]]]
 
 def _check_inputs(problem: Problem, published: Solution, events: Events, now: int) -> None:
     if published.problem_id != problem.id:
-        raise InputError(f"published plan is for problem {published.problem_id!r}, not {problem.id!r}")
+        message = f"published plan is for problem {published.problem_id!r}, not {problem.id!r}"
+        raise InputError.at("published.problem_id", message)
     broken = [v for v in check(problem, published) if v.rule != "kpis"]  # figures, not the plan
     if broken:
         first = "; ".join(f"[{v.rule}] {v.message}" for v in broken[:3])
-        raise InputError(f"published plan breaks {len(broken)} rule(s) of the problem: {first}")
+        message = f"published plan breaks {len(broken)} rule(s) of the problem: {first}"
+        raise InputError.at("published", message)
     carers = {c.id for c in problem.carers}
     visits = {v.id for v in problem.visits}
     added: set[str] = set()
@@ -329,7 +331,7 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
     try:
         return Problem.model_validate(data), frozen
     except ValueError as exc:
-        raise InputError(f"the events leave an invalid problem: {exc}") from exc
+        raise InputError.at("events", f"the events leave an invalid problem: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- warm start

@@ -81,7 +81,7 @@ class Link:
 
 @dataclass
 class Rules:
-    """The issue-5 rules as arrays: continuity costs, promised times, gaps and the carer cap."""
+    """The day's care rules as arrays: continuity costs, promised times, gaps and the carer cap."""
 
     v_client: IntArray  # client index per visit
     familiar: BoolArray  # [visit, carer]: a preferred or regular carer

@@ -129,6 +129,14 @@ class InputError(ValueError):
         super().__init__(text)
 
     @classmethod
+    def at(cls, path: str, message: str) -> InputError:
+        """One issue at ``path``, printed as ``message`` alone: for a fault whose sentence already
+        says where it is (``published plan is for problem 'a'``) but whose field a client needs."""
+        exc = cls([FieldIssue(path, message)])
+        exc.args = (message,)
+        return exc
+
+    @classmethod
     def of(cls, error: ValidationError, source: str, prefix: str = "") -> InputError:
         """The InputError of a pydantic ValidationError of document ``source``."""
         return cls(issues_of(error, prefix), source)

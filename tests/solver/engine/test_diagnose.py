@@ -197,7 +197,7 @@ def test_solution_unassigned_carries_the_codes() -> None:
     assert s.kpis.unassigned_by_code == {"NO_SKILLED_CARER": 1, "SHIFT_CAPACITY": 1}
 
 
-# --------------------------------------------------------------------------- issue-5 rules
+# ---------------------------------------------------------------- care rules: gaps, cap, continuity
 
 
 def why_extra(

@@ -1,4 +1,5 @@
-"""Issue-5 rules on the tiny world, solved by the engine and re-checked independently.
+"""Care rules (continuity, promised times, gaps, the carer cap, pay) on the tiny world,
+solved by the engine and re-checked independently.
 
 Home H and places A, B, C: 10 minutes (5 km) from H to anywhere, 5 minutes (2 km) between A, B
 and C. Every expected figure below can be added up by hand.

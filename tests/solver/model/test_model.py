@@ -450,7 +450,7 @@ MALFORMED: list[tuple[str, Callable[[Json], Any], str, str]] = [
         "greater than or equal to 1",
     ),
     ("unknown-option", setp("options.threads", 8), "options.threads", "Extra inputs"),
-    # issue 5: promised times, after (gaps), history, continuity, pay
+    # care rules: promised times, after (gaps), history, continuity, pay
     (
         "promised-time-bad",
         setp("visits.0.promised", {"time": "8.00"}),
@@ -637,10 +637,10 @@ def test_solution_schema_has_string_times() -> None:
         assert defs["Run"]["properties"][field]["type"] == "string"
 
 
-# --------------------------------------------------------------------------- issue 5 additions
+# --------------------------------------------------------------------------- care-rule fields
 
 
-def test_issue5_fields_default_so_old_problems_are_unchanged() -> None:
+def test_care_rule_fields_default_so_old_problems_are_unchanged() -> None:
     problem = parse(Problem, json.dumps(valid_problem()), "p.json")
     assert problem.history == []
     assert problem.continuity.regular_carers == 3
@@ -654,7 +654,7 @@ def test_issue5_fields_default_so_old_problems_are_unchanged() -> None:
     assert problem.visits[0].after == []
 
 
-def test_issue5_fields_validate_and_round_trip() -> None:
+def test_care_rule_fields_validate_and_round_trip() -> None:
     d = valid_problem()
     d["history"] = [{"date": "2026-11-25", "client_id": "cl1", "carer_id": "c1"}]
     d["continuity"] = {"regular_carers": 2, "cost_min": 10, "max_carers_per_client": 2}
@@ -695,7 +695,7 @@ def test_history_file_model() -> None:
     assert h.history[0].carer_id == "c1"
 
 
-def test_solution_issue5_fields_are_optional_and_round_trip() -> None:
+def test_solution_care_rule_fields_are_optional_and_round_trip() -> None:
     from solver.model.problem import Change, RunPay
 
     base: Json = {

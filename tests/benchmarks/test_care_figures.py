@@ -1,4 +1,5 @@
-"""The issue-5 figure scripts keep working: smoke runs that check every plan and write nothing."""
+"""The continuity, re-planning and Mankowska figure scripts keep working: smoke runs that
+check every plan and write nothing."""
 
 from __future__ import annotations
 
