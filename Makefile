@@ -27,7 +27,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
-# Speed suite (pytest-benchmark); figures of the core issue: `make figures`; quality beside the
+# Speed suite (pytest-benchmark); headline figures (shipped days, Solomon): `make figures`; quality beside the
 # peers: `python -m benchmarks.quality --set solomon --time-limit 10` (see benchmarks/README.md).
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks/speed.py -q -p no:cacheprovider --benchmark-only \

@@ -1,4 +1,4 @@
-"""Figures of the core issue: shipped home-care days and two Solomon instances, checked.
+"""Headline figures: the shipped home-care days and two Solomon instances, every plan checked.
 
     python -m benchmarks.core [--quick]
 

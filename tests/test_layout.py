@@ -107,6 +107,7 @@ def code_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("solver/model/clock.py", "import api.settings", "solver never imports api"),
         ("solver/model/clock.py", "import solver.engine.search", "layers point down"),
         ("solver/engine/compiled.py", "import solver.engine.search", "no import cycles"),
+        ("solver/analysis/check.py", "import solver.travel", "the checker shares no code with the engine"),
     ],
 )
 def test_the_contracts_fail_on_a_bad_import(code_copy: Path, module: str, line: str, contract: str) -> None:

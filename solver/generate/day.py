@@ -1,7 +1,7 @@
 """Seeded, realistic synthetic day of home care in Wiltshire, as a contract ``Problem``.
 
 Why synthetic: no council publishes a day's visits, so carerun's benchmark instances are drawn
-from public norms instead (the research note ``wiltshire.md`` §5): where clients live (ONS 2021
+from public norms instead (docs/calibration.md lists each figure and its source): where clients live (ONS 2021
 LSOA population-weighted centroids), how many calls a client gets and when, how long they are,
 how many are double-handed or time-critical, and which shifts carers work. Every random choice
 goes through one ``numpy`` Generator seeded from ``seed``, so the same arguments always give
@@ -55,9 +55,9 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-# The 18 Wiltshire area boards, each represented by its hub town (research note §1.3/§1.4).
+# The 18 Wiltshire area boards, each represented by its hub town (docs/calibration.md, "Places").
 # Three boards are not a town: their listed representative settlement stands in for them, and
-# with these points the nearest-hub cells reproduce the note's §1.3 zone table.
+# with these points the nearest-hub cells give the zone sizes docs/calibration.md quotes.
 HUBS: dict[str, tuple[float, float]] = {
     "Amesbury": (51.1730, -1.7800),
     "Bradford on Avon": (51.3470, -2.2510),
@@ -224,7 +224,7 @@ def _default_shifts() -> dict[str, ShiftPattern]:
 
 @dataclass(frozen=True)
 class GenerateConfig:
-    """The §5 parameter set of the research note; [assumption] marks a choice with no source."""
+    """The parameters of docs/calibration.md; [assumption] marks a choice with no source."""
 
     # Calls per client per day (mean 2.7) and which slots they fall in [assumption].
     calls_per_client: dict[int, float] = field(default_factory=lambda: {1: 0.20, 2: 0.25, 3: 0.20, 4: 0.35})
@@ -246,7 +246,7 @@ class GenerateConfig:
         }
     )
     # Torbay 2022 / Hidden Dynamics: 65% of visits are 30 min. AM calls run longer, lunch and tea
-    # shorter; the tea bias (not in §5) offsets the AM one so the overall 30-min share stays ~0.62.
+    # shorter; the tea bias (our assumption) offsets the AM one so the overall 30-min share stays ~0.62.
     duration_mix: dict[int, float] = field(default_factory=lambda: {15: 0.05, 30: 0.65, 45: 0.20, 60: 0.10})
     duration_slot_bias: dict[str, dict[int, float]] = field(
         default_factory=lambda: {
@@ -295,7 +295,7 @@ class GenerateConfig:
     jitter_km_rural: float = 1.5
     urban_area_km2: float = 2.0
     circuity: float = CIRCUITY  # the model's default, from solver/travel
-    # The contract's haversine model has ONE speed per mode, but §5 assumes 30 km/h in towns and
+    # The contract's haversine model has ONE speed per mode, but trips are nearer 30 km/h in towns and
     # 50 km/h on rural roads. Timing the near-neighbour legs of the shipped instances at 30 (town to
     # town), 50 (village to village) and 37.5 (mixed) km/h gives one equivalent speed of 36-44 km/h
     # (Bradford on Avon lowest, rural Warminster highest). 40 km/h sits in the middle, and near the
@@ -676,7 +676,7 @@ def write_shipped(directory: str | Path = HOMECARE_DIR) -> list[Path]:
 
 
 class Figure(TypedDict):
-    """One calibration figure beside the range the research note expects (None: no target)."""
+    """One calibration figure beside the range docs/calibration.md expects (None: no target)."""
 
     label: str
     value: float
@@ -820,13 +820,13 @@ def solution_travel(problem: Problem, solution: Solution) -> TravelFigures:
 
 
 def calibration(problem: Problem, solution: Solution | None = None) -> dict[str, Figure]:
-    """Figures of ``problem`` (and of ``solution`` if given) beside the research note's ranges.
+    """Figures of ``problem`` (and of ``solution`` if given) beside the ranges of docs/calibration.md.
 
     Without a solution the travel figures are an estimate from ``greedy_travel`` (basis
     "estimate"); with one they are measured on its runs (basis "solution"). The travel targets
     are national averages for providers that share their patch with others. One provider that
     serves a whole zone sees every client in it, so an optimised plan should travel less than
-    the targets. Per-visit travel scales with 1/sqrt(density) (research note §3.1).
+    the targets. Per-visit travel scales with 1/sqrt(density) (docs/calibration.md, "Zone size and travel").
     """
     n = len(problem.visits)
     clients = len({v.client for v in problem.visits})
@@ -845,8 +845,8 @@ def calibration(problem: Problem, solution: Solution | None = None) -> dict[str,
     given = "problem"  # figures read off the problem itself
     rows: list[tuple[str, str, float, tuple[float, float] | None, str, str]] = [
         ("visits", "visits", n, None, "visits", given),
-        ("clients", "clients (§5: ~2.7 calls each)", clients, (n / 3.0, n / 2.4), "clients", given),
-        ("carers", "carers (§5: 35-45 per 330 visits)", n_carers,
+        ("clients", "clients (~2.7 calls each)", clients, (n / 3.0, n / 2.4), "clients", given),
+        ("carers", "carers (35-45 per 330 visits)", n_carers,
          (n * 35 / 330, n * 45 / 330), "carers", given),
         ("double_up_share", "double-handed share of visits", share(doubles), (0.15, 0.25), "share", given),
         ("share_30min", "30-minute share of visits", share(thirties), (0.60, 0.75), "share", given),

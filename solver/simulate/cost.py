@@ -36,7 +36,7 @@ SUMMED = (
 @dataclass(frozen=True)
 class Rates:
     """National Living Wage 2026-27 (the model's default), HMRC mileage, England's average fee
-    (research note §5)."""
+    (docs/calibration.md, "Money")."""
 
     wage_gbp_h: float = 12.71
     mileage_gbp_mile: float = 0.45

@@ -1,7 +1,7 @@
 """Demand for the simulator: one day's visits with their clients' homes.
 
 Synthetic demand is the core generator's county day (``solver.generate.day.generate_day`` on all
-307 Wiltshire LSOAs, research note §5), so the simulator and the benchmarks agree on what a
+307 Wiltshire LSOAs, docs/calibration.md), so the simulator and the benchmarks agree on what a
 day looks like. Only its visits are kept: the simulator draws each provider's carers itself,
 so the generator's carer exclusions (which name the generator's own carers) are dropped.
 
@@ -22,7 +22,7 @@ from solver.generate.day import generate_day
 from solver.io.documents import InputError, format_validation_error
 from solver.model.problem import Visit
 
-COUNTY_VISITS = 5500  # a whole Wiltshire day (research note §5: about 5,500-6,000 visits)
+COUNTY_VISITS = 5500  # a whole Wiltshire day (docs/calibration.md, "Demand": 5,500-6,000 visits)
 REQUIRED_COLUMNS = ("visit_id", "client_id", "lat", "lon", "window_start", "window_end", "duration_min")
 OPTIONAL_COLUMNS = ("carers_required", "priority", "skills", "carer_gender")
 

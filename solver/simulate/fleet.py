@@ -1,8 +1,8 @@
 """Fleet sizing: the fewest carers one provider needs for its share of a zone's clients.
 
 A provider's carers are a fixed, seeded sequence, and a fleet of n is the sequence's first n
-carers, so growing the fleet only ever adds carers. The sequence follows the shift mix of the
-research note §5 (split 55%, morning 25%, evening 20%: every prefix holds the mix as closely as
+carers, so growing the fleet only ever adds carers. The sequence follows the shift mix of
+docs/calibration.md (split 55%, morning 25%, evening 20%: every prefix holds the mix as closely as
 whole carers allow). Homes are drawn from the homes of the zone's clients (any provider's), so
 carers live in the zone. Carers hold every skill their provider's clients need (a provider
 trains its staff for its packages), 80% are women, and all drive.

@@ -6,13 +6,13 @@ LSOAs' Voronoi cells (clipped to the county's hull plus 3 km): the ONS file has 
 boundaries, so outlines are an approximation. User designs are GeoJSON polygons, and a client
 belongs to the polygon that contains their home.
 
-- ``legacy3``: Wiltshire's former 3-zone model. Its boundaries are not published (research note
-  §1.1); the 2011-16 lot names ("North 2", "West 2") and provider split suggest North, West and
+- ``legacy3``: Wiltshire's former 3-zone model. Its boundaries are not published (docs/calibration.md,
+  "Zone designs"); the 2011-16 lot names ("North 2", "West 2") and provider split suggest North, West and
   South. We group the 18 area-board hub towns six to a zone (see ``LEGACY3``), then every LSOA
   follows its nearest hub town.
 - ``hubs18``: the nearest of the 18 area-board hub towns (``solver.generate.day.HUBS``).
 - ``kmeans:K``: k-means (k-means++ start, seeded) on LSOA centroids in km.
-- ``patches50`` / ``patches:N``: about 10,000 residents per patch (Buurtzorg scale, note §3.3),
+- ``patches50`` / ``patches:N``: about 10,000 residents per patch (Buurtzorg scale, docs/calibration.md),
   i.e. equal numbers of LSOAs, by recursive bisection along the longer side.
 - ``geojson:PATH``: the user's Polygon / MultiPolygon features (named by ``name`` or ``zone``).
 """
@@ -41,7 +41,7 @@ FloatArray = NDArray[np.float64]
 KM_PER_DEG = 111.32
 OUTLINE_MARGIN_KM = 3.0
 
-# The legacy North / West / South split by hub town [derived, unverified: note §1.1].
+# The legacy North / West / South split by hub town [derived, unverified: docs/calibration.md].
 LEGACY3: dict[str, tuple[str, ...]] = {
     "North": (
         "Chippenham",

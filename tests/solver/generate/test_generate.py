@@ -178,7 +178,7 @@ def test_hub_zones_partition_the_county() -> None:
     codes = [code for cell in zones.values() for code in cell]
     assert len(codes) == len(set(codes)) == 307
     assert set(codes) == set(load_lsoas().codes)
-    assert len(zones["Warminster"]) == 18  # research note §1.3
+    assert len(zones["Warminster"]) == 18  # docs/calibration.md, "Places"
     assert len(zone_lsoas("county").codes) == 307
     assert len(zone_lsoas("Salisbury+Amesbury").codes) == len(zones["Salisbury"]) + len(zones["Amesbury"])
 
