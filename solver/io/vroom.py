@@ -24,18 +24,20 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from solver.model.errors import FieldIssue, InputError, issues_of
-from solver.model.problem import MAX_MATRIX_VALUE, Problem, Run, Solution
+from solver.model.problem import MAX_MATRIX_VALUE, SPEED_KMH, Problem, Run, Solution
 
 DAY = 86400
 SOURCE = "VROOM input"
+BIKE_KMH = 15.0  # VROOM's cycling profile; the contract has no default speed for bikes
+# VROOM profile names (OSRM's and Valhalla's spellings) onto the contract's default speeds
 SPEEDS = {
-    "car": 40.0,
-    "driving": 40.0,
-    "walk": 4.5,
-    "walking": 4.5,
-    "foot": 4.5,
-    "bike": 15.0,
-    "cycling": 15.0,
+    "car": SPEED_KMH["car"],
+    "driving": SPEED_KMH["car"],
+    "walk": SPEED_KMH["walk"],
+    "walking": SPEED_KMH["walk"],
+    "foot": SPEED_KMH["walk"],
+    "bike": BIKE_KMH,
+    "cycling": BIKE_KMH,
 }
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
