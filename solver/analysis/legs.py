@@ -14,10 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from solver.model.problem import HaversineTravel, Location, MatrixTravel, Problem
+from solver.model.errors import InputError
+from solver.model.problem import HaversineTravel, Location, MatrixTravel, Problem, ValhallaTravel
 
 # The mean Earth radius (IUGG), in metres; the contract's great-circle distance uses it.
 EARTH_RADIUS_M = 6_371_008.8
+ROAD_TRAVEL_UNCHECKED = (
+    "road travel (valhalla) is checked on its matrix form: write it with carerun roads matrix"
+)
 
 
 def great_circle_m(a: Location, b: Location) -> float:
@@ -41,6 +45,8 @@ class Legs:
 
     def __post_init__(self) -> None:
         travel = self.problem.travel
+        if isinstance(travel, ValhallaTravel):  # the checker runs no routing engine
+            raise InputError.at("travel", ROAD_TRAVEL_UNCHECKED)
         if isinstance(travel, MatrixTravel):
             for i, place in enumerate(travel.locations):
                 self._row.setdefault(place.key(), i)
@@ -52,7 +58,7 @@ class Legs:
             travel = self.problem.travel
             if isinstance(travel, HaversineTravel):
                 self._seen[key] = self._great_circle(travel, mode, a, b)
-            else:
+            elif isinstance(travel, MatrixTravel):
                 self._seen[key] = self._from_matrix(travel, mode, a, b)
         return self._seen[key]
 

@@ -23,6 +23,10 @@ def check(
     from solver.analysis.check import format_report
 
     prob = load_problem(problem)
+    if prob.travel.model == "valhalla":  # the checker reads road times as the matrices they give
+        from solver.travel.valhalla import matrix_form
+
+        prob = matrix_form(prob)
     sol = load_solution(solution)
     violations = run_check(prob, sol)
     if as_json:

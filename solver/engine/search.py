@@ -471,7 +471,7 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress
     attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
     plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts)
     best = fallback = _from_plan(cp, nodes, plan)
-    notes: list[str] = []
+    notes: list[str] = list(cp.travel.notes)
     if not len(nodes):
         return Outcome(best, fallback, notes, "none")
     # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics

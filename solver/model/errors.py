@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 REPORTED = 50  # issues listed in a report; the count in its first line is the full one
 ISSUES_TYPE = "field_issues"
-_UNION_TAGS = ("haversine", "matrix")  # the travel union's tags appear in locations, not fields
+_UNION_TAGS = ("haversine", "matrix", "valhalla")  # the travel union's tags appear in locations, not fields
 _PATH = r"[A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*"
 _LEADING_PATH = re.compile(rf"({_PATH}): (.+)$", re.S)
 _NEXT_SIBLING = re.compile(r"; (?=[A-Za-z_]\w*\[\d+\][\w.\[\]]*: )")

@@ -315,6 +315,35 @@ class MatrixTravel(Strict):
         return self
 
 
+Costing = Literal["auto", "pedestrian", "bicycle", "motor_scooter", "motorcycle", "truck", "taxi", "bus"]
+# Valhalla's costing model for each travel mode of a carer; a problem may name others.
+ROAD_COSTING: dict[str, Costing] = {"car": "auto", "walk": "pedestrian", "bike": "bicycle"}
+
+
+class ValhallaTravel(Strict):
+    """Road times and distances from Valhalla on OpenStreetMap data: a local tile set, routed
+    in-process, or a Valhalla server that a provider runs. Exactly one of ``tiles`` and ``url``."""
+
+    model: Literal["valhalla"]
+    tiles: str | None = Field(default=None, min_length=1, description="Tile directory or .tar extract.")
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", description="A Valhalla server.")
+    costing: dict[str, Costing] = Field(default_factory=lambda: dict(ROAD_COSTING))
+    max_snap_m: float = Field(
+        default=1000.0,
+        gt=0,
+        le=50_000,
+        description="A place further than this from a road of its mode's costing is off the map.",
+    )
+    chunk: int = Field(default=50, ge=1, le=1000, description="Places per side of one matrix request.")
+    cache: bool = Field(default=True, description="Keep and reuse matrices on disk.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ValhallaTravel:
+        if (self.tiles is None) == (self.url is None):
+            raise issues_error([FieldIssue("", "give exactly one of tiles (a local tile set) and url")])
+        return self
+
+
 def _travel_model(value: Any) -> str:
     """The travel model named by ``model``; a travel object without one is haversine."""
     if isinstance(value, dict):
@@ -323,7 +352,9 @@ def _travel_model(value: Any) -> str:
 
 
 Travel = Annotated[
-    Annotated[HaversineTravel, Tag("haversine")] | Annotated[MatrixTravel, Tag("matrix")],
+    Annotated[HaversineTravel, Tag("haversine")]
+    | Annotated[MatrixTravel, Tag("matrix")]
+    | Annotated[ValhallaTravel, Tag("valhalla")],
     Discriminator(_travel_model),
 ]
 
@@ -447,9 +478,13 @@ class Problem(Lean):
 
     def _travel_errors(self) -> list[FieldIssue]:
         travel = self.travel
-        haversine = isinstance(travel, HaversineTravel)
-        modes = travel.speed_kmh if isinstance(travel, HaversineTravel) else travel.durations_s
-        missing = "speed in travel.speed_kmh" if haversine else "matrix in travel.durations_s"
+        modes: Iterable[str]
+        if isinstance(travel, HaversineTravel):
+            modes, missing = travel.speed_kmh, "speed in travel.speed_kmh"
+        elif isinstance(travel, ValhallaTravel):
+            modes, missing = travel.costing, "costing in travel.costing"
+        else:
+            modes, missing = travel.durations_s, "matrix in travel.durations_s"
         errors = [
             FieldIssue(f"carers[{i}].travel_mode", f"{c.travel_mode!r} has no {missing}")
             for i, c in enumerate(self.carers)

@@ -4,7 +4,8 @@
 per-mode integer matrices, built once with numpy: the engines index them and nothing computes
 a distance per arc in Python. Places are de-duplicated, so two visits at one address share a
 row (and travel 0 between). Adding a road engine means adding a module with a
-``TravelProvider`` and one entry in ``PROVIDERS``.
+``TravelProvider`` and one entry in ``PROVIDERS``; ``valhalla`` is one (road times from
+OpenStreetMap data, see docs/roads.md).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from solver.travel.haversine import (
 )
 from solver.travel.matrix import matrix_travel
 from solver.travel.provider import IntMatrix, TravelMatrices, TravelProvider, used_places
+from solver.travel.valhalla import valhalla_travel
 
 __all__ = [
     "CIRCUITY",
@@ -35,7 +37,11 @@ __all__ = [
     "used_places",
 ]
 
-PROVIDERS: dict[str, TravelProvider] = {"haversine": haversine_travel, "matrix": matrix_travel}
+PROVIDERS: dict[str, TravelProvider] = {
+    "haversine": haversine_travel,
+    "matrix": matrix_travel,
+    "valhalla": valhalla_travel,
+}
 
 
 def build_travel(problem: Problem) -> TravelMatrices:

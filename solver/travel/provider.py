@@ -26,6 +26,7 @@ class TravelMatrices:
     durations_s: dict[str, IntMatrix]
     distances_m: dict[str, IntMatrix]
     _index: dict[tuple[float, float], int]
+    notes: tuple[str, ...] = ()  # what a solution's notes should say about them (a cache hit)
 
     def index(self, location: Location) -> int:
         return self._index[location.key()]

@@ -194,8 +194,9 @@ def test_the_generators_distance_is_travels_distance() -> None:
 def test_every_travel_model_has_a_provider() -> None:
     from typing import get_args
 
-    from solver.model.problem import HaversineTravel, MatrixTravel
+    from solver.model.problem import HaversineTravel, MatrixTravel, ValhallaTravel
     from solver.travel import PROVIDERS
 
-    models = {get_args(m.model_fields["model"].annotation)[0] for m in (HaversineTravel, MatrixTravel)}
+    kinds = (HaversineTravel, MatrixTravel, ValhallaTravel)
+    models = {get_args(m.model_fields["model"].annotation)[0] for m in kinds}
     assert set(PROVIDERS) == models
