@@ -1,5 +1,10 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-PYTHON ?= python3
+# Python 3.12 or later (road travel's pyvalhalla has wheels only from 3.12): python3.12 if it runs,
+# else pyenv's 3.12.1 (on every machine of ours), else whatever python3 is.
+PYTHON ?= $(shell \
+	if python3.12 -c '' >/dev/null 2>&1; then echo python3.12; \
+	elif PYENV_VERSION=3.12.1 python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
+	then echo 'PYENV_VERSION=3.12.1 python3'; else echo python3; fi)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -10,10 +15,12 @@ DEMO_TIME ?= 30
 
 setup: $(STAMP)
 
+# A venv of an older Python (made before the move to 3.12) is made anew.
 $(STAMP): pyproject.toml
+	$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || rm -rf $(VENV)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench,roads]"
 	touch $(STAMP)
 
 demo: $(STAMP)
