@@ -22,6 +22,7 @@ from solver.cli.evaluate import evaluate
 from solver.cli.generate import generate
 from solver.cli.output import EXIT_CODES, ExitCode, err, guard, one_line
 from solver.cli.replan import replan
+from solver.cli.roads import roads_app
 from solver.cli.schema import schema
 from solver.cli.simulate import simulate
 from solver.cli.solve import solve
@@ -129,6 +130,7 @@ def build_app(plugins: Iterable[EntryPoint] | None = None) -> typer.Typer:
     app.command("schema")(schema)
     app.command("generate")(generate)
     app.command("simulate")(simulate)
+    app.add_typer(roads_app, name="roads")
     add_plugins(app, entry_points(group=PLUGIN_GROUP) if plugins is None else plugins)
     return app
 
