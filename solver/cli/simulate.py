@@ -51,6 +51,10 @@ def simulate(
     wage: Annotated[float, typer.Option(help="Carer wage, £ per paid hour.")] = 12.71,
     mileage: Annotated[float, typer.Option(help="Mileage rate, £ per mile between visits.")] = 0.45,
     fee: Annotated[float, typer.Option(help="Fee, £ per care hour.")] = 24.10,
+    tiles: Annotated[
+        Path | None,
+        typer.Option(help="Plan on road times from these Valhalla tiles (carerun roads build)."),
+    ] = None,
 ) -> None:
     """Compare zone designs and providers per zone on the same demand, from real solves."""
     # Imported here so that other carerun commands do not load shapely, scipy and matplotlib.
@@ -70,7 +74,11 @@ def simulate(
         demand=demand,
         scheduler=scheduler,
         workers=workers,
-        settings=SolveSettings(solution_limit=solution_limit, time_cap_s=time_cap),
+        settings=SolveSettings(
+            solution_limit=solution_limit,
+            time_cap_s=time_cap,
+            road_tiles=str(tiles.resolve()) if tiles is not None else None,
+        ),
         rates=Rates(wage_gbp_h=wage, mileage_gbp_mile=mileage, fee_gbp_h=fee),
     )
     columns = (

@@ -22,6 +22,7 @@ from solver.analysis.check import check
 from solver.model.problem import Visit
 from solver.simulate.cost import Rates, plan_figures
 from solver.simulate.fleet import SolveSettings, carer_sequence, provider_problem, size_fleet
+from solver.travel.valhalla import matrix_form
 
 TASK_VERSION = 1  # bump when a task's result would change for the same spec
 Spec = dict[str, Any]
@@ -42,13 +43,16 @@ def run_task(spec: Spec) -> Result:
     skills = sorted({s for v in visits for s in v.skills})
     ident = f"{spec['design']}-m{spec['m']}-{spec['zone']}-p{spec['provider']}-d{spec['day']}"
 
+    settings = SolveSettings(**spec["settings"])
+
     def build(n: int) -> Any:
         carers = carer_sequence(n, homes, skills, spec["carer_seed"])
-        return provider_problem(ident, spec["date"], visits, carers, spec["seed"])
+        return provider_problem(ident, spec["date"], visits, carers, spec["seed"], settings.road_tiles)
 
-    settings = SolveSettings(**spec["settings"])
     sizing = size_fleet(build, visits, spec["seed"], settings)
-    violations = check(sizing.problem, sizing.solution)
+    # the checker reads road times as the matrices the plan was made on
+    checked = sizing.problem if settings.road_tiles is None else matrix_form(sizing.problem)
+    violations = check(checked, sizing.solution)
     figures = plan_figures(sizing.problem, sizing.solution, sizing.carers, Rates(**spec["rates"]))
     return {
         "key": task_key(spec),

@@ -29,7 +29,7 @@ from solver.engine.compiled import compile_problem
 from solver.engine.construct import Nodes, construct
 from solver.engine.extract import build_solution
 from solver.generate.day import GenerateConfig, ShiftPattern
-from solver.model.problem import HaversineTravel, Problem, Solution, Visit
+from solver.model.problem import HaversineTravel, Problem, Solution, ValhallaTravel, Visit
 
 SERVED_TARGET = 0.99
 FEMALE_SHARE = 0.80
@@ -51,6 +51,9 @@ class SolveSettings:
     # best of ``large_attempts`` seeded insertion passes with repair, timed and checked as usual.
     exact_up_to: int = 800
     large_attempts: int = 3
+    # Valhalla tiles (carerun roads build) to plan on road times instead of great-circle
+    # distance times the circuity; the zone's places must lie on them.
+    road_tiles: str | None = None
 
     def cap(self, visits: int) -> float:
         """The cap scales with size: OR-Tools 9.15's guided local search can miss the solution
@@ -115,17 +118,26 @@ def carer_sequence(
 
 
 def provider_problem(
-    ident: str, date: str, visits: Sequence[Visit], carers: list[dict[str, Any]], seed: int
+    ident: str,
+    date: str,
+    visits: Sequence[Visit],
+    carers: list[dict[str, Any]],
+    seed: int,
+    road_tiles: str | None = None,
 ) -> Problem:
     config = GenerateConfig()
-    travel = HaversineTravel(circuity=config.circuity, speed_kmh={"car": config.car_speed_kmh})
+    travel: HaversineTravel | ValhallaTravel = (
+        HaversineTravel(circuity=config.circuity, speed_kmh={"car": config.car_speed_kmh})
+        if road_tiles is None
+        else ValhallaTravel(model="valhalla", tiles=road_tiles)
+    )
     return Problem.model_validate(
         {
             "id": ident,
             "date": date,
             "carers": carers,
             "visits": [v.model_dump() for v in visits],
-            "travel": travel.model_dump(),
+            "travel": travel.model_dump(exclude_none=True),
             "options": {"seed": seed},
         }
     )
