@@ -334,7 +334,12 @@ class ValhallaTravel(Strict):
         le=50_000,
         description="A place further than this from a road of its mode's costing is off the map.",
     )
-    chunk: int = Field(default=50, ge=1, le=1000, description="Places per side of one matrix request.")
+    max_pairs: int = Field(
+        default=2500,
+        ge=1,
+        le=1_000_000,
+        description="Source-target pairs in one matrix request: a server's max_matrix_location_pairs.",
+    )
     cache: bool = Field(default=True, description="Keep and reuse matrices on disk.")
 
     @model_validator(mode="after")

@@ -9,8 +9,8 @@ costing (``car`` is ``auto``, ``walk`` is ``pedestrian``, ``bike`` is ``bicycle`
   posts the same requests to a Valhalla server. Both answer the same JSON, read in one place.
   Matrices are computed with exact one-to-many searches (``exact``); a server should be set
   the same way (``carerun roads build`` writes such a ``valhalla.json``).
-- A server limits the pairs of one request, so the matrix is asked for in square blocks of at
-  most ``chunk`` sources by ``chunk`` targets.
+- A server limits the pairs of one request (``max_pairs``, 2,500 by default in Valhalla), so
+  the matrix is asked for in blocks (``forward_requests``); in-process, blocks are larger.
 - A pair with no route (an island, a one-way dead end at the edge of the extract) comes back
   without a time: it is NaN here and ``NO_ROUTE_S`` in the integer matrices, a leg no time
   window can fit.
@@ -43,6 +43,7 @@ The same value as the travel layer's sentinel for ``null`` in a caller's matrix.
 
 HTTP_TIMEOUT_S = 120.0
 ACTOR_METHOD = {"sources_to_targets": "matrix"}  # the server's action names, as the Actor spells them
+LOCAL_PAIRS = 250_000  # pairs of one in-process request: no server limit, and memory to spare
 LOCATE_GROUP = 20  # a server's default limit on the locations of one request
 UNCONNECTED = "unconnected regions"  # Valhalla's refusal of a block in which no pair has a route
 
@@ -169,28 +170,32 @@ def _read_block(
                 distances[rows[i], cols[j]] = 1000 * cell["distance"]
 
 
-def forward_requests(n: int, chunk: int) -> Iterator[tuple[range, range]]:
-    """(sources, targets) of each request for an n-by-n matrix: square blocks of ``chunk``,
-    and never more sources than targets.
+def forward_requests(n: int, max_pairs: int) -> Iterator[tuple[range, range]]:
+    """(sources, targets) of each request for an n-by-n matrix: at most ``max_pairs`` pairs,
+    as many targets as fit (each source's search then runs once per block of targets), and
+    never more sources than targets.
 
     Valhalla's one-to-many matrix searches forward from each source when there are no more
     sources than targets, and backward from each target otherwise; on the Helsinki tiles the
     backward searches missed one-way streets (a 270 s drive came back as 120 s), while forward
-    ones agree with ``route``. So the narrower last column of blocks takes its rows in parts."""
-    for rows in _blocks(n, chunk):
-        for cols in _blocks(n, chunk):
-            for part in _blocks(len(rows), len(cols)):
-                yield rows[part.start : part.stop], cols
+    ones agree with ``route``."""
+    width = max(1, min(n, max_pairs))
+    height = max(1, min(width, max_pairs // width))
+    for cols in _blocks(n, width):
+        for rows in _blocks(n, min(height, len(cols))):
+            yield rows, cols
 
 
-def route_matrix(engine: Engine, costing: str, places: list[Place], chunk: int, snap_m: float) -> RoadMatrix:
+def route_matrix(
+    engine: Engine, costing: str, places: list[Place], max_pairs: int, snap_m: float
+) -> RoadMatrix:
     """Seconds and metres between every pair of ``places`` by ``costing``; NaN where no route.
 
     Raises ``OffMap`` with the indices of the places that no road of the costing reaches."""
     n = len(places)
     durations = np.full((n, n), np.nan)
     distances = np.full((n, n), np.nan)
-    for rows, cols in forward_requests(n, chunk):
+    for rows, cols in forward_requests(n, max_pairs):
         request = {
             "sources": [_point(places[i], snap_m) for i in rows],
             "targets": [_point(places[j], snap_m) for j in cols],
@@ -271,7 +276,8 @@ def road_matrices(problem: Problem) -> tuple[list[Location], dict[str, RoadMatri
             notes.append(f"road matrix for {mode} ({costing}, {len(keys)} places) read from the cache")
             continue
         try:
-            out[mode] = route_matrix(engine, costing, keys, travel.chunk, travel.max_snap_m)
+            pairs = travel.max_pairs if travel.url is not None else max(travel.max_pairs, LOCAL_PAIRS)
+            out[mode] = route_matrix(engine, costing, keys, pairs, travel.max_snap_m)
         except OffMap as exc:
             issues = [issue for i in exc.indices for issue in _who_is_at(problem, places[i])]
             if not issues:

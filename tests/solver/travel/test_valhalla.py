@@ -116,9 +116,9 @@ def test_small_blocks_give_the_same_car_matrix(helsinki_tiles: Path) -> None:
     """A car leg is the same whatever else is in its request: one place by one place too."""
     engine = road_engine(ValhallaTravel(model="valhalla", tiles=str(helsinki_tiles)))
     places = [*ADDRESSES, NO_CAR_ROUTE]
-    whole = route_matrix(engine, "auto", places, chunk=50, snap_m=1000)
-    for chunk in (5, 3, 1):
-        blocks = route_matrix(engine, "auto", places, chunk=chunk, snap_m=1000)
+    whole = route_matrix(engine, "auto", places, max_pairs=10_000, snap_m=1000)
+    for pairs in (25, 5, 1):
+        blocks = route_matrix(engine, "auto", places, max_pairs=pairs, snap_m=1000)
         np.testing.assert_array_equal(whole.durations_s, blocks.durations_s)
         np.testing.assert_array_equal(whole.distances_m, blocks.distances_m)
 
@@ -129,8 +129,8 @@ def test_blocks_change_few_foot_and_bike_legs(helsinki_tiles: Path, costing: str
     beside a path may be put on another edge): few legs differ, and none gains or loses a route."""
     engine = road_engine(ValhallaTravel(model="valhalla", tiles=str(helsinki_tiles)))
     places = [*ADDRESSES, NO_CAR_ROUTE]
-    whole = route_matrix(engine, costing, places, chunk=50, snap_m=1000)
-    blocks = route_matrix(engine, costing, places, chunk=1, snap_m=1000)
+    whole = route_matrix(engine, costing, places, max_pairs=10_000, snap_m=1000)
+    blocks = route_matrix(engine, costing, places, max_pairs=1, snap_m=1000)
     np.testing.assert_array_equal(np.isnan(whole.durations_s), np.isnan(blocks.durations_s))
     assert (whole.durations_s != blocks.durations_s).mean() < 0.03
 
