@@ -80,9 +80,22 @@ def _too_many_places(problem: Problem, settings: Settings) -> list[tuple[str, st
     return []
 
 
+def _road_travel(problem: Problem) -> list[tuple[str, str]]:
+    """Road travel names a folder to read (``tiles``) or an address to call (``url``): a
+    client must not steer the service to either. Its matrix form is served as any matrix."""
+    if problem.travel.model == "valhalla":
+        return [
+            (
+                "travel.model",
+                "valhalla travel is not served here; send its matrix form (carerun roads matrix)",
+            )
+        ]
+    return []
+
+
 def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix: str = "") -> Problem:
     """``problem`` if the service agrees to plan it, else a 422 naming each field over a limit."""
-    found = _too_big(problem, settings, sync) + _too_many_places(problem, settings)
+    found = _too_big(problem, settings, sync) + _too_many_places(problem, settings) + _road_travel(problem)
     if found:
         errors = [FieldError(path=join_path(prefix, path), message=m) for path, m in found]
         raise invalid(errors[:50], "problem")
