@@ -1,10 +1,9 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-# Python 3.12 or later (road travel's pyvalhalla has wheels only from 3.12): python3.12 if it runs,
-# else pyenv's 3.12.1 (on every machine of ours), else whatever python3 is.
-PYTHON ?= $(shell \
-	if python3.12 -c '' >/dev/null 2>&1; then echo python3.12; \
-	elif PYENV_VERSION=3.12.1 python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
-	then echo 'PYENV_VERSION=3.12.1 python3'; else echo python3; fi)
+# Python 3.12 or later (road travel's pyvalhalla has wheels only from 3.12): the first of
+# python3.12, python3.13 and pyenv's 3.12.1 (on every machine of ours) that runs, else python3.
+PYTHON ?= $(shell for p in python3.12 python3.13 "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.1/bin/python3"; do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$p"; exit 0; fi; \
+	done; echo python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -15,9 +14,10 @@ DEMO_TIME ?= 30
 
 setup: $(STAMP)
 
-# A venv of an older Python (made before the move to 3.12) is made anew.
+# A venv of an older Python (made before the move to 3.12) is not removed behind anyone's back.
 $(STAMP): pyproject.toml
-	$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || rm -rf $(VENV)
+	@if test -x $(BIN)/python && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "$(VENV) runs Python < 3.12: remove it (make clean) and run make again" >&2; exit 1; fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench,roads]"

@@ -61,8 +61,9 @@ def exact(config: dict[str, Any]) -> dict[str, Any]:
     Its default bidirectional matrix (CostMatrix) bounds each search by the other places of the
     request, so a leg's time depends on the rest of the matrix: on the Helsinki tiles a 240 m
     bike leg came back as 438 s in a 13-place request and 44 s on its own, and some legs with a
-    route came back with none. The one-to-many search gives every leg its shortest time, the
-    same in any block, and was 7 to 13 times faster there."""
+    route came back with none. The one-to-many search gives a car leg the same time in any
+    block (on foot and by bike nearly: docs/roads.md, Limits), and was 9 to 16 times faster
+    there on 200 places."""
     config["thor"]["source_to_target_algorithm"] = "timedistancematrix"
     return config
 

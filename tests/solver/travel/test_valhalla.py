@@ -177,3 +177,16 @@ def test_a_mode_without_costing_is_refused(helsinki_tiles: Path) -> None:
 def test_tiles_carry_the_attribution(helsinki_tiles: Path) -> None:
     assert "OpenStreetMap contributors" in (helsinki_tiles / "ATTRIBUTION.txt").read_text()
     assert os.path.getsize(helsinki_tiles / "valhalla.json") > 0
+
+
+def test_a_visit_no_car_can_leave_goes_to_the_carer_on_foot(helsinki_tiles: Path) -> None:
+    problem = helsinki_day(helsinki_tiles, visits=[ADDRESSES[1], NO_CAR_ROUTE, ADDRESSES[2]])
+    solution = solve(problem)
+    assert len(solution.unassigned) == 0
+    stuck = next(v.id for v in problem.visits if v.location.key() == place_key(NO_CAR_ROUTE))
+    walker = next(c.id for c in problem.carers if c.travel_mode == "walk")
+    assert stuck in {s.visit_id for r in solution.runs if r.carer_id == walker for s in r.stops}
+
+
+def place_key(at: tuple[float, float]) -> tuple[float, float]:
+    return (round(at[0], 7), round(at[1], 7))
