@@ -244,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = SIZES[:2] if args.quick else SIZES
         visits, limit = (40, 5.0) if args.quick else (80, 20.0)
         seeds = (0,) if args.quick else (0, 1, 2)
+        load_before = os.getloadavg()
         report = {
             "command": "python -m benchmarks.roads" + (" --quick" if args.quick else ""),
             "machine": machine(),
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 straight_lines(tiles, visits, mode, seed, limit) for mode in ("car", "walk") for seed in seeds
             ],
         }
+        report["load_average"] = {"before": load_before, "after": os.getloadavg()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
