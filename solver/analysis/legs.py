@@ -20,7 +20,8 @@ from solver.model.problem import HaversineTravel, Location, MatrixTravel, Proble
 # The mean Earth radius (IUGG), in metres; the contract's great-circle distance uses it.
 EARTH_RADIUS_M = 6_371_008.8
 ROAD_TRAVEL_UNCHECKED = (
-    "road travel (valhalla) is checked on its matrix form: write it with carerun roads matrix"
+    "road travel (valhalla) is checked on its matrix form (solver.travel.valhalla.checkable, "
+    "or carerun roads matrix)"
 )
 
 

@@ -21,12 +21,9 @@ def check(
     """Re-time a plan from the problem alone; exit 1 if it breaks any rule."""
     from solver.analysis.check import check as run_check
     from solver.analysis.check import format_report
+    from solver.travel.valhalla import checkable
 
-    prob = load_problem(problem)
-    if prob.travel.model == "valhalla":  # the checker reads road times as the matrices they give
-        from solver.travel.valhalla import matrix_form
-
-        prob = matrix_form(prob)
+    prob = checkable(load_problem(problem))  # road times as the matrices they give
     sol = load_solution(solution)
     violations = run_check(prob, sol)
     if as_json:

@@ -24,6 +24,7 @@ from solver.engine.construct import Nodes, Plan, plan_from_runs
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.io.documents import InputError, parse
 from solver.model.problem import Problem, Solution, Strict, TimeWindow
+from solver.travel.valhalla import checkable
 
 Sequence = list[tuple[int, int]]  # (node, start second)
 DAY_END = 24 * 3600
@@ -249,7 +250,7 @@ def evaluate(problem: Problem, plan: PlanDocument) -> tuple[Solution, list[Viola
             "the checker lists what is broken"
         )
     solution = _as_given(timed_cp, nodes, runs, breaks, notes, time.monotonic() - started)
-    violations = check(problem, solution)
+    violations = check(checkable(problem), solution)
     dumped = {**solution.model_dump(), "violations": [v.to_dict() for v in violations]}
     solution = Solution.model_validate(dumped)
     return solution, violations

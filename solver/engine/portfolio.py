@@ -21,6 +21,7 @@ from solver.analysis.check import check
 from solver.engine.compiled import PRIORITY_RANK
 from solver.engine.search import solve
 from solver.model.problem import Problem, Solution
+from solver.travel.valhalla import checkable
 
 START_UP_S = 0.3  # a worker's process start and imports, taken off its time limit
 
@@ -57,7 +58,7 @@ def rank(problem: Problem, solution: Solution) -> tuple[int, ...]:
     missed = [0, 0, 0]
     for u in solution.unassigned:
         missed[priority[u.visit_id]] += 1
-    return (1 if check(problem, solution) else 0, *missed, solution.kpis.travel_s)
+    return (1 if check(checkable(problem), solution) else 0, *missed, solution.kpis.travel_s)
 
 
 def solve_portfolio(

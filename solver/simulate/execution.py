@@ -22,7 +22,7 @@ from solver.analysis.check import check
 from solver.model.problem import Visit
 from solver.simulate.cost import Rates, plan_figures
 from solver.simulate.fleet import SolveSettings, carer_sequence, provider_problem, size_fleet
-from solver.travel.valhalla import matrix_form
+from solver.travel.valhalla import checkable
 
 TASK_VERSION = 1  # bump when a task's result would change for the same spec
 Spec = dict[str, Any]
@@ -50,9 +50,7 @@ def run_task(spec: Spec) -> Result:
         return provider_problem(ident, spec["date"], visits, carers, spec["seed"], settings.road_tiles)
 
     sizing = size_fleet(build, visits, spec["seed"], settings)
-    # the checker reads road times as the matrices the plan was made on
-    checked = sizing.problem if settings.road_tiles is None else matrix_form(sizing.problem)
-    violations = check(checked, sizing.solution)
+    violations = check(checkable(sizing.problem), sizing.solution)
     figures = plan_figures(sizing.problem, sizing.solution, sizing.carers, Rates(**spec["rates"]))
     return {
         "key": task_key(spec),

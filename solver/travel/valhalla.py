@@ -369,3 +369,9 @@ def matrix_form(problem: Problem) -> Problem:
     plan and its check rest on the very same seconds and metres."""
     document, _ = matrix_document(problem)
     return type(problem).model_validate(document)
+
+
+def checkable(problem: Problem) -> Problem:
+    """What the checker reads for ``problem``: its matrix form if its travel is on roads (the
+    checker runs no routing engine), else the problem itself."""
+    return matrix_form(problem) if isinstance(problem.travel, ValhallaTravel) else problem

@@ -190,3 +190,23 @@ def test_a_visit_no_car_can_leave_goes_to_the_carer_on_foot(helsinki_tiles: Path
 
 def place_key(at: tuple[float, float]) -> tuple[float, float]:
     return (round(at[0], 7), round(at[1], 7))
+
+
+def test_evaluate_re_times_a_plan_on_road_times(helsinki_tiles: Path) -> None:
+    from solver.day.evaluate import PlanDocument, PlannedRun, evaluate
+
+    problem = helsinki_day(helsinki_tiles)
+    solution = solve(problem)
+    plan = PlanDocument(
+        runs=[PlannedRun(carer_id=r.carer_id, visit_ids=[s.visit_id for s in r.stops]) for r in solution.runs]
+    )
+    retimed, violations = evaluate(problem, plan)
+    assert violations == []
+    assert retimed.kpis.travel_s == solution.kpis.travel_s
+
+
+def test_the_checker_alone_refuses_road_travel_by_field(helsinki_tiles: Path) -> None:
+    problem = helsinki_day(helsinki_tiles)
+    with pytest.raises(InputError) as caught:
+        check(problem, solve(problem))
+    assert [e.path for e in caught.value.errors] == ["travel"]
