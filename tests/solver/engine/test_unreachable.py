@@ -209,3 +209,16 @@ def test_the_dearest_soft_costs_cut_the_unit_but_never_overflow() -> None:
     assert max(levels.by_rank.values()) <= INT64_MAX
     # the old scale, unit x (2n+1)^2 per critical copy, overflowed here once summed
     assert levels.wanted * (2 * cp.n_visits + 1) ** 2 * (cp.n_visits // 3) > INT64_MAX
+
+
+def test_a_walk_of_over_a_day_is_travel_too_far() -> None:
+    """With haversine travel a leg over 24 h has no route either (the engine's matrices)."""
+    far = {"lat": 52.3, "lon": -2.0}  # about 190 km of road: two days on foot
+    walker = carer("w", travel_mode="walk")
+    problem = Problem.model_validate(
+        {"id": "t", "carers": [walker], "visits": [visit("far", far)], "options": QUICK}
+    )
+    cp = compile_problem(problem)
+    assert cp.dur_by_mode[0][0, 1] == UNREACHABLE_S and cp.travel.durations_s["walk"][0, 1] > MAX_DURATION_S
+    (out,) = checked(problem).unassigned
+    assert out.code == "TRAVEL_TOO_FAR" and "travel by walk takes over 24 h" in out.reason
