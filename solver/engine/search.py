@@ -104,10 +104,11 @@ class Penalties:
     every low copy together plus a unit, a critical one more than every normal and low copy
     together plus a unit: ``normal = unit (L+1)`` and ``critical = unit (N+1)(L+1)`` for L low
     and N normal copies. Dropping everything then costs less than ``unit (C+1)(N+1)(L+1)``, and
-    the objective of any plan less than that plus its travel and soft costs, which ``fits``
-    keeps within int64. When the day is too big for the full unit (``docs/contract.md``, Travel:
-    5,000 double-handed visits with 24 h legs fit unless soft costs are extreme), the unit is cut
-    to fit: no overflow, at the price of a thinner margin between priorities.
+    the objective of any plan less than that plus its travel and soft costs: ``bound``, which
+    the unit is chosen to keep within int64. When the day is too big for the full unit
+    (``docs/contract.md``, Travel: 5,000 double-handed visits with 24 h legs fit unless soft
+    costs are extreme), the unit is cut to fit: no overflow, at the price of a thinner margin
+    between priorities.
     """
 
     unit: int
