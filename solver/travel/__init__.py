@@ -3,7 +3,8 @@
 ``build_travel(problem)`` picks the provider named by ``problem.travel.model`` and returns
 per-mode integer matrices, built once with numpy: the engines index them and nothing computes
 a distance per arc in Python. Places are de-duplicated, so two visits at one address share a
-row (and travel 0 between). Adding a road engine means adding a module with a
+row (and travel 0 between). A leg with no route (``null`` in a caller's matrix) is
+``UNREACHABLE_S``, which no engine can fit into a day. Adding a road engine means adding a module with a
 ``TravelProvider`` and one entry in ``PROVIDERS``.
 """
 
@@ -19,13 +20,14 @@ from solver.travel.haversine import (
     haversine_travel,
 )
 from solver.travel.matrix import matrix_travel
-from solver.travel.provider import IntMatrix, TravelMatrices, TravelProvider, used_places
+from solver.travel.provider import UNREACHABLE_S, IntMatrix, TravelMatrices, TravelProvider, used_places
 
 __all__ = [
     "CIRCUITY",
     "EARTH_RADIUS_M",
     "PROVIDERS",
     "SPEED_KMH",
+    "UNREACHABLE_S",
     "IntMatrix",
     "TravelMatrices",
     "TravelProvider",
