@@ -71,9 +71,11 @@ class Screen:
 
     def upload(self, path: Path | None, time_limit_s: float, *, payload: bytes | None = None) -> None:
         """Chooses a file (or ``payload`` as one) and starts the plan."""
-        files: Any = str(path) if payload is None else {
-            "name": "bad.json", "mimeType": "application/json", "buffer": payload
-        }
+        files: Any = (
+            str(path)
+            if payload is None
+            else {"name": "bad.json", "mimeType": "application/json", "buffer": payload}
+        )
         self.page.set_input_files("#problem-file", files)
         self.page.fill("#time-limit", str(time_limit_s))
         self.page.click("#start")

@@ -145,7 +145,8 @@ export function drawSelection(doc, details, problem, solution, visitId, moveForm
     ["Needs", visit.carers_required === 2 ? "two carers (double-up)" : "one carer"],
   ];
   if (visit.preferred_carers?.length) facts.push(["Preferred", visit.preferred_carers.join(", ")]);
-  details.replaceChildren(el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), moveForm);
+  const list = el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  details.replaceChildren(...[list, moveForm].filter(Boolean));
 }
 
 export function drawUnassigned(target, solution) {
