@@ -86,6 +86,8 @@ def test_the_coordinators_day(screen: tuple[Screen, Server], tmp_path: Path) -> 
     page = s.page
     # 1. log in with a key
     s.login()
+    assert s.key not in page.url
+    assert page.evaluate("sessionStorage.getItem('carerun.key')") == s.key
     assert serious_axe_violations(page) == []
     shot(s, "1-login")
     # a bad file is refused in the page with the API's field paths
@@ -143,6 +145,26 @@ def test_the_coordinators_day(screen: tuple[Screen, Server], tmp_path: Path) -> 
     assert late == 0, "the sick carer still has visits from 10:00"
     assert page.locator("#version option").count() == 2
     shot(s, "7-replan")
+    # by keyboard: select a stop, move it with the form, keep the change as a new version
+    stop = page.locator(".run-row .stop").first
+    stop.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#move-go")
+    moved = stop.get_attribute("data-visit-id")
+    page.select_option("#move-to", used[-1]["carer_id"])
+    page.focus("#move-go")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#change:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "keep"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#change", state="hidden")
+    assert page.locator("#version option").count() == 3
+    to = used[-1]["carer_id"]
+    assert page.locator(f'.run-row[data-carer-id="{to}"] .stop[data-visit-id="{moved}"]').count()
+    # usable at 1024 wide: nothing runs off the side
+    page.set_viewport_size({"width": 1024, "height": 768})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    shot(s, "7b-kept-1024")
     # 8. print the run sheets: one PDF page per carer with a run
     runs_now = page.locator(".run-row").count()
     pdf = tmp_path / "sheets.pdf"

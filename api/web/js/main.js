@@ -128,7 +128,9 @@ async function openJob(jobId, job) {
   show("plan");
   $("plan-title").textContent = `Plan ${problem.id}`;
   fillPlanControls();
+  const drawing = performance.now();
   render();
+  window.carerunTimings.renderPlan_ms = performance.now() - drawing;
   if (state.waitFor === jobId && window.carerunTimings.submittedAt) {
     requestAnimationFrame(() => { window.carerunTimings.firstPlan_ms = performance.now() - window.carerunTimings.submittedAt; });
     state.waitFor = null;
@@ -157,7 +159,11 @@ function render() {
   drawTimeline($("timeline"), problem, solution, broken);
   drawMap($("map"), problem, solution, localStorage.getItem(TILE_KEY) || "");
   drawUnassigned($("unassigned"), solution);
-  drawSheets($("sheets"), problem, solution);
+  if (state.sheetsFor !== version()) {
+    // the run sheets print the kept version, never a change still on trial; drawn once per version
+    drawSheets($("sheets"), version().problem, version().solution);
+    state.sheetsFor = version();
+  }
   select(state.selected);
   drawPending();
 }
@@ -192,9 +198,12 @@ async function proposeMove(visitId, fromCarer, toCarer, index) {
   say(`checking the move of ${visitId} to ${toCarer}…`);
   try {
     const result = await call("POST", "/v1/evaluate", { problem: base.problem, plan: { runs } });
+    const answered = performance.now();
+    window.carerunTimings.dragEvaluate_ms = answered - started;
     state.pending = { after: { label: `moved ${visitId} to ${toCarer}`, problem: base.problem, solution: result.solution }, violations: result.violations, visitId, toCarer };
     render();
     say(result.ok ? `moving ${visitId} to ${toCarer} breaks no rule` : `moving ${visitId} to ${toCarer} breaks ${result.violations.length} rule(s)`);
+    window.carerunTimings.dragRender_ms = performance.now() - answered;
     requestAnimationFrame(() => { window.carerunTimings.dragRedraw_ms = performance.now() - started; });
   } catch (err) {
     refusal($("change-summary"), err);
@@ -308,7 +317,7 @@ async function replan(event) {
     fillPlanControls();
     render();
     const changes = solution.changes || [];
-    $("changes").replaceChildren(...(changes.length ? changes.map((c) => el("li", { "data-visit-id": c.visit_id }, describeChange(c))) : [el("li", {}, "nothing moved")]));
+    $("changes").replaceChildren(...(changes.length ? changes.map((c) => el("li", { "data-change-visit-id": c.visit_id }, describeChange(c))) : [el("li", {}, "nothing moved")]));
     say(`re-planned: ${changes.length} change(s)`);
   } catch (err) {
     refusal(box, err);
