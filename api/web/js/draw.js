@@ -4,7 +4,7 @@
 import { fit, hull, padded, tiles } from "./geo.js";
 import { runSheet } from "./handout.js";
 import { clock, toSeconds } from "./time.js";
-import { axis, blocks, carersOf, colour, place } from "./timeline.js";
+import { ableCarers, axis, blocks, carersOf, colour, place } from "./timeline.js";
 import { kpiCards } from "./words.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -143,6 +143,7 @@ export function drawSelection(doc, details, problem, solution, visitId, moveForm
     ["Skills", visit.skills.length ? visit.skills.join(", ") : "none"],
     ["Carers", stops.length ? stops.join("; ") : un ? `unassigned: ${un.code}` : "none"],
     ["Needs", visit.carers_required === 2 ? "two carers (double-up)" : "one carer"],
+    ["Able", ableCarers(problem, visit).join(", ") || "no carer holds its skills"],
   ];
   if (visit.preferred_carers?.length) facts.push(["Preferred", visit.preferred_carers.join(", ")]);
   const list = el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));

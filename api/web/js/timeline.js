@@ -82,3 +82,13 @@ export function moveVisit(runs, visitId, fromCarer, toCarer, index) {
 export function carersOf(solution, visitId) {
   return solution.runs.filter((r) => r.stops.some((s) => s.visit_id === visitId)).map((r) => r.carer_id);
 }
+
+/** The carers who may do a visit by the hard rules on people: every skill it needs, not
+ * excluded, the gender it asks for. (Time and distance are for /v1/evaluate to judge.) */
+export function ableCarers(problem, visit) {
+  return problem.carers
+    .filter((c) => visit.skills.every((k) => c.skills.includes(k)))
+    .filter((c) => !(visit.excluded_carers || []).includes(c.id))
+    .filter((c) => !visit.carer_gender || c.gender === visit.carer_gender)
+    .map((c) => c.id);
+}

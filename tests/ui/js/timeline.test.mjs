@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { axis, blocks, carersOf, colour, insertionIndex, moveVisit, place } from "../../../api/web/js/timeline.js";
+import { ableCarers, axis, blocks, carersOf, colour, insertionIndex, moveVisit, place } from "../../../api/web/js/timeline.js";
 import { problem, solution } from "./fixtures.mjs";
 
 test("the axis runs from the earliest shift start to the latest end, whole hours", () => {
@@ -51,4 +51,12 @@ test("a visit's carers are both halves of a double-up", () => {
 test("colours differ between neighbouring runs", () => {
   const seen = new Set(Array.from({ length: 12 }, (_, i) => colour(i).line));
   assert.equal(seen.size, 12);
+});
+
+test("able carers hold every skill, are not excluded and match the gender asked for", () => {
+  assert.deepEqual(ableCarers(problem, problem.visits[0]), ["c1"]);
+  assert.deepEqual(ableCarers(problem, problem.visits[1]), ["c1", "c2"]);
+  assert.deepEqual(ableCarers(problem, { ...problem.visits[1], excluded_carers: ["c2"] }), ["c1"]);
+  const women = { ...problem, carers: problem.carers.map((c, i) => ({ ...c, gender: i ? "female" : "male" })) };
+  assert.deepEqual(ableCarers(women, { ...problem.visits[1], carer_gender: "female" }), ["c2"]);
 });
