@@ -96,6 +96,8 @@ def test_the_coordinators_day(screen: tuple[Screen, Server], tmp_path: Path) -> 
     s.upload(None, 5, payload=json.dumps(bad).encode())
     page.wait_for_selector("#upload-errors li")
     assert "visits[3].window" in page.inner_text("#upload-errors")
+    assert serious_axe_violations(page) == []
+    shot(s, "1b-refused")
     # 2. upload small.json (c03 without 'medication')
     s.upload(small_day(tmp_path), 5)
     shot(s, "2-upload")
@@ -122,6 +124,7 @@ def test_the_coordinators_day(screen: tuple[Screen, Server], tmp_path: Path) -> 
     assert f"missing skill at {visit}: {other} does not hold {', '.join(missing)}" in text
     assert page.locator(f'.run-row[data-carer-id="{other}"] .stop[data-visit-id="{visit}"]').count() == 1
     assert s.timing("dragRedraw_ms") < 1000
+    assert serious_axe_violations(page) == []
     shot(s, "5-drag-violation")
     # 6. undo: the visit is back with its carer and the change panel is gone
     page.click("#undo")
@@ -173,4 +176,12 @@ def test_the_coordinators_day(screen: tuple[Screen, Server], tmp_path: Path) -> 
     page.emulate_media(media="screen")
     (SHOTS / "8-run-sheets.pdf").write_bytes(pdf.read_bytes())
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == runs_now
+    # a configured tile server draws tiles under the runs; without one the outline is drawn
+    assert page.locator("#map polygon.outline").count() == 1
+    page.click("#settings-open")
+    page.fill("#tile-url", server.url + "/tiles/{z}/{x}/{y}.png")
+    page.click("#settings-save")
+    page.wait_for_selector("#map image")
+    assert page.locator("#map image").first.get_attribute("href").startswith(server.url + "/tiles/")
+    assert page.locator("#map polygon.outline").count() == 0
     assert s.outside_requests() == []
