@@ -50,7 +50,18 @@ export function drawTimeline(target, problem, solution, broken) {
   const doubles = new Set(problem.visits.filter((v) => v.carers_required === 2).map((v) => v.id));
   const ticks = el("div", { class: "ticks" }, ...ax.hours.map((h) => el("span", { class: "tick", style: { left: `${place(ax, h * 3600)}%` } }, `${h}`)));
   const rows = [el("div", { class: "axis", "aria-hidden": "true" }, el("span"), ticks)];
+  // A row whose run, broken visits and axis are unchanged is reused: after a drag only the rows
+  // of the carers involved are built again, which keeps the redraw of a 330-visit day quick.
+  const cache = (target.rowCache ||= new Map());
+  const fresh = new Map();
   for (const run of used) {
+    const sig = JSON.stringify([ax.from, ax.to, run.stops, run.breaks, run.stops.map((st) => broken.has(st.visit_id))]);
+    const hit = cache.get(run.carer_id);
+    if (hit && hit.sig === sig && hit.problem === problem) {
+      rows.push(hit.node);
+      fresh.set(run.carer_id, hit);
+      continue;
+    }
     const carer = carers.get(run.carer_id);
     const c = cols.get(run.carer_id);
     const track = el("div", { class: "track" }, shiftBar(ax, carer));
@@ -66,9 +77,12 @@ export function drawTimeline(target, problem, solution, broken) {
         }, b.visitId),
       );
     }
-    rows.push(el("div", { class: "row run-row", "data-carer-id": run.carer_id },
-      el("div", { class: "who", style: { borderLeftColor: c.line } }, `${run.carer_id} `, el("span", { class: "hint" }, `${run.stops.length}`)), track));
+    const node = el("div", { class: "row run-row", "data-carer-id": run.carer_id },
+      el("div", { class: "who", style: { borderLeftColor: c.line } }, `${run.carer_id} `, el("span", { class: "hint" }, `${run.stops.length}`)), track);
+    rows.push(node);
+    fresh.set(run.carer_id, { sig, problem, node });
   }
+  target.rowCache = fresh;
   const busy = new Set(used.map((r) => r.carer_id));
   for (const carer of problem.carers.filter((c) => !busy.has(c.id))) {
     rows.push(el("div", { class: "row idle", "data-carer-id": carer.id },
