@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api import meta, plans, rules, solving, vroom
+from api import meta, plans, rules, screen, solving, vroom
 from api.deps import settings_of
 from api.errors import ApiError, FieldError, ProblemDetails, invalid, response
 from api.limits import BodyLimit, BodyTooLarge
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for router in (plans.router, solving.router, vroom.router, rules.router, meta.router):
         app.include_router(router)
+    screen.mount(app)
     handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -48,6 +48,7 @@ OPERATIONS = [
     ("GET", "/v1/plans"),
     ("GET", "/v1/plans/{job_id}"),
     ("DELETE", "/v1/plans/{job_id}"),
+    ("GET", "/v1/plans/{job_id}/problem"),
     ("POST", "/v1/solve"),
     ("POST", "/v1/check"),
     ("POST", "/v1/evaluate"),
