@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 DEMO   ?= instances/homecare/zone.json
 DEMO_TIME ?= 30
 
-.PHONY: demo test test-fast lint bench figures setup clean wheel wheel
+.PHONY: demo test test-fast lint bench figures setup clean wheel
 
 setup: $(STAMP) $(NODE_STAMP)
 
