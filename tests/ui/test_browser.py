@@ -164,6 +164,22 @@ def test_the_coordinators_day(screen: tuple[Screen, Server], tmp_path: Path) -> 
     assert page.locator("#version option").count() == 3
     to = used[-1]["carer_id"]
     assert page.locator(f'.run-row[data-carer-id="{to}"] .stop[data-visit-id="{moved}"]').count()
+    # the versions are kept on the server: after a reload the plan opens with all three, the
+    # kept change shown
+    names = page.locator("#version option").all_inner_texts()
+    auth = {"Authorization": f"Bearer {s.key}"}
+    job_id = httpx.get(server.url + "/v1/plans", headers=auth).json()["jobs"][0]["id"]
+    stored = httpx.get(f"{server.url}/v1/plans/{job_id}/versions", headers=auth).json()["versions"]
+    assert [v["number"] for v in stored] == [1, 2, 3]
+    forget = "Object.keys(sessionStorage).filter(k => k !== 'carerun.key')"
+    page.evaluate(forget + ".forEach(k => sessionStorage.removeItem(k))")  # the tab keeps only the key
+    page.reload()
+    page.wait_for_selector("#jobs tbody button")
+    page.locator("#jobs tbody button").first.click()
+    page.wait_for_selector("#plan:not([hidden]) .run-row")
+    assert page.locator("#version option").all_inner_texts() == names
+    assert names[1].startswith("v2 re-planned at") and names[2].startswith(f"v3 moved {moved}")
+    assert page.locator(f'.run-row[data-carer-id="{to}"] .stop[data-visit-id="{moved}"]').count()
     # usable at 1024 wide: nothing runs off the side
     page.set_viewport_size({"width": 1024, "height": 768})
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024

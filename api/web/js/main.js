@@ -6,6 +6,7 @@ import { drawKpis, drawMap, drawSelection, drawSheets, drawTimeline, drawUnassig
 import { stopsCsv } from "./handout.js";
 import { toSeconds } from "./time.js";
 import { carersOf, insertionIndex, moveVisit } from "./timeline.js";
+import { keptEntry, versionEntries, versionName } from "./versions.js";
 import { describeChange, describeViolation, fieldErrors, kpiDeltas, progress } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -118,10 +119,13 @@ async function waitAndOpen(jobId) {
 async function openJob(jobId, job) {
   job = job || (await call("GET", `/v1/plans/${jobId}`));
   const problem = await call("GET", `/v1/plans/${jobId}/problem`);
+  // Versions live on the server, so a reload or a colleague sees the same ones; only v1's
+  // documents are at hand, the others are read when chosen.
+  const { versions } = await call("GET", `/v1/plans/${jobId}/versions`);
   state.jobId = jobId;
-  const saved = JSON.parse(sessionStorage.getItem(`carerun.versions.${jobId}`) || "null");
-  state.versions = saved || [{ label: "optimised", problem, solution: job.solution }];
+  state.versions = versionEntries(versions, { problem, solution: job.solution });
   state.current = state.versions.length - 1;
+  await readVersion(state.current);
   state.pending = null;
   state.selected = null;
   $("changes").replaceChildren();
@@ -140,12 +144,40 @@ async function openJob(jobId, job) {
 const version = () => state.versions[state.current];
 const shown = () => (state.pending ? state.pending.after : version());
 
-function saveVersions() {
-  try { sessionStorage.setItem(`carerun.versions.${state.jobId}`, JSON.stringify(state.versions)); } catch { /* full: kept in memory */ }
+/** Fill in a version's problem and solution from the server the first time it is shown. */
+async function readVersion(index) {
+  const v = state.versions[index];
+  if (v.solution) return;
+  const full = await call("GET", `/v1/plans/${state.jobId}/versions/${v.number}`);
+  Object.assign(v, { problem: full.problem, solution: full.solution });
+}
+
+/** Store a new version on the server and make it the one shown. */
+async function keepVersion(entry) {
+  const answer = await call("POST", `/v1/plans/${state.jobId}/versions`, { label: entry.label, problem: entry.problem, solution: entry.solution });
+  state.versions.push(keptEntry(answer, entry));
+  state.current = state.versions.length - 1;
+  state.pending = null;
+  fillPlanControls();
+  render();
+  return answer;
+}
+
+async function chooseVersion(index) {
+  try {
+    await readVersion(index);
+  } catch (err) {
+    say(`version ${state.versions[index].number} could not be read: ${err.message}`);
+    $("version").value = String(state.current);
+    return;
+  }
+  state.current = index;
+  state.pending = null;
+  render();
 }
 
 function fillPlanControls() {
-  $("version").replaceChildren(...state.versions.map((v, i) => el("option", { value: String(i) }, `v${i + 1} ${v.label}`)));
+  $("version").replaceChildren(...state.versions.map((v, i) => el("option", { value: String(i) }, versionName(v))));
   $("version").value = String(state.current);
   const { problem } = version();
   $("sick-carer").replaceChildren(el("option", { value: "" }, "(none)"), ...problem.carers.map((c) => el("option", { value: c.id }, c.id)));
@@ -223,14 +255,16 @@ function drawPending() {
   $("keep").focus({ preventScroll: true });
 }
 
-function keep() {
-  state.versions.push(state.pending.after);
-  state.current = state.versions.length - 1;
-  state.pending = null;
-  saveVersions();
-  fillPlanControls();
-  render();
-  say("kept as a new version");
+async function keep() {
+  $("keep").disabled = true;
+  try {
+    const kept = await keepVersion(state.pending.after);
+    say(`kept as version ${kept.number}`);
+  } catch (err) {
+    say(`not kept: ${err.message}`);
+  } finally {
+    $("keep").disabled = false;
+  }
 }
 
 function undo() {
@@ -310,12 +344,7 @@ async function replan(event) {
   try {
     const body = { problem: base.problem, published: base.solution, events: { events: evs }, now: $("replan-now").value, time_limit_s: Number($("replan-limit").value) };
     const solution = await call("POST", "/v1/replan", body);
-    state.versions.push({ label: `re-planned at ${$("replan-now").value}`, problem: problemAfter(base.problem, evs), solution });
-    state.current = state.versions.length - 1;
-    state.pending = null;
-    saveVersions();
-    fillPlanControls();
-    render();
+    await keepVersion({ label: `re-planned at ${$("replan-now").value}`, problem: problemAfter(base.problem, evs), solution });
     const changes = solution.changes || [];
     $("changes").replaceChildren(...(changes.length ? changes.map((c) => el("li", { "data-change-visit-id": c.visit_id }, describeChange(c))) : [el("li", {}, "nothing moved")]));
     say(`re-planned: ${changes.length} change(s)`);
@@ -344,12 +373,12 @@ function wire() {
   $("to-plans").addEventListener("click", openPlans);
   $("new-plan").addEventListener("submit", startPlan);
   $("problem-file").addEventListener("change", () => { if ($("problem-file").files.length) $("example").value = ""; });
-  $("version").addEventListener("change", () => { state.current = Number($("version").value); state.pending = null; render(); });
+  $("version").addEventListener("change", () => chooseVersion(Number($("version").value)));
   $("keep").addEventListener("click", keep);
   $("undo").addEventListener("click", undo);
   $("replan-form").addEventListener("submit", replan);
-  $("download-json").addEventListener("click", () => download(`${version().problem.id}-v${state.current + 1}.json`, "application/json", JSON.stringify(version().solution, null, 2)));
-  $("download-csv").addEventListener("click", () => download(`${version().problem.id}-v${state.current + 1}.csv`, "text/csv", stopsCsv(version().problem, version().solution)));
+  $("download-json").addEventListener("click", () => download(`${version().problem.id}-v${version().number}.json`, "application/json", JSON.stringify(version().solution, null, 2)));
+  $("download-csv").addEventListener("click", () => download(`${version().problem.id}-v${version().number}.csv`, "text/csv", stopsCsv(version().problem, version().solution)));
   $("print").addEventListener("click", () => window.print());
   $("settings-open").addEventListener("click", () => { $("tile-url").value = localStorage.getItem(TILE_KEY) || ""; $("settings").showModal(); });
   $("settings").addEventListener("close", () => {
