@@ -7,12 +7,18 @@ PYTHON ?= $(shell for p in python3.12 python3.13 "$${PYENV_ROOT:-$$HOME/.pyenv}/
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# axe-core for the browser test of the screen (package-lock.json); the page itself needs no packages
+NODE_STAMP := node_modules/.installed
 DEMO   ?= instances/homecare/zone.json
 DEMO_TIME ?= 30
 
-.PHONY: demo test test-fast lint bench figures setup clean wheel wheel
+.PHONY: demo test test-fast lint bench figures setup clean wheel
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 # A venv of an older Python (made before the move to 3.12) is not removed behind anyone's back.
 $(STAMP): pyproject.toml
@@ -28,10 +34,10 @@ demo: $(STAMP)
 	$(BIN)/carerun solve $(DEMO) --time-limit $(DEMO_TIME) -o out/zone-plan.json
 	$(BIN)/carerun check $(DEMO) out/zone-plan.json
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 # Speed suite (pytest-benchmark); headline figures (shipped days, Solomon): `make figures`; quality beside the
@@ -56,4 +62,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) out dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules out dist build .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api import meta, plans, rules, solving, vroom
+from api import meta, plans, rules, screen, solving, versions, vroom
 from api.deps import settings_of
 from api.errors import ApiError, FieldError, ProblemDetails, invalid, response
 from api.limits import BodyLimit, BodyTooLarge
@@ -72,6 +72,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         EvaluateRequest,
         ReplanRequest,
         VroomInput,
+        versions.VersionRequest,
         ProblemDetails,
     ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -109,8 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sync_slots = threading.BoundedSemaphore(max(settings.sync_concurrency, 1))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (plans.router, solving.router, vroom.router, rules.router, meta.router):
+    for router in (plans.router, versions.router, solving.router, vroom.router, rules.router, meta.router):
         app.include_router(router)
+    screen.mount(app)
     handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

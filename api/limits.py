@@ -4,7 +4,9 @@ The rules of the domain (a visit lasts at most a day, no speed over 1,000 km/h, 
 entries) are the contract's, in ``solver/model/problem.py``, so the CLI refuses what the API
 refuses. A shared service must also bound how much work one request is: those limits, which
 depend on the server's settings, live here. Each refusal names the field, like every other
-validation error.
+validation error. The engine's priority penalties are proven to fit in 64 bits at the default
+``max_visits`` of 5,000 with every leg at the 24 h cap (``docs/contract.md``, Travel); raising it
+keeps plans overflow-free but may thin the margin between priorities.
 """
 
 from __future__ import annotations

@@ -28,18 +28,22 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     select,
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 STATUSES = ("queued", "solving", "solved", "failed", "cancelled")
 ACTIVE = ("queued", "solving")
 KEY_PREFIX = "crk_"
 RESTART_REASON = "the server stopped while this job was solving; submit it again"
+FIRST_KEPT_VERSION = 2  # version 1 is the job's own plan, read from the job row
 
 metadata = MetaData()
 
@@ -69,6 +73,22 @@ jobs = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# Versions a coordinator kept of a job's plan (changes by hand, re-plans). The job's own plan is
+# version 1 and is not copied here: rows are numbered from FIRST_KEPT_VERSION, per job.
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(32), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("solution", Text, nullable=False),
+    Column("violations", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("job_id", "number", name="uq_plan_versions_job_number"),
+)
+
 
 @dataclass(frozen=True)
 class Job:
@@ -91,6 +111,22 @@ class KeyInfo:
     tenant: str
     created_at: float
     revoked_at: float | None
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A kept version without its documents, for lists."""
+
+    number: int
+    label: str
+    violations: int
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Version(VersionInfo):
+    problem: str
+    solution: str
 
 
 class Overloaded(Exception):
@@ -316,3 +352,75 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status)).all()
         return {str(status): int(n) for status, n in rows}
+
+    # ------------------------------------------------------------------ versions
+    def add_version(
+        self, job_id: str, tenant: str, label: str, problem_json: str, solution_json: str, violations: int
+    ) -> VersionInfo | None:
+        """Keep a version of a job's plan under the next free number; None when the tenant has
+        no such job. Two writers racing for one number: the loser retries with the next."""
+        for _ in range(5):
+            try:
+                return self._insert_version(job_id, tenant, label, problem_json, solution_json, violations)
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not number a new version of job {job_id!r}")
+
+    def _insert_version(
+        self, job_id: str, tenant: str, label: str, problem_json: str, solution_json: str, violations: int
+    ) -> VersionInfo | None:
+        now = time.time()
+        with self._tx() as conn:
+            owner = conn.execute(
+                select(jobs.c.id).where(jobs.c.id == job_id, jobs.c.tenant == tenant).with_for_update()
+            ).first()
+            if owner is None:
+                return None
+            last = conn.execute(
+                select(func.max(plan_versions.c.number)).where(plan_versions.c.job_id == job_id)
+            ).scalar_one()
+            number = FIRST_KEPT_VERSION if last is None else int(last) + 1
+            conn.execute(
+                plan_versions.insert().values(
+                    job_id=job_id,
+                    number=number,
+                    label=label,
+                    problem=problem_json,
+                    solution=solution_json,
+                    violations=violations,
+                    created_at=now,
+                )
+            )
+        return VersionInfo(number, label, violations, now)
+
+    def list_versions(self, job_id: str, tenant: str) -> list[VersionInfo] | None:
+        """The kept versions of a job, oldest first; None when the tenant has no such job."""
+        if self.get(job_id, tenant) is None:
+            return None
+        v = plan_versions.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(v.number, v.label, v.violations, v.created_at)
+                .where(v.job_id == job_id)
+                .order_by(v.number)
+            ).all()
+        return [VersionInfo(r.number, r.label, r.violations, r.created_at) for r in rows]
+
+    def get_version(self, job_id: str, tenant: str, number: int) -> Version | None:
+        """One kept version with its problem and solution; None for another tenant's job too."""
+        v = plan_versions.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(v.number, v.label, v.violations, v.created_at, v.problem, v.solution)
+                .join_from(plan_versions, jobs, jobs.c.id == v.job_id)
+                .where(v.job_id == job_id, v.number == number, jobs.c.tenant == tenant)
+            ).first()
+        return None if row is None else Version(**row._asdict())
+
+    def delete_job(self, job_id: str, tenant: str) -> bool:
+        """Remove a job and every version kept of it (they hold the same personal data)."""
+        with self._tx() as conn:
+            owned = conn.execute(delete(jobs).where(jobs.c.id == job_id, jobs.c.tenant == tenant)).rowcount
+            if owned:
+                conn.execute(delete(plan_versions).where(plan_versions.c.job_id == job_id))
+        return bool(owned)

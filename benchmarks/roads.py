@@ -36,10 +36,10 @@ from solver.day.evaluate import PlanDocument, PlannedRun, evaluate
 from solver.engine.search import solve
 from solver.generate.day import generate_day
 from solver.model.problem import SPEED_KMH, Problem, Solution
-from solver.travel import build_travel
+from solver.travel import UNREACHABLE_S, build_travel
 from solver.travel.cache import CACHE_ENV
 from solver.travel.haversine import CIRCUITY, all_pairs_m
-from solver.travel.valhalla import ATTRIBUTION, NO_ROUTE_S, build_tiles, matrix_form
+from solver.travel.valhalla import ATTRIBUTION, build_tiles, matrix_form
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -112,7 +112,7 @@ def matrix_times(tiles: Path, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
                 "places": len(cold.places),
                 "cold_s": round(cold_s, 3),
                 "cached_s": round(cached_s, 3),
-                "no_route_share": round(float((seconds[off] >= NO_ROUTE_S).mean()), 4),
+                "no_route_share": round(float((seconds[off] >= UNREACHABLE_S).mean()), 4),
             }
         )
         print(f"matrix {n}: cold {cold_s:.2f} s, cached {cached_s:.3f} s", file=sys.stderr)
@@ -140,7 +140,7 @@ def ratio(tiles: Path, n: int = 330, min_m: float = 100.0) -> dict[str, Any]:
     for mode in ("car", "walk"):
         road = travel.durations_s[mode].astype(np.float64)
         estimate = straight * CIRCUITY / (SPEED_KMH[mode] / 3.6)
-        keep = (straight >= min_m) & (road < NO_ROUTE_S)
+        keep = (straight >= min_m) & (road < UNREACHABLE_S)
         out[mode] = {"speed_kmh": SPEED_KMH[mode], **quantiles(road[keep] / estimate[keep])}
     return out
 
@@ -150,7 +150,7 @@ def connected_places(tiles: Path, n: int, seed: int) -> list[tuple[float, float]
     random point may land on a street that no car can leave inside the clipped extract."""
     pool = places(3 * n, seed)
     travel = build_travel(on_roads(pool, tiles, modes=("car", "walk")))
-    stuck = sum((travel.durations_s[m] >= NO_ROUTE_S).astype(np.int64) for m in ("car", "walk"))
+    stuck = sum((travel.durations_s[m] >= UNREACHABLE_S).astype(np.int64) for m in ("car", "walk"))
     keep = list(range(len(pool)))
     while True:
         sub = stuck[np.ix_(keep, keep)]

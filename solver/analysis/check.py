@@ -227,6 +227,7 @@ class _Gap:
     travel_s: int
     distance_m: int
     breaks_s: int = 0
+    routed: bool = True  # False: the matrix has no route for this leg (timed as 0 s)
 
     @property
     def earliest(self) -> int:
@@ -282,10 +283,13 @@ def _time_run(run: Run, carer: Carer, visits: list[Visit], travel: Legs) -> _Tim
     bounds = [run.start, *ends]
     nexts = [*(s.start for s in run.stops), run.end]
     legs = [travel.leg(carer.travel_mode, places[k], places[k + 1]) for k in range(len(bounds))]
-    bare = [_Gap(bounds[k], nexts[k], seconds, metres) for k, (seconds, metres) in enumerate(legs)]
+    bare = [
+        _Gap(bounds[k], nexts[k], seconds or 0, metres, routed=seconds is not None)
+        for k, (seconds, metres) in enumerate(legs)
+    ]
     placement = [_place_break(b, run, bare) for b in run.breaks]
     gaps = [
-        _Gap(g.start, g.end, g.travel_s, g.distance_m, _taken_in(run.breaks, placement, k))
+        _Gap(g.start, g.end, g.travel_s, g.distance_m, _taken_in(run.breaks, placement, k), g.routed)
         for k, g in enumerate(bare)
     ]
     return _Timed(run, carer, visits, ends, gaps, placement)
@@ -362,6 +366,10 @@ def _check_stops(timed: _Timed) -> list[Violation]:
     cid = timed.carer.id
     for k, stop in enumerate(timed.run.stops):
         gap, vid = timed.gaps[k], stop.visit_id
+        if not gap.routed:
+            mode = timed.carer.travel_mode
+            msg = f"no route to it from the previous place: travel.durations_s.{mode} is null"
+            out.append(Violation("travel", msg, cid, vid))
         if stop.start < gap.earliest:
             msg = f"starts {_t(stop.start)} but cannot arrive before {_t(gap.earliest)}"
             out.append(Violation("travel", msg, cid, vid))
@@ -396,6 +404,10 @@ def _check_totals(timed: _Timed) -> list[Violation]:
     """Run totals add up the reported stops plus the drive home; ``run.end`` is exact."""
     run, home = timed.run, timed.gaps[-1]
     out: list[Violation] = []
+    if not home.routed:
+        mode = timed.carer.travel_mode
+        msg = f"no route from the last stop back to the carer's end: travel.durations_s.{mode} is null"
+        out.append(Violation("travel", msg, timed.carer.id))
     if run.end < home.earliest:
         msg = f"run ends {_t(run.end)} but cannot be back before {_t(home.earliest)}"
         out.append(Violation("travel", msg, timed.carer.id))

@@ -6,7 +6,8 @@ Sharing no matrix code is the point: a bad cast, a wrong index or a unit slip in
 matrices shows up as a timing violation instead of being repeated by the checker.
 
 Rounding matches the contract (docs/contract.md "Travel"): seconds and metres are rounded to
-the nearest integer, halves to even.
+the nearest integer, halves to even. A leg with no route (``null`` in a matrix) has no seconds:
+``leg`` says so with ``None``, and the checker reports a run that drives it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Legs:
 
     problem: Problem
     _row: dict[tuple[float, float], int] = field(default_factory=dict, init=False)
-    _seen: dict[tuple[str, tuple[float, float], tuple[float, float]], tuple[int, int]] = field(
+    _seen: dict[tuple[str, tuple[float, float], tuple[float, float]], tuple[int | None, int]] = field(
         default_factory=dict, init=False
     )
 
@@ -52,8 +53,9 @@ class Legs:
             for i, place in enumerate(travel.locations):
                 self._row.setdefault(place.key(), i)
 
-    def leg(self, mode: str, a: Location, b: Location) -> tuple[int, int]:
-        """(seconds, metres) from ``a`` to ``b`` for a carer travelling by ``mode``."""
+    def leg(self, mode: str, a: Location, b: Location) -> tuple[int | None, int]:
+        """(seconds, metres) from ``a`` to ``b`` for a carer travelling by ``mode``; seconds are
+        ``None`` where the matrix has no route (its metres are then 0)."""
         key = (mode, a.key(), b.key())
         if key not in self._seen:
             travel = self.problem.travel
@@ -68,8 +70,12 @@ class Legs:
         road_m = great_circle_m(a, b) * travel.circuity
         return round(road_m / (travel.speed_kmh[mode] / 3.6)), round(road_m)
 
-    def _from_matrix(self, travel: MatrixTravel, mode: str, a: Location, b: Location) -> tuple[int, int]:
+    def _from_matrix(
+        self, travel: MatrixTravel, mode: str, a: Location, b: Location
+    ) -> tuple[int | None, int]:
         i, j = self._row[a.key()], self._row[b.key()]
-        seconds = round(travel.durations_s[mode][i][j])
-        distances = travel.distances_m.get(mode)
-        return seconds, round(distances[i][j]) if distances is not None else 0
+        seconds = travel.durations_s[mode][i][j]
+        if seconds is None:
+            return None, 0
+        metres = travel.distances_m[mode][i][j] if mode in travel.distances_m else 0
+        return round(seconds), round(metres or 0)

@@ -3,6 +3,12 @@
 Engines, the construction heuristic and the diagnosis all need the same facts (seconds, place
 indices, who may do what); computing them once here keeps every one of them in agreement.
 The checker deliberately does *not* use this module, so that a bug here cannot hide itself.
+
+A leg with no route (``null`` in a matrix, or longer than a day) is ``UNREACHABLE_S`` in the
+matrices here, which no time rule of any engine can fit; and a carer who cannot drive from their
+start to a visit, or from it back to their end, is not eligible for it at all. A matrix of a
+road router already holds the best route between two places, so a null leg means that there is
+no route, through any other place either.
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from solver.model.problem import Carer, Problem, Visit
-from solver.travel import TravelMatrices, build_travel
+from solver.model.problem import MAX_DURATION_S, Carer, Problem, Visit
+from solver.travel import UNREACHABLE_S, TravelMatrices, build_travel
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -44,12 +50,14 @@ class Compiled:
     c_max_work: IntArray
     c_capacity: IntArray
     c_breaks: list[list[tuple[int, int, int]]]  # (window start, window end, duration), as given
-    # eligible[v, c]: carer c may do visit v (skills, exclusion, gender; pin handled apart)
+    # eligible[v, c]: carer c may do visit v (skills, exclusion, gender; pin handled apart) and
+    # can drive from their start to it and from it back to their end (``reachable``)
     eligible: BoolArray
     pinned: IntArray  # carer index or -1
     dur_by_mode: list[IntArray] = field(default_factory=list)
     dist_by_mode: list[IntArray] = field(default_factory=list)
     rules: Rules | None = None
+    reachable: BoolArray | None = None  # [visit, carer]: start -> visit -> end has a route
 
     @property
     def r(self) -> Rules:
@@ -139,7 +147,8 @@ def compile_rules(problem: Problem) -> Rules:
     )
 
 
-def _eligible(visit: Visit, carer: Carer) -> bool:
+def permitted(visit: Visit, carer: Carer) -> bool:
+    """The visit's rules let this carer do it: skills held, not excluded, the gender asked for."""
     if not set(visit.skills) <= set(carer.skills):
         return False
     if carer.id in visit.excluded_carers:
@@ -157,34 +166,62 @@ def compile_problem(problem: Problem, travel: TravelMatrices | None = None) -> C
     def arr(values: list[int]) -> IntArray:
         return np.asarray(values, dtype=np.int64).reshape(len(values))
 
-    eligible = np.array([[_eligible(v, c) for c in carers] for v in visits], dtype=bool).reshape(
+    permits = np.array([[permitted(v, c) for c in carers] for v in visits], dtype=bool).reshape(
         len(visits), len(carers)
     )
+    dur_by_mode = [drivable(travel.durations_s[m]) for m in modes]
+    v_place = arr([travel.index(v.location) for v in visits])
+    c_start, c_end = (
+        arr([travel.index(c.start) for c in carers]),
+        arr([travel.index(c.end_location) for c in carers]),
+    )
+    c_mode = arr([mode_index[c.travel_mode] for c in carers])
+    reachable = reachable_visits(dur_by_mode, v_place, c_start, c_end, c_mode)
     return Compiled(
         problem=problem,
         travel=travel,
         modes=modes,
-        v_place=arr([travel.index(v.location) for v in visits]),
+        v_place=v_place,
         v_ws=arr([v.window.start for v in visits]),
         v_we=arr([v.window.end for v in visits]),
         v_dur=arr([v.duration_s for v in visits]),
         v_req=arr([v.carers_required for v in visits]),
         v_prio=arr([PRIORITY_RANK[v.priority] for v in visits]),
         v_demand=arr([v.demand for v in visits]),
-        c_start=arr([travel.index(c.start) for c in carers]),
-        c_end=arr([travel.index(c.end_location) for c in carers]),
+        c_start=c_start,
+        c_end=c_end,
         c_shift_s=arr([c.shift.start for c in carers]),
         c_shift_e=arr([c.shift.end for c in carers]),
-        c_mode=arr([mode_index[c.travel_mode] for c in carers]),
+        c_mode=c_mode,
         c_max_visits=arr([c.max_visits if c.max_visits is not None else UNLIMITED for c in carers]),
         c_max_work=arr(
             [round(c.max_working_min * 60) if c.max_working_min is not None else UNLIMITED for c in carers]
         ),
         c_capacity=arr([c.capacity if c.capacity is not None else UNLIMITED for c in carers]),
         c_breaks=[[(b.window.start, b.window.end, b.duration_s) for b in c.breaks] for c in carers],
-        eligible=eligible,
+        eligible=permits & reachable,
         pinned=arr([carer_index[v.pinned_carer] if v.pinned_carer else -1 for v in visits]),
-        dur_by_mode=[travel.durations_s[m] for m in modes],
+        dur_by_mode=dur_by_mode,
         dist_by_mode=[travel.distances_m[m] for m in modes],
         rules=compile_rules(problem),
+        reachable=reachable,
     )
+
+
+def drivable(seconds: IntArray) -> IntArray:
+    """``seconds`` with every leg longer than a day (a null leg, or a long walk) set to
+    ``UNREACHABLE_S``, so that the engines never see a leg between a day and the sentinel."""
+    return np.where(seconds > MAX_DURATION_S, UNREACHABLE_S, seconds).astype(np.int64)
+
+
+def reachable_visits(
+    dur_by_mode: list[IntArray], v_place: IntArray, c_start: IntArray, c_end: IntArray, c_mode: IntArray
+) -> BoolArray:
+    """[visit, carer]: the carer can drive from their start to the visit and from it home."""
+    out = np.ones((len(v_place), len(c_start)), dtype=bool)
+    for c in range(len(c_start)):
+        travel = dur_by_mode[int(c_mode[c])]
+        go = travel[c_start[c], v_place] < UNREACHABLE_S
+        back = travel[v_place, c_end[c]] < UNREACHABLE_S
+        out[:, c] = go & back
+    return out

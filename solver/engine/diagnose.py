@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from solver.engine.compiled import UNLIMITED, Compiled
+from solver.engine.compiled import UNLIMITED, Compiled, permitted
 from solver.engine.construct import (
     Builder,
     Inserter,
@@ -24,7 +24,8 @@ from solver.engine.construct import (
     runs_soft_cost,
 )
 from solver.model.clock import format_time
-from solver.model.problem import Unassigned
+from solver.model.problem import MatrixTravel, Unassigned
+from solver.travel import UNREACHABLE_S
 
 Sequence = list[tuple[int, int]]
 
@@ -50,6 +51,25 @@ def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> n
     )
 
 
+def _no_route(cp: Compiled, v: int, carers: np.ndarray | list[int]) -> str:
+    """Which legs are missing for these carers: to the visit, back home, or both."""
+    go = back = False
+    for c in carers:
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        go |= bool(travel[cp.c_start[c], cp.v_place[v]] >= UNREACHABLE_S)
+        back |= bool(travel[cp.v_place[v], cp.c_end[c]] >= UNREACHABLE_S)
+    legs = " or ".join(
+        leg
+        for leg, missing in (("from their start to it", go), ("from it back to their end", back))
+        if missing
+    )
+    modes = sorted({cp.modes[int(cp.c_mode[c])] for c in carers})
+    if isinstance(cp.problem.travel, MatrixTravel):
+        where = f"durations_s.{modes[0]}" if len(modes) == 1 else f"durations_s ({', '.join(modes)})"
+        return f"travel.{where} has no route (null) {legs}"
+    return f"travel by {' or '.join(modes)} takes over 24 h {legs}"
+
+
 def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     """A reason that holds whatever the rest of the plan: no one could ever take this visit."""
     visit = cp.problem.visits[v]
@@ -63,16 +83,28 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     if len(skilled) < need:
         return "DOUBLE_UP_PARTNER", partner.format("is on the rota")
     pin = int(cp.pinned[v])
-    if pin >= 0 and not cp.eligible[v, pin]:
+    permits = np.asarray([permitted(visit, carer) for carer in cp.problem.carers], dtype=bool)
+    if pin >= 0 and not permits[pin]:
         return (
             "EXCLUDED_OR_GENDER",
             f"pinned carer {cp.problem.carers[pin].id!r} lacks a skill or the gender asked for",
         )
+    by_rules = np.flatnonzero(permits)
+    if len(by_rules) == 0:
+        return "EXCLUDED_OR_GENDER", "every skilled carer is excluded or not of the gender asked for"
+    if len(by_rules) < need:
+        return "DOUBLE_UP_PARTNER", partner.format("is allowed (skills, exclusions, gender)")
+    if pin >= 0 and not cp.eligible[v, pin]:
+        return (
+            "TRAVEL_TOO_FAR",
+            f"pinned carer {cp.problem.carers[pin].id!r} cannot drive there and back: "
+            + _no_route(cp, v, [pin]),
+        )
     allowed = np.flatnonzero(cp.eligible[v])
     if len(allowed) == 0:
-        return "EXCLUDED_OR_GENDER", "every skilled carer is excluded or not of the gender asked for"
+        return "TRAVEL_TOO_FAR", f"no allowed carer can drive there and back: {_no_route(cp, v, by_rules)}"
     if len(allowed) < need:
-        return "DOUBLE_UP_PARTNER", partner.format("is allowed (skills, exclusions, gender)")
+        return "DOUBLE_UP_PARTNER", partner.format("has a route there and back (travel)")
     on_shift = _reachable(cp, v, allowed, with_travel=False)
     window = _window(cp, v)
     if pin >= 0 and pin not in on_shift:

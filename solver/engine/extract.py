@@ -17,6 +17,7 @@ from solver.engine.construct import Nodes
 from solver.engine.diagnose import diagnose
 from solver.model.clock import format_time
 from solver.model.problem import BreakTaken, Run, Solution, SolverInfo, Stop
+from solver.travel import UNREACHABLE_S
 
 Sequence = list[tuple[int, int]]  # (node, start second)
 
@@ -97,6 +98,8 @@ def _gaps(cp: Compiled, c: int, seq: Sequence, nodes: Nodes) -> list[Gap]:
     for i in range(1, len(seq)):
         gaps.append(Gap(ends[i - 1], seq[i][1], int(travel[places[i - 1], places[i]])))
     gaps.append(Gap(ends[-1], int(cp.c_shift_e[c]), int(travel[places[-1], cp.c_end[c]]), "end"))
+    if any(g.travel >= UNREACHABLE_S for g in gaps):  # no engine plans one: never report it
+        raise BreakPlacementError(f"carer {cp.problem.carers[c].id}: the run drives a leg with no route")
     return gaps
 
 

@@ -7,6 +7,11 @@ So on a day PyVRP can express (:func:`solver.engine.warmstart.expressible`) its 
 engine's first solution, and OR-Tools then searches on under the full model. Carers with the
 same home, shift, capacity and travel mode form one PyVRP vehicle type, which lets its route
 operators treat them as interchangeable.
+
+A leg with no route reaches PyVRP as ``UNREACHABLE_S`` seconds, more than any time window
+allows, so a plan that drives one is infeasible and never returned. Measured on R101 and
+R1_2_1 with 5-30% of legs null, this warm start still beats OR-Tools' own first plan, so days
+with null legs keep it.
 """
 
 from __future__ import annotations

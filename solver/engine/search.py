@@ -46,6 +46,7 @@ from solver.engine.firstplan import FirstPlan, seed_plan
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import warm_routes
 from solver.model.problem import Problem, Solution
+from solver.travel import UNREACHABLE_S
 
 Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
@@ -85,15 +86,64 @@ def max_soft_cost(cp: Compiled) -> int:
     return int(np.max(late + early + 2 * r.cont_cost.max(axis=1, initial=0))) + 1
 
 
+INT64_MAX = 2**63 - 1
+
+
+def biggest_arc(cp: Compiled) -> int:
+    """The longest leg that can be driven (legs with no route are left out): at most a day."""
+    drivable = [m[m < UNREACHABLE_S] for m in cp.dur_by_mode]
+    return max((int(m.max()) for m in drivable if m.size), default=0)
+
+
+@dataclass(frozen=True)
+class Penalties:
+    """What leaving out one visit copy costs, by priority, and the bound that keeps it in int64.
+
+    ``unit`` exceeds anything serving one copy can cost (the detour, at most four legs, plus
+    its soft costs), so a low visit is served whenever it fits. A normal copy costs more than
+    every low copy together plus a unit, a critical one more than every normal and low copy
+    together plus a unit: ``normal = unit (L+1)`` and ``critical = unit (N+1)(L+1)`` for L low
+    and N normal copies. Dropping everything then costs less than ``unit (C+1)(N+1)(L+1)``, and
+    the objective of any plan less than that plus its travel and soft costs: ``bound``, which
+    the unit is chosen to keep within int64. When the day is too big for the full unit
+    (``docs/contract.md``, Travel: 5,000 double-handed visits with 24 h legs fit unless soft
+    costs are extreme), the unit is cut to fit: no overflow, at the price of a thinner margin
+    between priorities.
+    """
+
+    unit: int
+    by_rank: dict[int, int]
+    bound: int  # the largest objective any plan of the day can have
+    wanted: int  # the unit before any cut
+
+    @property
+    def strict(self) -> bool:
+        """True when the unit did not have to be cut: priorities are strictly lexicographic."""
+        return self.unit == self.wanted
+
+
+def penalty_levels(cp: Compiled) -> Penalties:
+    """The penalties of ``cp`` (see ``Penalties``), computed in Python integers."""
+    scale, arc = objective_scale(cp), biggest_arc(cp)
+    soft = max_soft_cost(cp)
+    copies = {rank: int(cp.v_req[cp.v_prio == rank].sum()) for rank in (0, 1, 2)}
+    levels = (copies[0] + 1) * (copies[1] + 1) * (copies[2] + 1)
+    n_copies = sum(copies.values())
+    # travel over every leg a plan can drive, and every copy's soft cost, on top of the penalties
+    rest = (n_copies + 2 * cp.n_carers) * arc * scale + n_copies * soft * scale
+    wanted = (4 * arc + 10_000 + soft) * scale
+    unit = max(1, min(wanted, (INT64_MAX - rest) // levels))
+    low, normal = unit, unit * (copies[2] + 1)
+    critical = unit * (copies[1] + 1) * (copies[2] + 1)
+    return Penalties(unit, {2: low, 1: normal, 0: critical}, unit * levels + rest, wanted)
+
+
 def penalties(cp: Compiled) -> list[int]:
     """Drop costs by priority: low > any travel saving, normal > all lows, critical > all normals.
 
     Soft costs (continuity, lateness) are added to the lowest level, so serving a visit with
-    a stranger, or late, is always cheaper than not serving it."""
-    biggest_arc = max(int(m.max()) for m in cp.dur_by_mode) if cp.dur_by_mode else 0
-    n = max(cp.n_visits, 1) * 2 + 1
-    low = (4 * biggest_arc + 10_000 + max_soft_cost(cp)) * objective_scale(cp)
-    by_rank = {2: low, 1: low * n, 0: low * n * n}
+    a stranger, or late, is always cheaper than not serving it (see ``Penalties``)."""
+    by_rank = penalty_levels(cp).by_rank
     return [by_rank[int(r)] for r in cp.v_prio]
 
 
@@ -125,8 +175,10 @@ class RoutingModel:
         cp, routing = self.cp, self.routing
         cost_cb, time_cb = [], []
         self.scale = objective_scale(cp)
+        k = cp.n_carers
         for travel in cp.dur_by_mode:
             arc = travel[np.ix_(self.place, self.place)]
+            arc[len(self.nodes) + np.arange(k), len(self.nodes) + k + np.arange(k)] = 0  # an empty run
             cost_cb.append(routing.RegisterTransitMatrix((arc * self.scale).tolist()))
             time_cb.append(routing.RegisterTransitMatrix((arc + self.service[:, None]).tolist()))
         for c in range(cp.n_carers):

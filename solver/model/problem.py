@@ -67,13 +67,16 @@ MAX_RATE = 10_000
 MAX_COUNT = 1_000_000_000
 Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
 # Rules of the domain, the same for the CLI and the API: one visit or break lasts at most a day,
-# a carer works at most ten days' worth in one run, nobody travels faster than 1,000 km/h, and a
-# matrix entry is at most 10,000,000 (115 days in seconds, or 10,000 km in metres).
+# a carer works at most ten days' worth in one run, nobody travels faster than 1,000 km/h, a
+# travel time in a matrix is at most a day (every time of the contract lies in one day, so a
+# longer leg could never be driven) and a distance at most 10,000 km.
 DAY_MINUTES = 24 * 60
 MAX_WORKING_MIN = 10 * DAY_MINUTES
 MIN_SPEED_KMH = 0.01
 MAX_SPEED_KMH = 1000.0
 MAX_MATRIX_VALUE = 10_000_000
+MAX_DURATION_S = 24 * 3600
+MAX_DISTANCE_M = MAX_MATRIX_VALUE
 DayMinutes = Annotated[float, Field(ge=0, le=DAY_MINUTES, allow_inf_nan=False)]
 Priority = Literal["critical", "normal", "low"]
 ReasonCode = Literal[
@@ -287,7 +290,11 @@ class HaversineTravel(Strict):
     speed_kmh: dict[str, Speed] = Field(default_factory=lambda: dict(SPEED_KMH))
 
 
-Matrix = list[list[Annotated[float, Field(ge=0, le=MAX_MATRIX_VALUE, allow_inf_nan=False)]]]
+# ``null`` is a leg with no route at all (a ferry that does not run, a closed road): no plan
+# drives it. Where a duration is null its distance may be null or a number (never read); where
+# a duration is a number its distance must be one too.
+DurationMatrix = list[list[Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)] | None]]
+DistanceMatrix = list[list[Annotated[float, Field(ge=0, le=MAX_DISTANCE_M, allow_inf_nan=False)] | None]]
 
 
 class MatrixTravel(Strict):
@@ -295,24 +302,68 @@ class MatrixTravel(Strict):
 
     model: Literal["matrix"]
     locations: list[Location] = Field(min_length=1)
-    durations_s: dict[str, Matrix]
-    distances_m: dict[str, Matrix] = Field(default_factory=dict)
+    durations_s: dict[str, DurationMatrix]
+    distances_m: dict[str, DistanceMatrix] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _square(self) -> MatrixTravel:
-        n = len(self.locations)
-        issues = []
+        issues = self._duplicate_places()
         for name, per_mode in (("durations_s", self.durations_s), ("distances_m", self.distances_m)):
             for mode, matrix in per_mode.items():
-                if len(matrix) != n or any(len(row) != n for row in matrix):
-                    message = f"matrix must be {n} x {n} (one row and column per entry of travel.locations)"
-                    issues.append(FieldIssue(f"{name}.{mode}", message))
+                issues.extend(self._shape(f"{name}.{mode}", matrix))
         for mode in self.distances_m:
             if mode not in self.durations_s:
                 issues.append(FieldIssue(f"distances_m.{mode}", f"no durations_s for mode {mode!r}"))
+        if not issues:
+            issues = self._null_cells()
         if issues:
-            raise issues_error(issues)
+            raise issues_error(issues[:50])
         return self
+
+    def _duplicate_places(self) -> list[FieldIssue]:
+        """A place listed twice would leave two rows for one address, and only one of them read."""
+        first: dict[tuple[float, float], int] = {}
+        issues = []
+        for i, place in enumerate(self.locations):
+            j = first.setdefault(place.key(), i)
+            if j != i:
+                issues.append(
+                    FieldIssue(
+                        f"locations[{i}]", f"the same place as travel.locations[{j}]; list each place once"
+                    )
+                )
+        return issues
+
+    def _shape(self, where: str, matrix: list[list[float | None]]) -> list[FieldIssue]:
+        n = len(self.locations)
+        message = f"matrix must be {n} x {n} (one row and column per entry of travel.locations)"
+        if len(matrix) != n:
+            return [FieldIssue(where, f"{message}; it has {len(matrix)} rows")]
+        short = [(i, len(row)) for i, row in enumerate(matrix) if len(row) != n]
+        if short:
+            i, width = short[0]
+            return [FieldIssue(where, f"{message}; row {i} has {width} entries")]
+        return []
+
+    def _null_cells(self) -> list[FieldIssue]:
+        """A place is always reachable from itself (a carer who stays home has a run of no legs);
+        a leg that can be driven needs its distance, an unreachable one may leave it null."""
+        issues = [
+            FieldIssue(f"durations_s.{mode}[{i}][{i}]", "null, but a place is always reachable from itself")
+            for mode, durations in self.durations_s.items()
+            for i, row in enumerate(durations)
+            if row[i] is None
+        ]
+        for mode, distances in self.distances_m.items():
+            durations = self.durations_s[mode]
+            for i, row in enumerate(distances):
+                if None not in row:
+                    continue
+                for j, metres in enumerate(row):
+                    if metres is None and durations[i][j] is not None:
+                        message = f"null, but durations_s.{mode}[{i}][{j}] is a number"
+                        issues.append(FieldIssue(f"distances_m.{mode}[{i}][{j}]", message))
+        return issues
 
 
 Costing = Literal["auto", "pedestrian", "bicycle", "motor_scooter", "motorcycle", "truck", "taxi", "bus"]

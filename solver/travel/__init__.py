@@ -3,9 +3,10 @@
 ``build_travel(problem)`` picks the provider named by ``problem.travel.model`` and returns
 per-mode integer matrices, built once with numpy: the engines index them and nothing computes
 a distance per arc in Python. Places are de-duplicated, so two visits at one address share a
-row (and travel 0 between). Adding a road engine means adding a module with a
-``TravelProvider`` and one entry in ``PROVIDERS``; ``valhalla`` is one (road times from
-OpenStreetMap data, see docs/roads.md).
+row (and travel 0 between). A leg with no route (``null`` in a caller's matrix) is
+``UNREACHABLE_S``, which no engine can fit into a day. Adding a road engine means adding a
+module with a ``TravelProvider`` and one entry in ``PROVIDERS``; ``valhalla`` is one (road
+times from OpenStreetMap data, see docs/roads.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from solver.travel.haversine import (
     haversine_travel,
 )
 from solver.travel.matrix import matrix_travel
-from solver.travel.provider import IntMatrix, TravelMatrices, TravelProvider, used_places
+from solver.travel.provider import UNREACHABLE_S, IntMatrix, TravelMatrices, TravelProvider, used_places
 from solver.travel.valhalla import valhalla_travel
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "EARTH_RADIUS_M",
     "PROVIDERS",
     "SPEED_KMH",
+    "UNREACHABLE_S",
     "IntMatrix",
     "TravelMatrices",
     "TravelProvider",

@@ -13,9 +13,16 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from solver.model.problem import Location, Problem
+from solver.model.problem import MAX_DURATION_S, Location, Problem
 
 IntMatrix = NDArray[np.int64]
+
+UNREACHABLE_S = 10_000_000
+"""The seconds of a leg with no route: ``null`` in a caller's matrix. Every time of the contract
+lies within one day, so a leg longer than ``MAX_DURATION_S`` (a day) can never be driven in
+time, and the engine's matrices (``solver.engine.compiled``) put this value on those legs too.
+Each engine's time rules then refuse it without a special case, and sums of a few such legs
+stay far inside int64. Its distance is 0 and never read."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,10 @@ class TravelMatrices:
     distances_m: dict[str, IntMatrix]
     _index: dict[tuple[float, float], int]
     notes: tuple[str, ...] = ()  # what a solution's notes should say about them (a cache hit)
+
+    def reachable(self, mode: str) -> NDArray[np.bool_]:
+        """[from, to]: True where the leg can be driven within a day."""
+        return np.asarray(self.durations_s[mode] <= MAX_DURATION_S, dtype=np.bool_)
 
     def index(self, location: Location) -> int:
         return self._index[location.key()]

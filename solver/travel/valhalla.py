@@ -12,7 +12,7 @@ costing (``car`` is ``auto``, ``walk`` is ``pedestrian``, ``bike`` is ``bicycle`
 - A server limits the pairs of one request (``max_pairs``, 2,500 by default in Valhalla), so
   the matrix is asked for in blocks (``forward_requests``); in-process, blocks are larger.
 - A pair with no route (an island, a one-way dead end at the edge of the extract) comes back
-  without a time: it is NaN here and ``NO_ROUTE_S`` in the integer matrices, a leg no time
+  without a time: it is NaN here and ``UNREACHABLE_S`` in the integer matrices, a leg no time
   window can fit.
 - A place further than ``max_snap_m`` from any road of its costing is off the map: the error
   names each visit or carer at such a place.
@@ -35,11 +35,7 @@ import numpy as np
 from solver.model.errors import FieldIssue, InputError
 from solver.model.problem import Location, Problem, ValhallaTravel
 from solver.travel.cache import FloatMatrix, MatrixCache, Place, RoadMatrix, default_cache_dir
-from solver.travel.provider import TravelMatrices, used_places
-
-NO_ROUTE_S = 10_000_000
-"""The seconds of a leg with no route: longer than any day, so no time window can fit it.
-The same value as the travel layer's sentinel for ``null`` in a caller's matrix."""
+from solver.travel.provider import UNREACHABLE_S, TravelMatrices, used_places
 
 HTTP_TIMEOUT_S = 120.0
 ACTOR_METHOD = {"sources_to_targets": "matrix"}  # the server's action names, as the Actor spells them
@@ -293,7 +289,8 @@ def valhalla_travel(problem: Problem) -> TravelMatrices:
     """Matrices of a problem whose travel model is ``valhalla``."""
     places, matrices, notes = road_matrices(problem)
     durations = {
-        m: np.where(np.isnan(r.durations_s), NO_ROUTE_S, np.rint(r.durations_s)) for m, r in matrices.items()
+        m: np.where(np.isnan(r.durations_s), UNREACHABLE_S, np.rint(r.durations_s))
+        for m, r in matrices.items()
     }
     distances = {m: np.rint(np.nan_to_num(r.distances_m)) for m, r in matrices.items()}
     return TravelMatrices(

@@ -139,10 +139,18 @@ def test_the_guide_has_a_replayable_example_of_every_route(tmp_path: Path) -> No
         routes = {
             (method, route.path.replace("{job_id}", "{id}"))
             for route in app.routes  # type: ignore[attr-defined]
-            if isinstance(route, APIRoute)
+            if isinstance(route, APIRoute) and route.include_in_schema  # not the page's redirect
             for method in route.methods
         }
-        assert routes - documented == set()
+        assert {r for r in routes if not any(shows(r, d) for d in documented)} == set()
+
+
+def shows(route: tuple[str, str], documented: tuple[str, str]) -> bool:
+    """A documented request is an example of a route: ``{id}`` as written, any other path
+    parameter (a version's number) by a value."""
+    method, template = route
+    pattern = re.sub(r"\\\{(?!id\\\})[a-z_]+\\\}", "[^/]+", re.escape(template))
+    return method == documented[0] and re.fullmatch(pattern, documented[1]) is not None
 
 
 @pytest.mark.parametrize(
@@ -178,5 +186,5 @@ def test_every_marked_pair_replays_against_the_live_app(tmp_path: Path) -> None:
             expected = json.loads(json.dumps(pair.response).replace(documented_id, last_id or ""))
             wrong = list(mismatches(expected, body))
             assert not wrong, f"{pair}: " + "; ".join(wrong[:10])
-            if isinstance(body, dict) and isinstance(body.get("id"), str):
+            if pair.method == "POST" and pair.path == "/v1/plans":  # a new job: later {id} is it
                 last_id, documented_id = body["id"], pair.response["id"]

@@ -18,7 +18,7 @@ import pytest
 
 from solver.io.documents import InputError, parse
 from solver.model.errors import FieldIssue, field_path, join_path
-from solver.model.problem import Problem, Solution
+from solver.model.problem import MatrixTravel, Problem, Solution
 
 Json = dict[str, Any]
 GE0 = "greater than or equal to 0"
@@ -235,6 +235,31 @@ def _negative(t: Json) -> None:
     t["durations_s"]["car"][0][1] = -5
 
 
+def _over_a_day(t: Json) -> None:
+    t["durations_s"]["car"][3][4] = 86_401
+
+
+def _nan(t: Json) -> None:
+    t["durations_s"]["walk"][1][0] = float("nan")
+
+
+def _place_twice(t: Json) -> None:
+    t["locations"].append(dict(t["locations"][0]))
+    for per_mode in (t["durations_s"], t["distances_m"]):
+        for matrix in per_mode.values():
+            for row in matrix:
+                row.append(row[0])
+            matrix.append(list(matrix[0]))
+
+
+def _null_diagonal(t: Json) -> None:
+    t["durations_s"]["car"][2][2] = None
+
+
+def _null_distance_of_a_leg(t: Json) -> None:
+    t["distances_m"]["car"][0][1] = None
+
+
 def _distance_without_duration(t: Json) -> None:
     t["distances_m"]["bus"] = t["durations_s"]["car"]
 
@@ -428,6 +453,26 @@ MALFORMED: list[tuple[str, Callable[[Json], Any], str, str]] = [
         "'walk' has no matrix in travel.durations_s",
     ),
     ("matrix-negative-entry", matrix_then(_negative), "travel.durations_s.car[0][1]", GE0),
+    (
+        "matrix-over-a-day",
+        matrix_then(_over_a_day),
+        "travel.durations_s.car[3][4]",
+        "less than or equal to 86400",
+    ),
+    ("matrix-nan", matrix_then(_nan), "travel.durations_s.walk[1][0]", "finite number"),
+    (
+        "matrix-place-twice",
+        matrix_then(_place_twice),
+        "travel.locations[6]",
+        "same place as travel.locations[0]",
+    ),
+    ("matrix-null-diagonal", matrix_then(_null_diagonal), "travel.durations_s.car[2][2]", "from itself"),
+    (
+        "matrix-null-distance",
+        matrix_then(_null_distance_of_a_leg),
+        "travel.distances_m.car[0][1]",
+        "durations_s.car[0][1] is a number",
+    ),
     (
         "matrix-distances-without-durations",
         matrix_then(_distance_without_duration),
@@ -813,6 +858,17 @@ def test_cross_field_faults_are_issues_with_their_own_paths() -> None:
         "  visits[0].excluded_carers[0]: unknown carer id 'x1'\n"
         "  visits[2].pinned_carer: unknown carer id 'x3'"
     )
+
+
+def test_a_null_leg_and_its_distance_are_accepted() -> None:
+    """null: no route; where the duration is null the distance may be null or a number."""
+    d = with_matrix(valid_problem())
+    d["travel"]["durations_s"]["car"][0][1] = None
+    d["travel"]["durations_s"]["car"][1][0] = None
+    d["travel"]["distances_m"]["car"][0][1] = None
+    travel = parse(Problem, json.dumps(d), "p.json").travel
+    assert isinstance(travel, MatrixTravel)
+    assert travel.durations_s["car"][0][1] is None and travel.distances_m["car"][1][0] == 600
 
 
 def test_a_matrix_of_the_wrong_size_is_named_under_travel() -> None:

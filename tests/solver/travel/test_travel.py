@@ -145,14 +145,21 @@ def test_explicit_matrices_are_int64() -> None:
     assert zero.distances_m["car"].dtype == np.int64
 
 
-def test_a_location_listed_twice_maps_to_its_first_row() -> None:
+def test_a_location_listed_twice_is_an_input_error() -> None:
+    """It used to map to its first row, silently; two rows for one place is a mistake."""
+    from pydantic import ValidationError
+
+    from solver.model.errors import issues_of
+
     travel = {
         "model": "matrix",
         "locations": [H, A, H],
         "durations_s": {"car": [[0, 600, 0], [600, 0, 600], [0, 600, 0]]},
     }
-    tm = build_travel(problem([carer("c1", at=H)], [visit("v1", A)], travel))
-    assert tm.index(loc(H)) == 0
+    with pytest.raises(ValidationError) as caught:
+        problem([carer("c1", at=H)], [visit("v1", A)], travel)
+    (issue,) = issues_of(caught.value)
+    assert issue.path == "travel.locations[2]" and "travel.locations[0]" in issue.message
 
 
 # --------------------------------------------------------------------------- one haversine, one default

@@ -16,10 +16,10 @@ from solver.analysis.check import check  # noqa: E402
 from solver.engine.search import solve  # noqa: E402
 from solver.model.errors import InputError  # noqa: E402
 from solver.model.problem import Problem, ValhallaTravel  # noqa: E402
-from solver.travel import build_travel  # noqa: E402
+from solver.travel import UNREACHABLE_S, build_travel  # noqa: E402
 from solver.travel.haversine import all_pairs_m  # noqa: E402
 from solver.travel.valhalla import (  # noqa: E402
-    NO_ROUTE_S,
+    checkable,
     matrix_document,
     matrix_form,
     road_engine,
@@ -88,7 +88,7 @@ def test_a_leg_with_no_route_is_nan_then_longer_than_any_day(helsinki_tiles: Pat
     travel = build_travel(problem)
     i, j = travel.index(problem.visits[0].location), travel.index(problem.visits[1].location)
     assert travel.durations_s["car"][i, j] < 3600  # a car gets there...
-    assert travel.durations_s["car"][j, i] == NO_ROUTE_S  # ...and cannot leave
+    assert travel.durations_s["car"][j, i] == UNREACHABLE_S  # ...and cannot leave
     assert travel.durations_s["walk"][j, i] < 3600  # on foot it can
     document, _ = matrix_document(problem)
     assert document["travel"]["durations_s"]["car"][j][i] is None
@@ -210,3 +210,15 @@ def test_the_checker_alone_refuses_road_travel_by_field(helsinki_tiles: Path) ->
     with pytest.raises(InputError) as caught:
         check(problem, solve(problem))
     assert [e.path for e in caught.value.errors] == ["travel"]
+
+
+def test_a_visit_no_carer_can_leave_is_too_far_and_the_plan_checks(helsinki_tiles: Path) -> None:
+    document = helsinki_day(helsinki_tiles, visits=[ADDRESSES[1], NO_CAR_ROUTE]).model_dump(mode="json")
+    for carer in document["carers"]:
+        carer["travel_mode"] = "car"
+    problem = Problem.model_validate(document)
+    solution = solve(problem)
+    assert [(u.visit_id, u.code) for u in solution.unassigned] == [("v1", "TRAVEL_TOO_FAR")]
+    on_matrices = checkable(problem)  # null where no car gets out
+    assert any(None in row for row in on_matrices.travel.durations_s["car"])
+    assert check(on_matrices, solution) == []
