@@ -14,17 +14,19 @@ always yields a placement the contract allows.
 
 from __future__ import annotations
 
-import time
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from solver.engine.compiled import UNLIMITED, Compiled, Link
+from solver.engine.deadline import Deadline
 
 IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
 CANDIDATES_PER_ROUTE = 4
+POLL_EVERY = 8  # visits inserted between two looks at the deadline (the stop hook may be costly)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,11 @@ def _concat(parts: list[dict[str, IntArray]]) -> dict[str, IntArray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def _offsets(parts: list[dict[str, IntArray]]) -> IntArray:
+    """Where each run's gaps begin in the concatenated arrays (one more entry: the end)."""
+    return np.concatenate([[0], np.cumsum([len(p["pos"]) for p in parts])]).astype(np.int64)
+
+
 class Inserter:
     """Cheapest feasible insertion of single visits and synchronised pairs."""
 
@@ -256,6 +263,7 @@ class Inserter:
             plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
         self._slots = [self._route_slots(c) for c in range(n)]
         self._flat = _concat(self._slots)
+        self._offset = _offsets(self._slots)
         self.use_links = True  # diagnosis switches the gap and cap rules off to name them
         self.use_cap = True
         self.links_of: dict[int, list[Link]] = {}
@@ -339,8 +347,12 @@ class Inserter:
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems
         self.plan.schedules[c] = sched
-        self._slots[c] = self.b.slots(c, elems, sched)
-        self._flat = _concat(self._slots)
+        new = self.b.slots(c, elems, sched)
+        lo, hi = int(self._offset[c]), int(self._offset[c + 1])
+        # splice the one run's gaps in: concatenating every run's anew made a day quadratic
+        self._flat = {k: np.concatenate([a[:lo], new[k], a[hi:]]) for k, a in self._flat.items()}
+        self._slots[c] = new
+        self._offset[c + 1 :] += len(new["pos"]) - (hi - lo)
         self.visit_count[c] = len(self.plan.visit_nodes(c))
         self.load[c] = sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in self.plan.visit_nodes(c))
 
@@ -438,14 +450,16 @@ class Inserter:
             dict(p.fixed),
             list(self._slots),
             self._flat,
+            self._offset.copy(),
             self.visit_count.copy(),
             self.load.copy(),
         )
 
     def restore(self, state: tuple[object, ...]) -> None:
-        runs, schedules, fixed, slots, flat, count, load = state
+        runs, schedules, fixed, slots, flat, offset, count, load = state
         self.plan.runs, self.plan.schedules, self.plan.fixed = runs, schedules, fixed  # type: ignore[assignment]
-        self._slots, self._flat, self.visit_count, self.load = slots, flat, count, load  # type: ignore[assignment]
+        self._slots, self._flat, self._offset = slots, flat, offset  # type: ignore[assignment]
+        self.visit_count, self.load = count, load  # type: ignore[assignment]
 
     def remove(self, c: int, node: int) -> bool:
         elems = [e for e in self.plan.runs[c] if e != node]
@@ -455,12 +469,14 @@ class Inserter:
         self._commit(c, elems, sched)
         return True
 
-    def insert_with_ejection(self, v: int, deadline: float) -> bool:
-        """Make room for ``v`` by moving one nearby single visit elsewhere (or dropping none)."""
+    def insert_with_ejection(self, v: int, deadline: float | Deadline) -> bool:
+        """Make room for ``v`` by moving one nearby single visit elsewhere (or dropping none);
+        ``deadline`` (or an instant on ``time.monotonic``) ends the moving aside."""
         if self.insert(v):
             return True
+        until = deadline if isinstance(deadline, Deadline) else Deadline(deadline)
         for c, node in self._ejection_candidates(v):
-            if time.monotonic() > deadline:
+            if until.expired():
                 return False
             state = self.save()
             moved = int(self.b.nodes.visit[node])
@@ -580,8 +596,10 @@ def plan_travel(cp: Compiled, plan: Plan) -> list[int]:
 
 
 def construct_once(
-    cp: Compiled, nodes: Nodes, seed: int, ordering: str = "priority"
+    cp: Compiled, nodes: Nodes, seed: int, ordering: str = "priority", until: Deadline | None = None
 ) -> tuple[Plan, list[int]]:
+    """One insertion pass in one seeded order; once ``until`` expires the visits not yet tried
+    are left out as they are (the caller's diagnosis gives each its reason)."""
     builder = Builder(cp, nodes)
     plan = empty_plan(cp)
     for c in range(cp.n_carers):
@@ -589,25 +607,39 @@ def construct_once(
             plan.runs[c] = []  # breaks that cannot be timed even on an empty run: carer unusable
     inserter = Inserter(builder, plan)
     order = insertion_order(cp, list(range(cp.n_visits)), seed, ordering)
-    unplaced = [v for v in order if not inserter.insert(v)]
+    unplaced: list[int] = []
+    for i, v in enumerate(order):
+        if until is not None and i % POLL_EVERY == 0 and until.expired():
+            return plan, unplaced + order[i:]
+        if not inserter.insert(v):
+            unplaced.append(v)
     return plan, unplaced
 
 
 def construct(
-    cp: Compiled, nodes: Nodes, seed: int = 0, budget_s: float = 0.0, attempts: int = 64
+    cp: Compiled,
+    nodes: Nodes,
+    seed: int = 0,
+    budget_s: float = 0.0,
+    attempts: int = 64,
+    *,
+    until: Deadline | None = None,
 ) -> tuple[Plan, list[int]]:
     """The best of up to ``attempts`` seeded insertion orders within ``budget_s``, each repaired.
 
-    With an infinite budget the outcome depends on the seed alone (reproducible plans)."""
-    deadline = time.monotonic() + budget_s
+    ``until`` is the hard end: the first attempt stops inserting there too, and a visit it
+    had no time for is left out. With an infinite budget and no hard end reached, the outcome
+    depends on the seed alone (reproducible plans)."""
+    hard = until if until is not None else Deadline(math.inf)
+    soft = hard.within(budget_s) if not math.isinf(budget_s) else hard
     best: tuple[tuple[int, ...], Plan, list[int]] | None = None
     attempt = 0
-    while best is None or (time.monotonic() < deadline and attempt < attempts and best[0][:3] != (0, 0, 0)):
+    while best is None or (not soft.expired() and attempt < attempts and best[0][:3] != (0, 0, 0)):
         ordering = ORDERINGS[attempt % len(ORDERINGS)]
-        plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt, ordering)
+        plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt, ordering, until=hard)
         if unplaced:
-            step = min(deadline, time.monotonic() + max(budget_s / 20, 0.2))
-            unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step)
+            step = soft.within(max(budget_s / 20, 0.2)) if not math.isinf(budget_s) else soft
+            unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step, hard=hard)
         score = _score(cp, nodes, plan, unplaced)
         if best is None or score < best[0]:
             best = (score, plan, unplaced)
@@ -616,12 +648,35 @@ def construct(
 
 
 def repair(
-    cp: Compiled, nodes: Nodes, plan: Plan, missing: list[int], seed: int, deadline: float | None = None
+    cp: Compiled,
+    nodes: Nodes,
+    plan: Plan,
+    missing: list[int],
+    seed: int,
+    deadline: float | Deadline | None = None,
+    *,
+    hard: Deadline | None = None,
 ) -> list[int]:
-    """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room."""
+    """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room.
+
+    ``deadline`` (a ``Deadline``, or an instant on ``time.monotonic``; default 2 s from now)
+    ends the moving aside; ``hard`` ends the repair itself, and a visit not tried by then
+    stays missing."""
     inserter = Inserter(Builder(cp, nodes), plan)
-    until = deadline if deadline is not None else time.monotonic() + 2.0
-    return [v for v in insertion_order(cp, missing, seed) if not inserter.insert_with_ejection(v, until)]
+    if deadline is None:
+        ejecting = Deadline.after(2.0)
+    elif isinstance(deadline, Deadline):
+        ejecting = deadline
+    else:
+        ejecting = Deadline(deadline)
+    order = insertion_order(cp, missing, seed)
+    left: list[int] = []
+    for i, v in enumerate(order):
+        if hard is not None and i % POLL_EVERY == 0 and hard.expired():
+            return left + order[i:]
+        if not inserter.insert_with_ejection(v, ejecting):
+            left.append(v)
+    return left
 
 
 def plan_from_runs(
