@@ -23,6 +23,7 @@ from solver.engine.construct import (
     plan_travel,
     runs_soft_cost,
 )
+from solver.engine.deadline import Deadline
 from solver.model.clock import format_time
 from solver.model.problem import Unassigned
 
@@ -125,39 +126,66 @@ def diagnose(
     runs: list[Sequence],
     missing: list[int],
     forced: dict[int, tuple[str, str]] | None = None,
+    until: Deadline | None = None,
 ) -> list[Unassigned]:
-    """A reason for every visit in ``missing``; ``forced`` visits were taken out for a rule."""
+    """A reason for every visit in ``missing``; ``forced`` visits were taken out for a rule.
+
+    Once ``until`` expires, a visit no static test explains is not tried in the plan any more:
+    it is reported as left out for want of time, so that every visit still gets a reason."""
     out: list[Unassigned] = []
     plan = plan_from_runs(cp, nodes, runs) if missing else None
+    trial = _Trial(cp, nodes, plan) if plan is not None else None
     forced = forced or {}
-    for v in missing:
-        found = forced.get(v) or _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
-        code, reason = found
+    late = False
+    for i, v in enumerate(missing):
+        found = forced.get(v) or _static_reason(cp, v)
+        late = late or (until is not None and i % 8 == 0 and until.expired())
+        if found is None and late:
+            found = TIMED_OUT
+        code, reason = found or _dynamic_reason(cp, nodes, trial, v)
         out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))
     return out
 
 
-def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tuple[str, str]:
+TIMED_OUT = (
+    "OPTIMISER_DROPPED",
+    "the time limit ran out before it could be fitted into the plan; a longer limit may place it",
+)
+
+
+class _Trial:
+    """One inserter over the plan, each visit tried in turn and undone (copying the whole plan
+    per visit made the diagnosis of a big day take longer than its search)."""
+
+    def __init__(self, cp: Compiled, nodes: Nodes, plan: Plan) -> None:
+        self.plan = copy.deepcopy(plan)
+        self.inserter = Inserter(Builder(cp, nodes), self.plan)
+        self.travel = sum(plan_travel(cp, self.plan))
+        self.soft = runs_soft_cost(cp, nodes, plan_runs(self.plan))
+
+
+def _dynamic_reason(cp: Compiled, nodes: Nodes, trial: _Trial | None, v: int) -> tuple[str, str]:
     """Would the visit fit into the plan as it stands? If so, say what it would cost.
 
     When it fits only with the `after` gaps or the carer cap switched off, that rule is the
     reason (MIN_GAP, CONTINUITY_CAP)."""
     busy = f"every carer who could take it{' (two at once)' if cp.v_req[v] == 2 else ''} is busy"
-    if plan is None:
+    if trial is None:
         return "SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}"
-    trial = copy.deepcopy(plan)
-    inserter = Inserter(Builder(cp, nodes), trial)
-    before = sum(plan_travel(cp, trial))
-    soft_before = runs_soft_cost(cp, nodes, plan_runs(trial))
-    if not inserter.insert(v):
-        return _blocking_rule(cp, nodes, plan, v) or ("SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}")
-    extra = sum(plan_travel(cp, trial)) - before
-    soft = runs_soft_cost(cp, nodes, plan_runs(trial)) - soft_before
-    who = ", ".join(
-        cp.problem.carers[c].id
-        for c in range(cp.n_carers)
-        if any(n in trial.runs[c] for n in nodes.of_visit[v])
-    )
+    inserter, state = trial.inserter, trial.inserter.save()
+    try:
+        if not inserter.insert(v):
+            inserter.restore(state)
+            return _blocking_rule(cp, trial, v) or ("SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}")
+        extra = sum(plan_travel(cp, trial.plan)) - trial.travel
+        soft = runs_soft_cost(cp, nodes, plan_runs(trial.plan)) - trial.soft
+        who = ", ".join(
+            cp.problem.carers[c].id
+            for c in range(cp.n_carers)
+            if any(n in trial.plan.runs[c] for n in nodes.of_visit[v])
+        )
+    finally:
+        inserter.restore(state)
     costs = f"{extra / 60:.0f} min of travel" + (
         f" and {soft / 60:.0f} min of continuity/lateness cost" if soft else ""
     )
@@ -167,18 +195,23 @@ def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tu
     )
 
 
-def _blocking_rule(cp: Compiled, nodes: Nodes, plan: Plan, v: int) -> tuple[str, str] | None:
+def _blocking_rule(cp: Compiled, trial: _Trial, v: int) -> tuple[str, str] | None:
     """MIN_GAP or CONTINUITY_CAP when lifting that rule alone lets the visit in."""
+    inserter = trial.inserter
     for rule in ("links", "cap"):
-        trial = copy.deepcopy(plan)
-        inserter = Inserter(Builder(cp, nodes), trial)
-        window = inserter.window(v)
-        inserter.use_links, inserter.use_cap = rule != "links", rule != "cap"
         if rule == "links" and v not in inserter.links_of:
             continue
         if rule == "cap" and cp.r.cap >= UNLIMITED:
             continue
-        if inserter.insert(v):
+        window = inserter.window(v)
+        state = inserter.save()
+        inserter.use_links, inserter.use_cap = rule != "links", rule != "cap"
+        try:
+            fits = inserter.insert(v)
+        finally:
+            inserter.use_links = inserter.use_cap = True
+            inserter.restore(state)
+        if fits:
             if rule == "links":
                 span = (
                     "no time"
