@@ -609,7 +609,7 @@ def construct_once(
     order = insertion_order(cp, list(range(cp.n_visits)), seed, ordering)
     unplaced: list[int] = []
     for i, v in enumerate(order):
-        if until is not None and i % POLL_EVERY == 0 and until.expired():
+        if until is not None and i and i % POLL_EVERY == 0 and until.expired():
             return plan, unplaced + order[i:]
         if not inserter.insert(v):
             unplaced.append(v)
@@ -641,7 +641,8 @@ def construct(
             step = soft.within(max(budget_s / 20, 0.2)) if not math.isinf(budget_s) else soft
             unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step, hard=hard)
         score = _score(cp, nodes, plan, unplaced)
-        if best is None or score < best[0]:
+        cut = hard.expired()  # stopped half-way: it never tried its last visits, so no rival
+        if best is None or (score < best[0] and not cut):
             best = (score, plan, unplaced)
         attempt += 1
     return best[1], best[2]
@@ -672,7 +673,7 @@ def repair(
     order = insertion_order(cp, missing, seed)
     left: list[int] = []
     for i, v in enumerate(order):
-        if hard is not None and i % POLL_EVERY == 0 and hard.expired():
+        if hard is not None and i and i % POLL_EVERY == 0 and hard.expired():
             return left + order[i:]
         if not inserter.insert_with_ejection(v, ejecting):
             left.append(v)
