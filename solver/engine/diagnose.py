@@ -36,27 +36,45 @@ def _window(cp: Compiled, v: int) -> str:
 
 def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> np.ndarray:
     """Carers (of ``carers``) whose shift can hold the visit on an otherwise empty run."""
-    out = []
-    for c in carers:
-        travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        go = int(travel[cp.c_start[c], cp.v_place[v]]) if with_travel else 0
-        back = int(travel[cp.v_place[v], cp.c_end[c]]) if with_travel else 0
-        start = max(int(cp.c_shift_s[c]) + go, int(cp.v_ws[v]))
-        fits = start <= cp.v_we[v] and start + cp.v_dur[v] + back <= cp.c_shift_e[c]
-        out.append(bool(fits))
-    return (
-        np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)]
-        if out
-        else np.asarray([], dtype=np.int64)
-    )
+    carers = np.asarray(carers, dtype=np.int64)
+    go, back = _trips(cp, v, carers) if with_travel else (0, 0)
+    start = np.maximum(cp.c_shift_s[carers] + go, cp.v_ws[v])
+    fits = (start <= cp.v_we[v]) & (start + cp.v_dur[v] + back <= cp.c_shift_e[carers])
+    return carers[fits]
 
 
-def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
+def _trips(cp: Compiled, v: int, carers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds from each carer's home to the visit and from it to their end place."""
+    go = np.zeros(len(carers), dtype=np.int64)
+    back = np.zeros(len(carers), dtype=np.int64)
+    place, modes = int(cp.v_place[v]), cp.c_mode[carers]
+    for m in np.unique(modes):
+        mine = modes == m
+        travel = cp.dur_by_mode[int(m)]
+        go[mine] = travel[cp.c_start[carers[mine]], place]
+        back[mine] = travel[place, cp.c_end[carers[mine]]]
+    return go, back
+
+
+class SkilledBy:
+    """Carers holding each set of skills, worked out once per set (a big day has few sets)."""
+
+    def __init__(self, cp: Compiled) -> None:
+        self.held = [set(carer.skills) for carer in cp.problem.carers]
+        self.known: dict[frozenset[str], list[int]] = {}
+
+    def of(self, skills: frozenset[str]) -> list[int]:
+        if skills not in self.known:
+            self.known[skills] = [c for c, held in enumerate(self.held) if skills <= held]
+        return self.known[skills]
+
+
+def _static_reason(cp: Compiled, v: int, skilled_by: SkilledBy | None = None) -> tuple[str, str] | None:
     """A reason that holds whatever the rest of the plan: no one could ever take this visit."""
     visit = cp.problem.visits[v]
     need = int(cp.v_req[v])
-    skills = set(visit.skills)
-    skilled = [c for c, carer in enumerate(cp.problem.carers) if skills <= set(carer.skills)]
+    skills = frozenset(visit.skills)
+    skilled = (skilled_by or SkilledBy(cp)).of(skills)
     partner = "only one carer {}; it needs two at once"
     if not skilled or (skills and len(skilled) < need):
         held = ", ".join(repr(s) for s in sorted(skills))
@@ -100,7 +118,7 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
         return "TRAVEL_TOO_FAR", f"no allowed carer can get there and home within shift between {window}"
     if len(reach) < need:
         return "DOUBLE_UP_PARTNER", partner.format(f"can get there and home within shift between {window}")
-    roomy = [c for c in reach if _has_room(cp, v, int(c))]
+    roomy = reach[_has_room(cp, v, reach)]
     if len(roomy) < need:
         return (
             "SHIFT_CAPACITY",
@@ -109,14 +127,14 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     return None
 
 
-def _has_room(cp: Compiled, v: int, c: int) -> bool:
-    """Room on an otherwise empty run under the carer's visit, load and working-time caps."""
-    travel = cp.dur_by_mode[int(cp.c_mode[c])]
-    trip = int(travel[cp.c_start[c], cp.v_place[v]]) + int(travel[cp.v_place[v], cp.c_end[c]])
-    return bool(
-        cp.c_max_visits[c] >= 1
-        and cp.c_capacity[c] >= cp.v_demand[v]
-        and trip + cp.v_dur[v] <= cp.c_max_work[c]
+def _has_room(cp: Compiled, v: int, carers: np.ndarray) -> np.ndarray:
+    """Which carers have room for it on an otherwise empty run under their visit, load and
+    working-time caps."""
+    go, back = _trips(cp, v, carers)
+    return (
+        (cp.c_max_visits[carers] >= 1)
+        & (cp.c_capacity[carers] >= cp.v_demand[v])
+        & (go + back + cp.v_dur[v] <= cp.c_max_work[carers])
     )
 
 
@@ -137,8 +155,9 @@ def diagnose(
     trial = _Trial(cp, nodes, plan) if plan is not None else None
     forced = forced or {}
     late = False
+    skilled_by = SkilledBy(cp)
     for i, v in enumerate(missing):
-        found = forced.get(v) or _static_reason(cp, v)
+        found = forced.get(v) or _static_reason(cp, v, skilled_by)
         late = late or (until is not None and i % 8 == 0 and until.expired())
         if found is None and late:
             found = TIMED_OUT
