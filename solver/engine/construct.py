@@ -730,3 +730,82 @@ def _place_break_elements(
         else:
             return None
     return out
+
+
+RUIN_SIZE = (3, 9)  # visits taken out per ruin: at least, at most (exclusive)
+RECREATE_OUT = 8  # visits still out offered again at each recreate
+
+
+def improve(
+    cp: Compiled,
+    nodes: Nodes,
+    plan: Plan,
+    unplaced: list[int],
+    seed: int,
+    until: Deadline,
+    iterations: int | None = None,
+) -> list[int]:
+    """Ruin and recreate on a feasible plan, in place: take a few nearby single visits out of
+    their runs and insert them again cheapest first, with some of the visits still out; keep
+    the change when the plan then loses less by priority, or travels less. For days whose
+    OR-Tools model would not fit the time limit, this is the search. Ends at ``until`` or after
+    ``iterations`` (with a solution limit: the same seed then gives the same plan); returns the
+    visits still out."""
+    movable = np.array(
+        [v for v in range(cp.n_visits) if cp.v_req[v] == 1 and v not in cp.r.linked and cp.pinned[v] < 0],
+        dtype=np.int64,
+    )
+    if not len(movable):
+        return unplaced
+    inserter = Inserter(Builder(cp, nodes), plan)
+    rng = np.random.default_rng(seed)
+    out, done = list(unplaced), 0
+    while (iterations is None or done < iterations) and not until.expired():
+        done += 1
+        carer_of = {e: c for c, run in enumerate(plan.runs) for e in run if e >= 0}
+        served = movable[[int(nodes.of_visit[v][0]) in carer_of for v in movable]]
+        if not len(served):
+            break
+        chosen = _nearby(cp, served, int(served[rng.integers(len(served))]), int(rng.integers(*RUIN_SIZE)))
+        offered = [out[i] for i in rng.permutation(len(out))[:RECREATE_OUT]]
+        state = inserter.save()
+        before = [list(run) for run in plan.runs]
+        cost_before = (_lost(cp, out), 0)
+        removed = [v for v in chosen if inserter.remove(carer_of[nodes.of_visit[v][0]], nodes.of_visit[v][0])]
+        trial = insertion_order(cp, removed + offered, int(rng.integers(2**31)))
+        left = {v for v in trial if not inserter.insert(v)}
+        changed = [c for c, run in enumerate(plan.runs) if run != before[c]]
+        new_out = [v for v in out if v not in offered or v in left] + [v for v in removed if v in left]
+        delta = sum(_run_cost(cp, nodes, plan, c) for c in changed) - _runs_cost_of(cp, nodes, state, changed)
+        if (_lost(cp, new_out), delta) < cost_before:
+            out = new_out
+        else:
+            inserter.restore(state)
+    return out
+
+
+def _nearby(cp: Compiled, served: IntArray, v: int, k: int) -> list[int]:
+    """``v`` and the served visits nearest it (by the first mode's travel), ``k`` in all."""
+    far = cp.dur_by_mode[0][cp.v_place[v], cp.v_place[served]]
+    return [int(x) for x in served[np.argsort(far, kind="stable")[:k]]]
+
+
+def _lost(cp: Compiled, out: list[int]) -> tuple[int, ...]:
+    return score(cp, out, 0)[:3]
+
+
+def _run_cost(cp: Compiled, nodes: Nodes, plan: Plan, c: int) -> int:
+    """Travel and soft cost of one run of a timed plan (the construction's score, one run)."""
+    sched = plan.schedules[c]
+    if sched is None or not plan.visit_nodes(c):
+        return 0
+    timed = [(e, sched.planned[k]) for k, e in enumerate(plan.runs[c]) if e >= 0]
+    runs: list[list[tuple[int, int]]] = [[] for _ in range(c)] + [timed]
+    return route_travel(cp, c, sched.place) + runs_soft_cost(cp, nodes, runs)
+
+
+def _runs_cost_of(cp: Compiled, nodes: Nodes, state: tuple[object, ...], carers: list[int]) -> int:
+    """``_run_cost`` of ``carers``' runs as they were in a saved inserter state."""
+    runs, schedules, fixed = state[0], state[1], state[2]
+    before = Plan(runs=runs, fixed=fixed, schedules=schedules)  # type: ignore[arg-type]
+    return sum(_run_cost(cp, nodes, before, c) for c in carers)

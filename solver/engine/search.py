@@ -34,9 +34,11 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from solver.analysis.check import check
 from solver.engine.compiled import UNLIMITED, Compiled, compile_problem
 from solver.engine.construct import (
+    Builder,
     Nodes,
     Plan,
     construct,
+    improve,
     plan_from_runs,
     repair,
     route_travel,
@@ -54,6 +56,7 @@ Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
 FIRST_ROUND_SHARE = 0.6
 MIN_ROUND_S = 0.5
+RUINS_PER_SOLUTION = 40  # ruin-and-recreate rounds per engine solution, when runs must be reproducible
 # Room kept at the end of a solve for re-timing, diagnosis and the checker: measured at about
 # 1 s for 2,400 visit copies on a loaded 2-core machine (benchmarks/results/scale.json).
 RESERVE_S = 0.3
@@ -62,6 +65,7 @@ RESERVE_S_PER_NODE = 0.0006
 # the cells of those matrices (two per travel mode, nodes squared): about 0.3 s per million on
 # the same machine. A model predicted to take more than this share of what is left is skipped.
 MODEL_S_PER_MILLION_CELLS = 0.3
+MAX_MODEL_S = 30.0  # with a solution limit, a bigger model is not built whatever the time limit
 # Loading a first plan into a model with breaks (timing every run inside OR-Tools) grows far
 # faster than the model: 0.7 s at 730 nodes, 51 s at 1,470 on the same loaded machine, about
 # the sixth power (a rough fit of those two points; days without breaks load in a fraction).
@@ -577,15 +581,26 @@ def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
 
 
 def _model_fits(cp: Compiled, nodes: Nodes, limits: Limits) -> str | None:
-    """None when OR-Tools' model can be built and searched in the time left, else why not."""
+    """None when OR-Tools' model can be built and searched, else why not (for the notes).
+
+    With a solution limit the answer must not depend on the clock (the same seed gives the
+    same plan at any time limit), so it depends on the predicted cost alone."""
     cost, left = model_cost_s(cp, nodes), limits.deadline.remaining()
+    instead = "searched by carerun's own ruin and recreate instead"
+    if limits.deadline.deterministic:
+        if cost <= MAX_MODEL_S:
+            return None
+        return (
+            f"OR-Tools' model of {len(nodes)} visit copies would take about {cost:.0f} s to build and load; "
+            + instead
+        )
     if cost <= left - MIN_ROUND_S:
         return None
     if left < MIN_ROUND_S:
-        return "time limit: reached before OR-Tools' search; kept the construction"
+        return f"time limit: reached before OR-Tools' search; {instead}"
     return (
         f"time limit: OR-Tools' model of {len(nodes)} visit copies would take about {cost:.0f} s "
-        f"to build and load, of the {left:.0f} s left; kept the construction with carerun's own repair"
+        f"to build and load, of the {left:.0f} s left; {instead}"
     )
 
 
@@ -598,17 +613,29 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     dl = limits.deadline
     deterministic = dl.deterministic
     skip = _model_fits(cp, nodes, limits) if len(nodes) else None
-    budget = math.inf if deterministic or skip else min(0.1 * limits.time_limit_s, 5.0)
+    budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
     plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts, until=dl)
     best = fallback = _from_plan(cp, nodes, plan)
     notes: list[str] = [skip] if skip else []
+    warm = _warm_plan(cp, nodes, limits.initial_routes)
+    if warm is not None and warm.score < best.score:  # the peer's plan, timed by us, in hand
+        best = fallback = warm
+    out = Outcome(best, fallback, notes, "none" if not len(nodes) else "PAIR_INSERTION")
+    if best is warm:
+        out.first = out.fallback_first = "WARM_START"
+        out.fallback_name = "warm-start"
+    if skip:
+        if unplaced:  # moving visits aside for the ones still out, given real time this once
+            unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.3), hard=dl)
+        best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
+        out.best = best
     if not len(nodes) or skip:
-        return Outcome(best, fallback, notes, "none" if not len(nodes) else "PAIR_INSERTION")
+        return out
     # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics
     has_pairs = bool((cp.v_req == 2).any()) or bool(cp.r.links) or cp.r.cap < UNLIMITED
-    first = "PAIR_INSERTION"
+    first, ran = "PAIR_INSERTION", False
     for round_no in range(1, 4):
         remaining = dl.remaining()
         if (round_no > 1 and (remaining < MIN_ROUND_S or deterministic)) or dl.expired():
@@ -642,6 +669,7 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
             notes.append(f"round {round_no}: OR-Tools could not take the inserted plan in time; kept it")
             break
         runs, breaks = model.plan_of(assignment)
+        ran = True
         best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
         if progress:
             progress(time.monotonic() - limits.began)
@@ -652,12 +680,38 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
             break
         # runs our timing cannot express: search on from them as they are
         plan = next_plan or Plan(runs=[[node for node, _ in run] for run in runs])
-    if best is fallback and not deterministic and dl.remaining() > MIN_ROUND_S:
-        # OR-Tools gave nothing: the time left goes to more orders of insertion
-        more, _ = construct(cp, nodes, seed=limits.seed + 1, budget_s=math.inf, until=dl)
-        best = best.offer(_from_plan(cp, nodes, more))
-        notes.append("spent the time left on more construction attempts")
-    return Outcome(best, fallback, notes, first)
+    if not ran and dl.remaining() > MIN_ROUND_S:
+        # OR-Tools gave nothing: the time left goes to carerun's own search
+        best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
+        notes.append("searched by carerun's own ruin and recreate")
+    out.best = best
+    if ran:  # the search's own start, as before this plan was kept whatever it started from
+        out.first = first
+    return out
+
+
+def _improved(cp: Compiled, nodes: Nodes, limits: Limits, plan: Plan, unplaced: list[int]) -> Best:
+    """``plan`` after ruin and recreate until the deadline, or for a number of rounds set by the
+    solution limit (so that the same seed gives the same plan)."""
+    dl = limits.deadline
+    rounds = dl.iteration_limit
+    if rounds is None and dl.solution_limit is not None:
+        rounds = RUINS_PER_SOLUTION * dl.solution_limit
+    improve(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, iterations=rounds)
+    return _from_plan(cp, nodes, plan)
+
+
+def _warm_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Best | None:
+    """A peer's routes (visit indices per carer, days without double-ups or breaks) timed by
+    the construction, so that they are kept even when OR-Tools has no time to take them."""
+    if routes is None or len(routes) != cp.n_carers or len(nodes) != cp.n_visits:
+        return None
+    builder = Builder(cp, nodes)
+    plan = Plan(runs=[list(run) for run in routes])
+    plan.schedules = [builder.schedule(c, run, {}) for c, run in enumerate(plan.runs)]
+    if any(s is None for s in plan.schedules):
+        return None
+    return _from_plan(cp, nodes, plan)
 
 
 def _search_routes(
@@ -689,13 +743,15 @@ def _search_from(
     dl = limits.deadline
     served = {int(nodes.visit[e]) for elems in plan.runs for e in elems if e >= 0}
     missing = [v for v in range(cp.n_visits) if v not in served]
-    repair(cp, nodes, plan, missing, seed=limits.seed, deadline=dl.share(0.3), hard=dl)
+    left = repair(cp, nodes, plan, missing, seed=limits.seed, deadline=dl.share(0.3), hard=dl)
     best = fallback = _from_plan(cp, nodes, plan)
     out = Outcome(best, fallback, [f"search started from the {label} plan"], label.upper())
     out.fallback_name, out.fallback_first = f"repaired {label}", out.first
     skip = _model_fits(cp, nodes, limits)
     if skip or dl.expired():
         out.notes.append(skip or "time limit: reached before OR-Tools' search; kept the plan as repaired")
+        if skip:
+            out.best = best.offer(_improved(cp, nodes, limits, plan, left))
         return out
     try:
         model = RoutingModel(cp, nodes, dl)

@@ -12,11 +12,11 @@ import pytest
 
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
-from solver.engine.construct import Nodes, construct, construct_once, repair
+from solver.engine.construct import Nodes, Plan, construct, construct_once, improve, repair, score
 from solver.engine.deadline import Deadline
 from solver.engine.diagnose import TIMED_OUT, diagnose
 from solver.engine.hgs import pyvrp_routes
-from solver.engine.search import OutOfTime, RoutingModel, penalties, solve
+from solver.engine.search import MAX_MODEL_S, OutOfTime, RoutingModel, model_cost_s, penalties, solve
 from solver.generate.day import generate_day
 from solver.io.classic import read_solomon
 from solver.model.problem import Problem, Solution
@@ -160,6 +160,36 @@ def test_a_solution_limit_no_longer_overrides_the_time_limit() -> None:
     assert clock.t < 60  # PyVRP and OR-Tools polled the deadline, not 50,000 iterations
 
 
+def plan_score(cp: object, plan: Plan, out: list[int]) -> tuple[int, ...]:
+    from solver.engine.construct import plan_travel
+
+    return score(cp, out, sum(plan_travel(cp, plan)))  # type: ignore[arg-type]
+
+
+def test_ruin_and_recreate_never_makes_the_plan_worse_and_repeats_with_its_seed() -> None:
+    cp = compile_problem(day(150))
+    nodes = Nodes.of(cp)
+    results = []
+    for _ in range(2):
+        plan, out = construct(cp, nodes, seed=0, budget_s=math.inf, attempts=1)
+        before = plan_score(cp, plan, out)
+        out = improve(cp, nodes, plan, out, seed=0, until=Deadline(math.inf), iterations=60)
+        assert all(s is not None for s in plan.schedules)  # still timed within every rule
+        assert plan_score(cp, plan, out) <= before
+        results.append((plan.runs, out))
+    assert results[0] == results[1]
+    assert plan_score(cp, plan, out) < before  # 60 rounds found something on 150 visits
+
+
+def test_ruin_and_recreate_ends_at_the_deadline() -> None:
+    cp = compile_problem(day(150))
+    nodes = Nodes.of(cp)
+    plan, out = construct(cp, nodes, seed=0, budget_s=math.inf, attempts=1)
+    clock = Ticker()
+    improve(cp, nodes, plan, out, seed=0, until=Deadline(10, clock))
+    assert clock.reads == 10
+
+
 # ---------------------------------------------------------------- determinism
 
 
@@ -167,6 +197,7 @@ def timed_out(solution: Solution) -> bool:
     return any(n.startswith("time limit") for n in solution.solver.notes)
 
 
+@pytest.mark.slow  # two solves of a minute each on a loaded 2-core machine
 def test_a_solution_limit_gives_the_same_plan_at_two_time_limits() -> None:
     """600 visits: loading the first plan takes seconds, which a share of a short time limit
     used to cut short, so the two limits gave two plans."""
@@ -174,6 +205,21 @@ def test_a_solution_limit_gives_the_same_plan_at_two_time_limits() -> None:
     long = solve(problem, time_limit_s=120, seed=0, solution_limit=3)
     assert not timed_out(long)
     short = solve(problem, time_limit_s=max(long.solver.wall_s * 1.5, 10), seed=0, solution_limit=3)
+    if timed_out(short):
+        pytest.skip("the machine was too slow for the shorter limit; the plan says so")
+    assert short.runs == long.runs and short.unassigned == long.unassigned
+
+
+def test_a_big_day_with_a_solution_limit_repeats_at_two_time_limits() -> None:
+    """OR-Tools' model of a 1,000-visit day is too big to load, whatever the time limit: with
+    a solution limit the engine's own search runs a counted number of rounds instead."""
+    problem = day(1000)
+    cp = compile_problem(problem)
+    assert model_cost_s(cp, Nodes.of(cp)) > MAX_MODEL_S
+    long = solve(problem, time_limit_s=300, seed=0, solution_limit=1)
+    assert not timed_out(long)
+    accounted(problem, long)
+    short = solve(problem, time_limit_s=max(long.solver.wall_s * 1.5, 10), seed=0, solution_limit=1)
     if timed_out(short):
         pytest.skip("the machine was too slow for the shorter limit; the plan says so")
     assert short.runs == long.runs and short.unassigned == long.unassigned
