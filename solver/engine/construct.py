@@ -318,15 +318,22 @@ class Inserter:
         }
 
     def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
-        cp, s, d3 = self.cp, self._flat, self.b.dur3
+        cp, flat, d3 = self.cp, self._flat, self.b.dur3
         pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
         lo, hi = self.window(v)
+        # gaps that could hold the visit even with no travel: the rest are never looked at
+        # (the travel lookups below were most of a big day's construction)
+        near = (np.maximum(flat["prev_free"], lo) <= np.minimum(hi, flat["next_latest"] - dur)) & allowed[
+            flat["carer"]
+        ]
+        where = np.flatnonzero(near)
+        s = {k: a[where] for k, a in flat.items()}
         to_v = d3[s["mode"], s["prev_place"], pv]
         start = np.maximum(s["prev_free"] + to_v, lo)
         after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
         latest = np.minimum(hi, s["next_latest"] - dur - after)
         carer = s["carer"]
-        ok = (start <= latest) & allowed[carer]
+        ok = start <= latest
         ok &= self.visit_count[carer] < cp.c_max_visits[carer]
         ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
         cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
@@ -335,13 +342,13 @@ class Inserter:
             late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]
             early = np.maximum(cp.r.prom_lo[v] - start, 0) * cp.r.early_coef[v]
             cost = cost + np.rint(late + early).astype(np.int64)
-        idx = np.flatnonzero(ok)
+        keep = np.flatnonzero(ok)
         return {
-            "idx": idx,
-            "start": start[idx],
-            "latest": latest[idx],
-            "cost": cost[idx],
-            "carer": carer[idx],
+            "idx": where[keep],
+            "start": start[keep],
+            "latest": latest[keep],
+            "cost": cost[keep],
+            "carer": carer[keep],
         }
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
@@ -759,11 +766,12 @@ def improve(
         return unplaced
     inserter = Inserter(Builder(cp, nodes), plan)
     rng = np.random.default_rng(seed)
+    first_node = np.array([nodes.of_visit[v][0] for v in movable], dtype=np.int64)
     out, done = list(unplaced), 0
     while (iterations is None or done < iterations) and not until.expired():
         done += 1
-        carer_of = {e: c for c, run in enumerate(plan.runs) for e in run if e >= 0}
-        served = movable[[int(nodes.of_visit[v][0]) in carer_of for v in movable]]
+        carer_of = _carer_of(plan, len(nodes))
+        served = movable[carer_of[first_node] >= 0]
         if not len(served):
             break
         chosen = _nearby(cp, served, int(served[rng.integers(len(served))]), int(rng.integers(*RUIN_SIZE)))
@@ -771,7 +779,9 @@ def improve(
         state = inserter.save()
         before = [list(run) for run in plan.runs]
         cost_before = (_lost(cp, out), 0)
-        removed = [v for v in chosen if inserter.remove(carer_of[nodes.of_visit[v][0]], nodes.of_visit[v][0])]
+        removed = [
+            v for v in chosen if inserter.remove(int(carer_of[nodes.of_visit[v][0]]), nodes.of_visit[v][0])
+        ]
         trial = insertion_order(cp, removed + offered, int(rng.integers(2**31)))
         left = {v for v in trial if not inserter.insert(v)}
         changed = [c for c, run in enumerate(plan.runs) if run != before[c]]
@@ -781,6 +791,16 @@ def improve(
             out = new_out
         else:
             inserter.restore(state)
+    return out
+
+
+def _carer_of(plan: Plan, n_nodes: int) -> IntArray:
+    """The carer of each node in the plan, -1 for a node left out."""
+    lengths = [len(run) for run in plan.runs]
+    elems = np.fromiter((e for run in plan.runs for e in run), dtype=np.int64, count=sum(lengths))
+    owner = np.repeat(np.arange(len(plan.runs), dtype=np.int64), lengths)
+    out = np.full(n_nodes, -1, dtype=np.int64)
+    out[elems[elems >= 0]] = owner[elems >= 0]
     return out
 
 
