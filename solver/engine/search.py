@@ -609,7 +609,8 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
 
     Each round builds a fresh OR-Tools model: a model that has been searched once rejects
     routes read into it again (seen with 9.15), while a fresh one takes them. A day whose model
-    would not fit in the time left gets the construction's repeated attempts instead."""
+    would not fit in the time left (or that OR-Tools could not load in time) is searched by
+    carerun's own ruin and recreate instead."""
     dl = limits.deadline
     deterministic = dl.deterministic
     skip = _model_fits(cp, nodes, limits) if len(nodes) else None
