@@ -46,10 +46,11 @@ from solver.engine.construct import (
     score,
 )
 from solver.engine.deadline import Deadline
+from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
 from solver.engine.strategies import apply as apply_strategy
-from solver.engine.warmstart import warm_routes
+from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.problem import Problem, Solution
 
 Progress = Callable[[float], None]
@@ -476,25 +477,44 @@ def _finish(
     """The best plan as a Solution, checked; the fallback plan (timed by the construction)
     if the best one's breaks cannot be re-timed or the checker finds a fault in it."""
     notes = out.notes
-    if deadline.expired() and not any(n.startswith("time limit") for n in notes):
+    if limits.deadline.expired() and not _timed_out(notes):
+        # the search's own end (the solve's less the room kept for extraction) has passed
         notes.append("time limit: reached before the search ended on its own")
     try:
         solution = _solution(cp, nodes, limits, began, out.best, notes, out.first, deadline)
     except BreakPlacementError as exc:  # the engine's breaks could not be re-timed: keep the
         notes.append(f"fell back to the {out.fallback_name} plan: {exc}")  # plan timed by us
-        return _solution(cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False)
-    if out.best is out.fallback:
+        solution = _solution(
+            cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False
+        )
+        return _marked(solution)
+    if out.best is not out.fallback and (faults := check(problem, solution)):
+        notes.append(f"fell back to the {out.fallback_name} plan: the checker found {faults[0]}")
+        solution = _solution(
+            cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False
+        )
+    return _marked(solution)
+
+
+def _timed_out(notes: list[str]) -> bool:
+    return any(n.startswith("time limit") for n in notes)
+
+
+def _marked(solution: Solution) -> Solution:
+    """The solution with a ``time limit:`` note if the diagnosis itself ran out of time (the
+    note is how a caller tells that a solution limit's plan may not repeat)."""
+    notes = solution.solver.notes
+    if _timed_out(notes) or not any((u.code, u.reason) == TIMED_OUT for u in solution.unassigned):
         return solution
-    faults = check(problem, solution)
-    if not faults:
-        return solution
-    notes.append(f"fell back to the {out.fallback_name} plan: the checker found {faults[0]}")
-    return _solution(cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False)
+    info = solution.solver.model_copy(
+        update={"notes": [*notes, "time limit: reached while explaining visits left out"]}
+    )
+    return solution.model_copy(update={"solver": info})
 
 
 def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
     """Set ``limits.initial_routes`` to ``source``'s plan where the day allows; say what happened."""
-    began = time.monotonic()
+    began, left = time.monotonic(), limits.deadline.remaining()
     routes = warm_routes(
         cp,
         source,
@@ -509,7 +529,10 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
         return None
     limits.initial_routes = routes
     served, took = sum(len(run) for run in routes), time.monotonic() - began
-    return f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
+    note = f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
+    if limits.deadline.deterministic and limits.deadline.remaining() < (1 - RUN_TO_DEADLINE) * left:
+        note = f"time limit: reached before {source}'s iterations ended; " + note
+    return note
 
 
 def _solution(
