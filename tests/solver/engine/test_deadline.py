@@ -197,7 +197,6 @@ def timed_out(solution: Solution) -> bool:
     return any(n.startswith("time limit") for n in solution.solver.notes)
 
 
-@pytest.mark.slow  # two solves of a minute each on a loaded 2-core machine
 def test_a_solution_limit_gives_the_same_plan_at_two_time_limits() -> None:
     """600 visits: loading the first plan takes seconds, which a share of a short time limit
     used to cut short, so the two limits gave two plans."""
