@@ -652,7 +652,7 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
         out.fallback_name = "warm-start"
     if skip:
         if unplaced:  # moving visits aside for the ones still out, given real time this once
-            unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.3), hard=dl)
+            unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.6), hard=dl)
         best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
         out.best = best
     if not len(nodes) or skip:
