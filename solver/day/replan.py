@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -345,6 +346,7 @@ def warm_solve(
     seed: int,
     solution_limit: int | None,
     released: set[str] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Solution:
     """Search from the published plan (what is still valid of it, the rest inserted) instead of
     from scratch: the plan a coordinator already sent out is the best start for a stable one.
@@ -353,7 +355,12 @@ def warm_solve(
     again like new ones. The frozen past needs nothing here: ``transform`` pinned it."""
     first = FirstPlan.from_solution(published, label="published").without(released or set())
     return engine.solve(
-        problem, first_plan=first, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit
+        problem,
+        first_plan=first,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        solution_limit=solution_limit,
+        stop=stop,
     )
 
 
@@ -438,6 +445,7 @@ def replan(
     seed: int | None = None,
     solution_limit: int | None = None,
     warm: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[Solution, Problem]:
     """The re-planned day and the problem it solves (what the checker should check it against).
 
@@ -455,10 +463,11 @@ def replan(
             if solution_limit is not None
             else new_problem.options.solution_limit,
             released=frozen.released,
+            stop=stop,
         )
     else:  # from scratch, as a first plan of the day is made (kept for comparison)
         solution = engine.solve(
-            new_problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit
+            new_problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit, stop=stop
         )
     solution = _closed_reasons(new_problem, solution, frozen, now)
     bad = _frozen_kept(frozen, solution)

@@ -14,17 +14,19 @@ always yields a placement the contract allows.
 
 from __future__ import annotations
 
-import time
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from solver.engine.compiled import UNLIMITED, Compiled, Link
+from solver.engine.deadline import Deadline
 
 IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
 CANDIDATES_PER_ROUTE = 4
+POLL_EVERY = 8  # visits inserted between two looks at the deadline (the stop hook may be costly)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,11 @@ def _concat(parts: list[dict[str, IntArray]]) -> dict[str, IntArray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def _offsets(parts: list[dict[str, IntArray]]) -> IntArray:
+    """Where each run's gaps begin in the concatenated arrays (one more entry: the end)."""
+    return np.concatenate([[0], np.cumsum([len(p["pos"]) for p in parts])]).astype(np.int64)
+
+
 class Inserter:
     """Cheapest feasible insertion of single visits and synchronised pairs."""
 
@@ -256,6 +263,7 @@ class Inserter:
             plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
         self._slots = [self._route_slots(c) for c in range(n)]
         self._flat = _concat(self._slots)
+        self._offset = _offsets(self._slots)
         self.use_links = True  # diagnosis switches the gap and cap rules off to name them
         self.use_cap = True
         self.links_of: dict[int, list[Link]] = {}
@@ -310,15 +318,22 @@ class Inserter:
         }
 
     def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
-        cp, s, d3 = self.cp, self._flat, self.b.dur3
+        cp, flat, d3 = self.cp, self._flat, self.b.dur3
         pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
         lo, hi = self.window(v)
+        # gaps that could hold the visit even with no travel: the rest are never looked at
+        # (the travel lookups below were most of a big day's construction)
+        near = (np.maximum(flat["prev_free"], lo) <= np.minimum(hi, flat["next_latest"] - dur)) & allowed[
+            flat["carer"]
+        ]
+        where = np.flatnonzero(near)
+        s = {k: a[where] for k, a in flat.items()}
         to_v = d3[s["mode"], s["prev_place"], pv]
         start = np.maximum(s["prev_free"] + to_v, lo)
         after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
         latest = np.minimum(hi, s["next_latest"] - dur - after)
         carer = s["carer"]
-        ok = (start <= latest) & allowed[carer]
+        ok = start <= latest
         ok &= self.visit_count[carer] < cp.c_max_visits[carer]
         ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
         cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
@@ -327,20 +342,24 @@ class Inserter:
             late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]
             early = np.maximum(cp.r.prom_lo[v] - start, 0) * cp.r.early_coef[v]
             cost = cost + np.rint(late + early).astype(np.int64)
-        idx = np.flatnonzero(ok)
+        keep = np.flatnonzero(ok)
         return {
-            "idx": idx,
-            "start": start[idx],
-            "latest": latest[idx],
-            "cost": cost[idx],
-            "carer": carer[idx],
+            "idx": where[keep],
+            "start": start[keep],
+            "latest": latest[keep],
+            "cost": cost[keep],
+            "carer": carer[keep],
         }
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems
         self.plan.schedules[c] = sched
-        self._slots[c] = self.b.slots(c, elems, sched)
-        self._flat = _concat(self._slots)
+        new = self.b.slots(c, elems, sched)
+        lo, hi = int(self._offset[c]), int(self._offset[c + 1])
+        # splice the one run's gaps in: concatenating every run's anew made a day quadratic
+        self._flat = {k: np.concatenate([a[:lo], new[k], a[hi:]]) for k, a in self._flat.items()}
+        self._slots[c] = new
+        self._offset[c + 1 :] += len(new["pos"]) - (hi - lo)
         self.visit_count[c] = len(self.plan.visit_nodes(c))
         self.load[c] = sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in self.plan.visit_nodes(c))
 
@@ -438,14 +457,16 @@ class Inserter:
             dict(p.fixed),
             list(self._slots),
             self._flat,
+            self._offset.copy(),
             self.visit_count.copy(),
             self.load.copy(),
         )
 
     def restore(self, state: tuple[object, ...]) -> None:
-        runs, schedules, fixed, slots, flat, count, load = state
+        runs, schedules, fixed, slots, flat, offset, count, load = state
         self.plan.runs, self.plan.schedules, self.plan.fixed = runs, schedules, fixed  # type: ignore[assignment]
-        self._slots, self._flat, self.visit_count, self.load = slots, flat, count, load  # type: ignore[assignment]
+        self._slots, self._flat, self._offset = slots, flat, offset  # type: ignore[assignment]
+        self.visit_count, self.load = count, load  # type: ignore[assignment]
 
     def remove(self, c: int, node: int) -> bool:
         elems = [e for e in self.plan.runs[c] if e != node]
@@ -455,12 +476,14 @@ class Inserter:
         self._commit(c, elems, sched)
         return True
 
-    def insert_with_ejection(self, v: int, deadline: float) -> bool:
-        """Make room for ``v`` by moving one nearby single visit elsewhere (or dropping none)."""
+    def insert_with_ejection(self, v: int, deadline: float | Deadline) -> bool:
+        """Make room for ``v`` by moving one nearby single visit elsewhere (or dropping none);
+        ``deadline`` (or an instant on ``time.monotonic``) ends the moving aside."""
         if self.insert(v):
             return True
+        until = deadline if isinstance(deadline, Deadline) else Deadline(deadline)
         for c, node in self._ejection_candidates(v):
-            if time.monotonic() > deadline:
+            if until.expired():
                 return False
             state = self.save()
             moved = int(self.b.nodes.visit[node])
@@ -580,8 +603,10 @@ def plan_travel(cp: Compiled, plan: Plan) -> list[int]:
 
 
 def construct_once(
-    cp: Compiled, nodes: Nodes, seed: int, ordering: str = "priority"
+    cp: Compiled, nodes: Nodes, seed: int, ordering: str = "priority", until: Deadline | None = None
 ) -> tuple[Plan, list[int]]:
+    """One insertion pass in one seeded order; once ``until`` expires the visits not yet tried
+    are left out as they are (the caller's diagnosis gives each its reason)."""
     builder = Builder(cp, nodes)
     plan = empty_plan(cp)
     for c in range(cp.n_carers):
@@ -589,39 +614,77 @@ def construct_once(
             plan.runs[c] = []  # breaks that cannot be timed even on an empty run: carer unusable
     inserter = Inserter(builder, plan)
     order = insertion_order(cp, list(range(cp.n_visits)), seed, ordering)
-    unplaced = [v for v in order if not inserter.insert(v)]
+    unplaced: list[int] = []
+    for i, v in enumerate(order):
+        if until is not None and i and i % POLL_EVERY == 0 and until.expired():
+            return plan, unplaced + order[i:]
+        if not inserter.insert(v):
+            unplaced.append(v)
     return plan, unplaced
 
 
 def construct(
-    cp: Compiled, nodes: Nodes, seed: int = 0, budget_s: float = 0.0, attempts: int = 64
+    cp: Compiled,
+    nodes: Nodes,
+    seed: int = 0,
+    budget_s: float = 0.0,
+    attempts: int = 64,
+    *,
+    until: Deadline | None = None,
 ) -> tuple[Plan, list[int]]:
     """The best of up to ``attempts`` seeded insertion orders within ``budget_s``, each repaired.
 
-    With an infinite budget the outcome depends on the seed alone (reproducible plans)."""
-    deadline = time.monotonic() + budget_s
+    ``until`` is the hard end: the first attempt stops inserting there too, and a visit it
+    had no time for is left out. With an infinite budget and no hard end reached, the outcome
+    depends on the seed alone (reproducible plans)."""
+    hard = until if until is not None else Deadline(math.inf)
+    soft = hard.within(budget_s) if not math.isinf(budget_s) else hard
     best: tuple[tuple[int, ...], Plan, list[int]] | None = None
     attempt = 0
-    while best is None or (time.monotonic() < deadline and attempt < attempts and best[0][:3] != (0, 0, 0)):
+    while best is None or (not soft.expired() and attempt < attempts and best[0][:3] != (0, 0, 0)):
         ordering = ORDERINGS[attempt % len(ORDERINGS)]
-        plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt, ordering)
+        plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt, ordering, until=hard)
         if unplaced:
-            step = min(deadline, time.monotonic() + max(budget_s / 20, 0.2))
-            unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step)
+            step = soft.within(max(budget_s / 20, 0.2)) if not math.isinf(budget_s) else soft
+            unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step, hard=hard)
         score = _score(cp, nodes, plan, unplaced)
-        if best is None or score < best[0]:
+        cut = hard.expired()  # stopped half-way: it never tried its last visits, so no rival
+        if best is None or (score < best[0] and not cut):
             best = (score, plan, unplaced)
         attempt += 1
     return best[1], best[2]
 
 
 def repair(
-    cp: Compiled, nodes: Nodes, plan: Plan, missing: list[int], seed: int, deadline: float | None = None
+    cp: Compiled,
+    nodes: Nodes,
+    plan: Plan,
+    missing: list[int],
+    seed: int,
+    deadline: float | Deadline | None = None,
+    *,
+    hard: Deadline | None = None,
 ) -> list[int]:
-    """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room."""
+    """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room.
+
+    ``deadline`` (a ``Deadline``, or an instant on ``time.monotonic``; default 2 s from now)
+    ends the moving aside; ``hard`` ends the repair itself, and a visit not tried by then
+    stays missing."""
     inserter = Inserter(Builder(cp, nodes), plan)
-    until = deadline if deadline is not None else time.monotonic() + 2.0
-    return [v for v in insertion_order(cp, missing, seed) if not inserter.insert_with_ejection(v, until)]
+    if deadline is None:
+        ejecting = Deadline.after(2.0)
+    elif isinstance(deadline, Deadline):
+        ejecting = deadline
+    else:
+        ejecting = Deadline(deadline)
+    order = insertion_order(cp, missing, seed)
+    left: list[int] = []
+    for i, v in enumerate(order):
+        if hard is not None and i and i % POLL_EVERY == 0 and hard.expired():
+            return left + order[i:]
+        if not inserter.insert_with_ejection(v, ejecting):
+            left.append(v)
+    return left
 
 
 def plan_from_runs(
@@ -674,3 +737,95 @@ def _place_break_elements(
         else:
             return None
     return out
+
+
+RUIN_SIZE = (3, 9)  # visits taken out per ruin: at least, at most (exclusive)
+RECREATE_OUT = 8  # visits still out offered again at each recreate
+
+
+def improve(
+    cp: Compiled,
+    nodes: Nodes,
+    plan: Plan,
+    unplaced: list[int],
+    seed: int,
+    until: Deadline,
+    iterations: int | None = None,
+) -> list[int]:
+    """Ruin and recreate on a feasible plan, in place: take a few nearby single visits out of
+    their runs and insert them again cheapest first, with some of the visits still out; keep
+    the change when the plan then loses less by priority, or travels less. For days whose
+    OR-Tools model would not fit the time limit, this is the search. Ends at ``until`` or after
+    ``iterations`` (with a solution limit: the same seed then gives the same plan); returns the
+    visits still out."""
+    movable = np.array(
+        [v for v in range(cp.n_visits) if cp.v_req[v] == 1 and v not in cp.r.linked and cp.pinned[v] < 0],
+        dtype=np.int64,
+    )
+    if not len(movable):
+        return unplaced
+    inserter = Inserter(Builder(cp, nodes), plan)
+    rng = np.random.default_rng(seed)
+    first_node = np.array([nodes.of_visit[v][0] for v in movable], dtype=np.int64)
+    out, done = list(unplaced), 0
+    while (iterations is None or done < iterations) and not until.expired():
+        done += 1
+        carer_of = _carer_of(plan, len(nodes))
+        served = movable[carer_of[first_node] >= 0]
+        if not len(served):
+            break
+        chosen = _nearby(cp, served, int(served[rng.integers(len(served))]), int(rng.integers(*RUIN_SIZE)))
+        offered = [out[i] for i in rng.permutation(len(out))[:RECREATE_OUT]]
+        state = inserter.save()
+        before = [list(run) for run in plan.runs]
+        cost_before = (_lost(cp, out), 0)
+        removed = [
+            v for v in chosen if inserter.remove(int(carer_of[nodes.of_visit[v][0]]), nodes.of_visit[v][0])
+        ]
+        trial = insertion_order(cp, removed + offered, int(rng.integers(2**31)))
+        left = {v for v in trial if not inserter.insert(v)}
+        changed = [c for c, run in enumerate(plan.runs) if run != before[c]]
+        new_out = [v for v in out if v not in offered or v in left] + [v for v in removed if v in left]
+        delta = sum(_run_cost(cp, nodes, plan, c) for c in changed) - _runs_cost_of(cp, nodes, state, changed)
+        if (_lost(cp, new_out), delta) < cost_before:
+            out = new_out
+        else:
+            inserter.restore(state)
+    return out
+
+
+def _carer_of(plan: Plan, n_nodes: int) -> IntArray:
+    """The carer of each node in the plan, -1 for a node left out."""
+    lengths = [len(run) for run in plan.runs]
+    elems = np.fromiter((e for run in plan.runs for e in run), dtype=np.int64, count=sum(lengths))
+    owner = np.repeat(np.arange(len(plan.runs), dtype=np.int64), lengths)
+    out = np.full(n_nodes, -1, dtype=np.int64)
+    out[elems[elems >= 0]] = owner[elems >= 0]
+    return out
+
+
+def _nearby(cp: Compiled, served: IntArray, v: int, k: int) -> list[int]:
+    """``v`` and the served visits nearest it (by the first mode's travel), ``k`` in all."""
+    far = cp.dur_by_mode[0][cp.v_place[v], cp.v_place[served]]
+    return [int(x) for x in served[np.argsort(far, kind="stable")[:k]]]
+
+
+def _lost(cp: Compiled, out: list[int]) -> tuple[int, ...]:
+    return score(cp, out, 0)[:3]
+
+
+def _run_cost(cp: Compiled, nodes: Nodes, plan: Plan, c: int) -> int:
+    """Travel and soft cost of one run of a timed plan (the construction's score, one run)."""
+    sched = plan.schedules[c]
+    if sched is None or not plan.visit_nodes(c):
+        return 0
+    timed = [(e, sched.planned[k]) for k, e in enumerate(plan.runs[c]) if e >= 0]
+    runs: list[list[tuple[int, int]]] = [[] for _ in range(c)] + [timed]
+    return route_travel(cp, c, sched.place) + runs_soft_cost(cp, nodes, runs)
+
+
+def _runs_cost_of(cp: Compiled, nodes: Nodes, state: tuple[object, ...], carers: list[int]) -> int:
+    """``_run_cost`` of ``carers``' runs as they were in a saved inserter state."""
+    runs, schedules, fixed = state[0], state[1], state[2]
+    before = Plan(runs=runs, fixed=fixed, schedules=schedules)  # type: ignore[arg-type]
+    return sum(_run_cost(cp, nodes, before, c) for c in carers)

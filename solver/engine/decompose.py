@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from solver.engine.compiled import Compiled, compile_problem
 from solver.engine.construct import Nodes, plan_from_runs, repair
+from solver.engine.deadline import Deadline
 from solver.engine.extract import build_solution
 from solver.engine.search import solve
 from solver.model.problem import Problem, Solution
@@ -156,7 +157,7 @@ def solve_decomposed(
 
 
 def _repair_across_zones(
-    cp: Compiled, nodes: Nodes, runs: Runs, hints: list[list[int]], seed: int, deadline: float
+    cp: Compiled, nodes: Nodes, runs: Runs, hints: list[list[int]], seed: int, deadline: Deadline
 ) -> tuple[Runs, list[list[int]], int]:
     """Visits a zone left out, inserted into any carer's run of the whole day (zones had too few
     carers at that hour, or none with the skill)."""
@@ -165,7 +166,7 @@ def _repair_across_zones(
     plan = plan_from_runs(cp, nodes, runs) if missing else None
     if plan is None:
         return runs, hints, 0
-    left = repair(cp, nodes, plan, missing, seed=seed, deadline=deadline)
+    left = repair(cp, nodes, plan, missing, seed=seed, deadline=deadline, hard=deadline)
     out_runs, out_hints = plan.timed_runs()
     return out_runs, out_hints, len(missing) - len(left)
 
@@ -189,7 +190,8 @@ def _merge(
                 runs[c].append((nodes.of_visit[v][copies_used[v]], int(stop.start)))
                 copies_used[v] += 1
             hints[c] = [int(b.start) for b in run.breaks]
-    runs, hints, repaired = _repair_across_zones(cp, nodes, runs, hints, seed, started + limit)
+    until = Deadline(started + limit)
+    runs, hints, repaired = _repair_across_zones(cp, nodes, runs, hints, seed, until)
     notes = [f"decomposed into {k} zones, solved two at a time; {repaired} visits placed across zones"]
     for z, s in enumerate(solutions):
         notes.append(f"zone {z}: {s.kpis.visits_assigned}/{s.kpis.visits} visits, travel {s.kpis.travel_s} s")
@@ -205,4 +207,5 @@ def _merge(
         time_limit_s=limit,
         notes=notes,
         first_solution=solutions[0].solver.first_solution or "none",
+        until=until,
     )

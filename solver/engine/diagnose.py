@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from solver.engine.compiled import UNLIMITED, Compiled, permitted
+from solver.engine.compiled import UNLIMITED, Compiled, eligibility
 from solver.engine.construct import (
     Builder,
     Inserter,
@@ -23,6 +23,7 @@ from solver.engine.construct import (
     plan_travel,
     runs_soft_cost,
 )
+from solver.engine.deadline import Deadline
 from solver.model.clock import format_time
 from solver.model.problem import MatrixTravel, Unassigned
 from solver.travel import UNREACHABLE_S
@@ -36,19 +37,11 @@ def _window(cp: Compiled, v: int) -> str:
 
 def _reachable(cp: Compiled, v: int, carers: np.ndarray, with_travel: bool) -> np.ndarray:
     """Carers (of ``carers``) whose shift can hold the visit on an otherwise empty run."""
-    out = []
-    for c in carers:
-        travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        go = int(travel[cp.c_start[c], cp.v_place[v]]) if with_travel else 0
-        back = int(travel[cp.v_place[v], cp.c_end[c]]) if with_travel else 0
-        start = max(int(cp.c_shift_s[c]) + go, int(cp.v_ws[v]))
-        fits = start <= cp.v_we[v] and start + cp.v_dur[v] + back <= cp.c_shift_e[c]
-        out.append(bool(fits))
-    return (
-        np.asarray(carers, dtype=np.int64)[np.asarray(out, dtype=bool)]
-        if out
-        else np.asarray([], dtype=np.int64)
-    )
+    carers = np.asarray(carers, dtype=np.int64)
+    go, back = _trips(cp, v, carers) if with_travel else (0, 0)
+    start = np.maximum(cp.c_shift_s[carers] + go, cp.v_ws[v])
+    fits = (start <= cp.v_we[v]) & (start + cp.v_dur[v] + back <= cp.c_shift_e[carers])
+    return carers[fits]
 
 
 def _no_route(cp: Compiled, v: int, carers: np.ndarray | list[int]) -> str:
@@ -70,12 +63,38 @@ def _no_route(cp: Compiled, v: int, carers: np.ndarray | list[int]) -> str:
     return f"travel by {' or '.join(modes)} takes over 24 h {legs}"
 
 
-def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
+def _trips(cp: Compiled, v: int, carers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds from each carer's home to the visit and from it to their end place."""
+    go = np.zeros(len(carers), dtype=np.int64)
+    back = np.zeros(len(carers), dtype=np.int64)
+    place, modes = int(cp.v_place[v]), cp.c_mode[carers]
+    for m in np.unique(modes):
+        mine = modes == m
+        travel = cp.dur_by_mode[int(m)]
+        go[mine] = travel[cp.c_start[carers[mine]], place]
+        back[mine] = travel[place, cp.c_end[carers[mine]]]
+    return go, back
+
+
+class SkilledBy:
+    """Carers holding each set of skills, worked out once per set (a big day has few sets)."""
+
+    def __init__(self, cp: Compiled) -> None:
+        self.held = [set(carer.skills) for carer in cp.problem.carers]
+        self.known: dict[frozenset[str], list[int]] = {}
+
+    def of(self, skills: frozenset[str]) -> list[int]:
+        if skills not in self.known:
+            self.known[skills] = [c for c, held in enumerate(self.held) if skills <= held]
+        return self.known[skills]
+
+
+def _static_reason(cp: Compiled, v: int, skilled_by: SkilledBy | None = None) -> tuple[str, str] | None:
     """A reason that holds whatever the rest of the plan: no one could ever take this visit."""
     visit = cp.problem.visits[v]
     need = int(cp.v_req[v])
-    skills = set(visit.skills)
-    skilled = [c for c, carer in enumerate(cp.problem.carers) if skills <= set(carer.skills)]
+    skills = frozenset(visit.skills)
+    skilled = (skilled_by or SkilledBy(cp)).of(skills)
     partner = "only one carer {}; it needs two at once"
     if not skilled or (skills and len(skilled) < need):
         held = ", ".join(repr(s) for s in sorted(skills))
@@ -83,7 +102,7 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     if len(skilled) < need:
         return "DOUBLE_UP_PARTNER", partner.format("is on the rota")
     pin = int(cp.pinned[v])
-    permits = np.asarray([permitted(visit, carer) for carer in cp.problem.carers], dtype=bool)
+    permits = eligibility([visit], list(cp.problem.carers))[0]
     if pin >= 0 and not permits[pin]:
         return (
             "EXCLUDED_OR_GENDER",
@@ -131,7 +150,7 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
         return "TRAVEL_TOO_FAR", f"no allowed carer can get there and home within shift between {window}"
     if len(reach) < need:
         return "DOUBLE_UP_PARTNER", partner.format(f"can get there and home within shift between {window}")
-    roomy = [c for c in reach if _has_room(cp, v, int(c))]
+    roomy = reach[_has_room(cp, v, reach)]
     if len(roomy) < need:
         return (
             "SHIFT_CAPACITY",
@@ -140,14 +159,14 @@ def _static_reason(cp: Compiled, v: int) -> tuple[str, str] | None:
     return None
 
 
-def _has_room(cp: Compiled, v: int, c: int) -> bool:
-    """Room on an otherwise empty run under the carer's visit, load and working-time caps."""
-    travel = cp.dur_by_mode[int(cp.c_mode[c])]
-    trip = int(travel[cp.c_start[c], cp.v_place[v]]) + int(travel[cp.v_place[v], cp.c_end[c]])
-    return bool(
-        cp.c_max_visits[c] >= 1
-        and cp.c_capacity[c] >= cp.v_demand[v]
-        and trip + cp.v_dur[v] <= cp.c_max_work[c]
+def _has_room(cp: Compiled, v: int, carers: np.ndarray) -> np.ndarray:
+    """Which carers have room for it on an otherwise empty run under their visit, load and
+    working-time caps."""
+    go, back = _trips(cp, v, carers)
+    return (
+        (cp.c_max_visits[carers] >= 1)
+        & (cp.c_capacity[carers] >= cp.v_demand[v])
+        & (go + back + cp.v_dur[v] <= cp.c_max_work[carers])
     )
 
 
@@ -157,39 +176,67 @@ def diagnose(
     runs: list[Sequence],
     missing: list[int],
     forced: dict[int, tuple[str, str]] | None = None,
+    until: Deadline | None = None,
 ) -> list[Unassigned]:
-    """A reason for every visit in ``missing``; ``forced`` visits were taken out for a rule."""
+    """A reason for every visit in ``missing``; ``forced`` visits were taken out for a rule.
+
+    Once ``until`` expires, a visit no static test explains is not tried in the plan any more:
+    it is reported as left out for want of time, so that every visit still gets a reason."""
     out: list[Unassigned] = []
     plan = plan_from_runs(cp, nodes, runs) if missing else None
+    trial = _Trial(cp, nodes, plan) if plan is not None else None
     forced = forced or {}
-    for v in missing:
-        found = forced.get(v) or _static_reason(cp, v) or _dynamic_reason(cp, nodes, plan, v)
-        code, reason = found
+    late = False
+    skilled_by = SkilledBy(cp)
+    for i, v in enumerate(missing):
+        found = forced.get(v) or _static_reason(cp, v, skilled_by)
+        late = late or (until is not None and i % 8 == 0 and until.expired())
+        if found is None and late:
+            found = TIMED_OUT
+        code, reason = found or _dynamic_reason(cp, nodes, trial, v)
         out.append(Unassigned(visit_id=cp.problem.visits[v].id, code=code, reason=reason))
     return out
 
 
-def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tuple[str, str]:
+TIMED_OUT = (
+    "OPTIMISER_DROPPED",
+    "the time limit ran out before it could be fitted into the plan; a longer limit may place it",
+)
+
+
+class _Trial:
+    """One inserter over the plan, each visit tried in turn and undone (copying the whole plan
+    per visit made the diagnosis of a big day take longer than its search)."""
+
+    def __init__(self, cp: Compiled, nodes: Nodes, plan: Plan) -> None:
+        self.plan = copy.deepcopy(plan)
+        self.inserter = Inserter(Builder(cp, nodes), self.plan)
+        self.travel = sum(plan_travel(cp, self.plan))
+        self.soft = runs_soft_cost(cp, nodes, plan_runs(self.plan))
+
+
+def _dynamic_reason(cp: Compiled, nodes: Nodes, trial: _Trial | None, v: int) -> tuple[str, str]:
     """Would the visit fit into the plan as it stands? If so, say what it would cost.
 
     When it fits only with the `after` gaps or the carer cap switched off, that rule is the
     reason (MIN_GAP, CONTINUITY_CAP)."""
     busy = f"every carer who could take it{' (two at once)' if cp.v_req[v] == 2 else ''} is busy"
-    if plan is None:
+    if trial is None:
         return "SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}"
-    trial = copy.deepcopy(plan)
-    inserter = Inserter(Builder(cp, nodes), trial)
-    before = sum(plan_travel(cp, trial))
-    soft_before = runs_soft_cost(cp, nodes, plan_runs(trial))
-    if not inserter.insert(v):
-        return _blocking_rule(cp, nodes, plan, v) or ("SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}")
-    extra = sum(plan_travel(cp, trial)) - before
-    soft = runs_soft_cost(cp, nodes, plan_runs(trial)) - soft_before
-    who = ", ".join(
-        cp.problem.carers[c].id
-        for c in range(cp.n_carers)
-        if any(n in trial.runs[c] for n in nodes.of_visit[v])
-    )
+    inserter, state = trial.inserter, trial.inserter.save()
+    try:
+        if not inserter.insert(v):
+            inserter.restore(state)
+            return _blocking_rule(cp, trial, v) or ("SHIFT_CAPACITY", f"{busy} between {_window(cp, v)}")
+        extra = sum(plan_travel(cp, trial.plan)) - trial.travel
+        soft = runs_soft_cost(cp, nodes, plan_runs(trial.plan)) - trial.soft
+        who = ", ".join(
+            cp.problem.carers[c].id
+            for c in range(cp.n_carers)
+            if any(n in trial.plan.runs[c] for n in nodes.of_visit[v])
+        )
+    finally:
+        inserter.restore(state)
     costs = f"{extra / 60:.0f} min of travel" + (
         f" and {soft / 60:.0f} min of continuity/lateness cost" if soft else ""
     )
@@ -199,18 +246,23 @@ def _dynamic_reason(cp: Compiled, nodes: Nodes, plan: Plan | None, v: int) -> tu
     )
 
 
-def _blocking_rule(cp: Compiled, nodes: Nodes, plan: Plan, v: int) -> tuple[str, str] | None:
+def _blocking_rule(cp: Compiled, trial: _Trial, v: int) -> tuple[str, str] | None:
     """MIN_GAP or CONTINUITY_CAP when lifting that rule alone lets the visit in."""
+    inserter = trial.inserter
     for rule in ("links", "cap"):
-        trial = copy.deepcopy(plan)
-        inserter = Inserter(Builder(cp, nodes), trial)
-        window = inserter.window(v)
-        inserter.use_links, inserter.use_cap = rule != "links", rule != "cap"
         if rule == "links" and v not in inserter.links_of:
             continue
         if rule == "cap" and cp.r.cap >= UNLIMITED:
             continue
-        if inserter.insert(v):
+        window = inserter.window(v)
+        state = inserter.save()
+        inserter.use_links, inserter.use_cap = rule != "links", rule != "cap"
+        try:
+            fits = inserter.insert(v)
+        finally:
+            inserter.use_links = inserter.use_cap = True
+            inserter.restore(state)
+        if fits:
             if rule == "links":
                 span = (
                     "no time"

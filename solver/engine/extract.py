@@ -14,6 +14,7 @@ from solver.analysis.kpi import kpis
 from solver.analysis.pay import with_pay
 from solver.engine.compiled import UNLIMITED, Compiled
 from solver.engine.construct import Nodes
+from solver.engine.deadline import Deadline
 from solver.engine.diagnose import diagnose
 from solver.model.clock import format_time
 from solver.model.problem import BreakTaken, Run, Solution, SolverInfo, Stop
@@ -240,15 +241,17 @@ def build_solution(
     notes: list[str],
     first_solution: str,
     enforce: bool = True,
+    until: Deadline | None = None,
 ) -> Solution:
     """The contract Solution of timed runs. ``enforce`` (the default for plans the optimiser
-    made) first takes out any visit that would break an ``after`` gap or the carer cap."""
+    made) first takes out any visit that would break an ``after`` gap or the carer cap.
+    ``until`` bounds the diagnosis of the visits left out (see ``diagnose``)."""
     runs, forced = enforce_rules(cp, nodes, runs) if enforce else (runs, {})
     built = [build_run(cp, nodes, c, seq, break_hints[c]) for c, seq in enumerate(runs) if seq]
     out = with_pay(cp.problem, built)
     served = {int(nodes.visit[n]) for seq in runs for n, _ in seq}
     missing = [v for v in range(cp.n_visits) if v not in served]
-    unassigned = diagnose(cp, nodes, runs, missing, forced)
+    unassigned = diagnose(cp, nodes, runs, missing, forced, until)
     return Solution(
         problem_id=cp.problem.id,
         status="partial" if unassigned else "solved",

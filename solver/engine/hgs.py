@@ -16,6 +16,7 @@ with null legs keep it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from solver.engine.compiled import UNLIMITED, Compiled
+from solver.engine.deadline import Deadline
 
 Routes = list[list[int]]  # per carer, visit indices in order
+MAX_RUNTIME_S = 10.0**7  # PyVRP's runtime limit for "no time limit"
 
 
 @dataclass(frozen=True)
@@ -106,19 +109,27 @@ def pyvrp_routes(
     seed: int,
     iterations: int | None = None,
     stop: Callable[[], bool] | None = None,
+    until: Deadline | None = None,
 ) -> Routes | None:
     """PyVRP's best feasible plan as visit indices per carer, or None if it found none.
 
-    With ``iterations`` the search stops after that many iterations and nothing else, so a
-    seed gives the same routes on any machine; otherwise it stops after ``seconds``. ``stop``
-    (the engine's, polled at every iteration) ends it early, as a cancelled API job asks."""
+    It stops after ``seconds`` or, given, ``iterations``, whichever comes first: with enough
+    time the iterations end it, so a seed gives the same routes on any machine. ``stop`` and
+    ``until`` (the engine's, polled at every iteration) end it early, as a cancelled API job
+    or a test's clock asks."""
     import pyvrp
     from pyvrp.stop import MaxIterations, MaxRuntime
 
     fleet = Fleet.of(cp)
     data = problem_data(cp, prizes, fleet)
-    limit = MaxIterations(iterations) if iterations is not None else MaxRuntime(max(seconds, 0.05))
-    criterion = limit if stop is None else _Either(limit, stop)
+    criteria: list[Any] = [MaxRuntime(max(min(seconds, MAX_RUNTIME_S), 0.05))]
+    if iterations is not None:
+        criteria.append(MaxIterations(iterations))
+    if stop is not None:
+        criteria.append(_Polled(stop))
+    if until is not None and (until.stop is not None or until.clock is not time.monotonic):
+        criteria.append(_Polled(until.expired))
+    criterion: Any = criteria[0] if len(criteria) == 1 else _Any(criteria)
     result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False, display=False)
     if not result.best.is_feasible():
         return None
@@ -136,11 +147,22 @@ def routes_of(best: Any, fleet: Fleet, n_carers: int) -> Routes:
     return routes
 
 
-class _Either:
-    """A PyVRP stopping criterion: ``limit``'s, or the caller's ``stop`` as soon as it says so."""
+class _Polled:
+    """A PyVRP stopping criterion asking a predicate of no arguments (a stop hook, a deadline)."""
 
-    def __init__(self, limit: Callable[[int], bool], stop: Callable[[], bool]) -> None:
-        self.limit, self.stop = limit, stop
+    def __init__(self, stop: Callable[[], bool]) -> None:
+        self.stop = stop
 
     def __call__(self, best_cost: int) -> bool:
-        return self.limit(best_cost) or self.stop()
+        return bool(self.stop())
+
+
+class _Any:
+    """A PyVRP stopping criterion: stop as soon as one of ``criteria`` says so. Every one is
+    asked each iteration (``MaxIterations`` counts its calls)."""
+
+    def __init__(self, criteria: list[Callable[[int], bool]]) -> None:
+        self.criteria = criteria
+
+    def __call__(self, best_cost: int) -> bool:
+        return any([c(best_cost) for c in self.criteria])

@@ -23,28 +23,34 @@ re-inserted where search made room.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solver.analysis.check import check
 from solver.engine.compiled import UNLIMITED, Compiled, compile_problem
 from solver.engine.construct import (
+    Builder,
     Nodes,
     Plan,
     construct,
+    improve,
     plan_from_runs,
     repair,
     route_travel,
     runs_soft_cost,
     score,
 )
+from solver.engine.deadline import Deadline
+from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
 from solver.engine.strategies import apply as apply_strategy
-from solver.engine.warmstart import warm_routes
+from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.problem import Problem, Solution
 from solver.travel import UNREACHABLE_S
 
@@ -52,22 +58,86 @@ Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
 FIRST_ROUND_SHARE = 0.6
 MIN_ROUND_S = 0.5
+RUINS_PER_SOLUTION = 40  # ruin-and-recreate rounds per engine solution, when runs must be reproducible
+# Room kept at the end of a solve for re-timing, diagnosis and the checker: measured at about
+# 1 s for 2,400 visit copies on a loaded 2-core machine (benchmarks/results/scale.json).
+RESERVE_S = 0.3
+RESERVE_S_PER_NODE = 0.0006
+# Building OR-Tools' model cannot be interrupted inside one transit matrix; its cost grows with
+# the cells of those matrices (two per travel mode, nodes squared): about 0.3 s per million on
+# the same machine. A model predicted to take more than this share of what is left is skipped.
+MODEL_S_PER_MILLION_CELLS = 0.3
+MAX_MODEL_S = 30.0  # with a solution limit, a bigger model is not built whatever the time limit
+# Without one, a model is built when building and loading it take at most this share of the
+# time left, so that the search has time after the load. On large.json at 60 s (predicted 49 s)
+# OR-Tools did not take the construction's plan, and ruin and recreate from that plan gave
+# 75.2 h of travel, against 79.8 h from OR-Tools' search when it did (results/large-60.json).
+MODEL_SHARE = 0.5
+# Loading a first plan into a model with breaks (timing every run inside OR-Tools) grows far
+# faster than the model: 0.7 s at 730 nodes, 51 s at 1,470 on the same loaded machine, about
+# the sixth power (a rough fit of those two points; days without breaks load in a fraction).
+LOAD_S_AT = (730, 0.7)
+LOAD_EXPONENT = 6
 
 
 @dataclass
 class Limits:
-    time_limit_s: float
+    deadline: Deadline  # the search's end: the solve's own, less the room kept for extraction
     seed: int
-    solution_limit: int | None
+    time_limit_s: float  # as asked, for the report
     strategy: str | None = None  # a name in solver/engine/strategies.py; None: guided local search
     initial_routes: list[list[int]] | None = None  # visit indices per carer, e.g. VROOM's plan
-    stop: Callable[[], bool] | None = None
+    began: float = field(default_factory=time.monotonic)  # on the wall clock, for ``progress``
+
+    @property
+    def solution_limit(self) -> int | None:
+        return self.deadline.solution_limit
+
+    @property
+    def stop(self) -> Callable[[], bool] | None:
+        return self.deadline.stop
 
 
-def _stoppable(routing: pywrapcp.RoutingModel, stop: Callable[[], bool] | None) -> None:
-    """Let a caller end a search early (the HTTP API's DELETE); the best plan so far is kept."""
-    if stop is not None:
-        routing.AddAtSolutionCallback(lambda: stop() and routing.solver().FinishCurrentSearch())
+class OutOfTime(Exception):
+    """A phase that cannot be cut short was abandoned because the deadline came first."""
+
+
+def _stoppable(model: RoutingModel, until: Deadline) -> None:
+    """End OR-Tools' search at the deadline or the caller's ``stop`` (the HTTP API's DELETE),
+    keeping the best plan so far. OR-Tools' own time limit covers the plain case; a hook or an
+    injected clock is polled through a custom limit, every few checks (it is called per move)."""
+    routing = model.routing
+    if until.stop is not None:
+        routing.AddAtSolutionCallback(lambda: until.stopped() and routing.solver().FinishCurrentSearch())
+    if until.stop is None and until.clock is time.monotonic:
+        return
+    calls = [0]
+
+    def over() -> bool:
+        calls[0] += 1
+        return calls[0] % POLL_CALLS == 0 and until.expired()
+
+    model.limit = routing.solver().CustomLimit(over)
+    model.poll = over  # OR-Tools keeps no reference of its own
+    routing.AddSearchMonitor(model.limit)
+
+
+POLL_CALLS = 64
+
+
+def model_cost_s(cp: Compiled, nodes: Nodes) -> float:
+    """Predicted seconds to build OR-Tools' model of the day and load a first plan into it
+    (see MODEL_S_PER_MILLION_CELLS and LOAD_S_AT)."""
+    size = len(nodes) + 2 * cp.n_carers
+    build = MODEL_S_PER_MILLION_CELLS * 2 * max(len(cp.dur_by_mode), 1) * size**2 / 1e6
+    at, seconds = LOAD_S_AT
+    load = seconds * (size / at) ** LOAD_EXPONENT if any(cp.c_breaks) else 0.0
+    return build + load
+
+
+def reserve_s(nodes: Nodes) -> float:
+    """Seconds kept at the end of a solve for re-timing, diagnosis and the checker."""
+    return RESERVE_S + RESERVE_S_PER_NODE * len(nodes)
 
 
 def objective_scale(cp: Compiled) -> int:
@@ -147,11 +217,17 @@ def penalties(cp: Compiled) -> list[int]:
     return [by_rank[int(r)] for r in cp.v_prio]
 
 
+MAX_SEARCH_S = 10**6  # OR-Tools' limits are whole milliseconds in an int64: no infinity
+
+
 class RoutingModel:
     """The OR-Tools model of one Problem for one round of search."""
 
-    def __init__(self, cp: Compiled, nodes: Nodes) -> None:
-        self.cp, self.nodes = cp, nodes
+    def __init__(self, cp: Compiled, nodes: Nodes, until: Deadline | None = None) -> None:
+        """Build the model; past ``until`` (checked between steps) raise ``OutOfTime``."""
+        self.cp, self.nodes, self.until = cp, nodes, until
+        self.limit: pywrapcp.SearchLimit | None = None
+        self.poll: Callable[[], bool] | None = None
         n, k = len(nodes), cp.n_carers
         self.n_nodes = n + 2 * k
         starts = [n + c for c in range(k)]
@@ -161,14 +237,22 @@ class RoutingModel:
         visit_of = nodes.visit
         self.place = np.concatenate([cp.v_place[visit_of], cp.c_start, cp.c_end]).astype(np.int64)
         self.service = np.concatenate([cp.v_dur[visit_of], np.zeros(2 * k, dtype=np.int64)])
-        self._dimensions()
-        self._eligibility()
-        self._double_ups()
-        self._breaks_and_work()
-        self._continuity()
-        self._promised()
-        self._links()
-        self._carer_cap()
+        for step in (
+            self._dimensions,
+            self._eligibility,
+            self._double_ups,
+            self._breaks_and_work,
+            self._continuity,
+            self._promised,
+            self._links,
+            self._carer_cap,
+        ):
+            self._in_time()
+            step()
+
+    def _in_time(self) -> None:
+        if self.until is not None and self.until.expired():
+            raise OutOfTime("building OR-Tools' model")
 
     # ------------------------------------------------------------------ building
     def _dimensions(self) -> None:
@@ -177,6 +261,7 @@ class RoutingModel:
         self.scale = objective_scale(cp)
         k = cp.n_carers
         for travel in cp.dur_by_mode:
+            self._in_time()
             arc = travel[np.ix_(self.place, self.place)]
             arc[len(self.nodes) + np.arange(k), len(self.nodes) + k + np.arange(k)] = 0  # an empty run
             cost_cb.append(routing.RegisterTransitMatrix((arc * self.scale).tolist()))
@@ -327,6 +412,8 @@ class RoutingModel:
     def parameters(
         self, limits: Limits, seconds: float, first: str
     ) -> pywrapcp.DefaultRoutingSearchParameters:
+        """Search parameters for at most ``seconds`` (never past the deadline)."""
+        seconds = min(seconds, limits.deadline.remaining(), MAX_SEARCH_S)
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -334,7 +421,10 @@ class RoutingModel:
         params.time_limit.FromMilliseconds(max(int(seconds * 1000), 100))
         # The same limit bounds restoring the first plan; with breaks on 1,000 visits that
         # takes seconds, and at the 0.1 s default OR-Tools gives up on the plan (seen on 9.15).
-        params.lns_time_limit.FromMilliseconds(int(1000 * min(5.0, max(0.1, seconds / 4))))
+        # With a solution limit it is all the time left: a share of the clock would restore
+        # the plan on a fast machine and give up on a slow one.
+        lns = seconds if limits.deadline.deterministic else min(5.0, max(0.1, seconds / 4))
+        params.lns_time_limit.FromMilliseconds(max(int(1000 * lns), 100))
         if limits.solution_limit is not None:
             params.solution_limit = limits.solution_limit
         params.use_full_propagation = False
@@ -382,6 +472,7 @@ def solve(
     strategy: str | None = None,
     warm_start: str | None = None,
     initial_routes: list[list[int]] | None = None,
+    deadline: Deadline | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
@@ -391,44 +482,96 @@ def solve(
     ``initial_routes`` (visit indices per carer, used only without double-ups) replace parallel
     cheapest insertion as the first plan when OR-Tools accepts them; without them, a day PyVRP
     can express starts from PyVRP's plan (``warm_start``, default the problem's option).
-    ``stop``, if given, is polled between rounds and at each solution found; once it returns
-    True the search ends and the best plan found so far comes back."""
-    started = time.monotonic()
+    ``stop``, if given, is polled in every phase; once it returns True the search ends and the
+    best plan found so far comes back. ``deadline`` (``solver/engine/deadline.py``), if given,
+    replaces the time limit, the solution limit and ``stop`` (tests inject a clock this way).
+
+    Every phase ends by the deadline: what is left unplanned then is unassigned with a reason,
+    and ``solver.notes`` says which phase the time limit cut short."""
+    began = time.monotonic()
     opts = problem.options
-    limits = Limits(
-        time_limit_s=float(time_limit_s if time_limit_s is not None else opts.time_limit_s),
-        seed=seed if seed is not None else opts.seed,
-        solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
-        strategy=strategy,
-        initial_routes=initial_routes,
-        stop=stop,
-    )
+    limit = float(time_limit_s if time_limit_s is not None else opts.time_limit_s)
+    if deadline is None:
+        deadline = Deadline.after(
+            limit,
+            solution_limit=solution_limit if solution_limit is not None else opts.solution_limit,
+            stop=stop,
+        )
+    apply_strategy(pywrapcp.DefaultRoutingSearchParameters(), strategy)  # a wrong name fails now
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
+    limits = Limits(
+        deadline=deadline.less(reserve_s(nodes)),
+        seed=seed if seed is not None else opts.seed,
+        time_limit_s=limit,
+        strategy=strategy,
+        initial_routes=initial_routes,
+        began=began,
+    )
     seeded = seed_plan(cp, nodes, first_plan) if first_plan is not None and len(nodes) else None
     if first_plan is not None and seeded is not None:
-        out = _search_from(cp, nodes, limits, started, progress, seeded, first_plan.label)
+        out = _search_from(cp, nodes, limits, progress, seeded, first_plan.label)
     else:
         source = warm_start if warm_start is not None else opts.warm_start
         warm_note = _warm_routes(cp, limits, source) if initial_routes is None else None
-        out = _search(cp, nodes, limits, started, progress)
+        out = _search(cp, nodes, limits, progress)
         if warm_note:
             out.notes.insert(0, warm_note)
         if first_plan is not None and len(nodes):
             out.notes.insert(0, f"no visit of the {first_plan.label} plan could be kept; constructed a plan")
-    best, fallback, notes = out.best, out.fallback, out.notes
+    return _finish(problem, cp, nodes, limits, deadline, began, out)
+
+
+def _finish(
+    problem: Problem,
+    cp: Compiled,
+    nodes: Nodes,
+    limits: Limits,
+    deadline: Deadline,
+    began: float,
+    out: Outcome,
+) -> Solution:
+    """The best plan as a Solution, checked; the fallback plan (timed by the construction)
+    if the best one's breaks cannot be re-timed or the checker finds a fault in it."""
+    notes = out.notes
+    if limits.deadline.expired() and not _timed_out(notes):
+        # the search's own end (the solve's less the room kept for extraction) has passed
+        notes.append("time limit: reached before the search ended on its own")
     try:
-        return _solution(cp, nodes, limits, started, best.runs, best.breaks, best.objective, notes, out.first)
+        solution = _solution(cp, nodes, limits, began, out.best, notes, out.first, deadline)
     except BreakPlacementError as exc:  # the engine's breaks could not be re-timed: keep the
         notes.append(f"fell back to the {out.fallback_name} plan: {exc}")  # plan timed by us
-        return _solution(
-            cp, nodes, limits, started, fallback.runs, fallback.breaks, None, notes, out.fallback_first
+        solution = _solution(
+            cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False
         )
+        return _marked(solution)
+    if out.best is not out.fallback and (faults := check(problem, solution)):
+        notes.append(f"fell back to the {out.fallback_name} plan: the checker found {faults[0]}")
+        solution = _solution(
+            cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False
+        )
+    return _marked(solution)
+
+
+def _timed_out(notes: list[str]) -> bool:
+    return any(n.startswith("time limit") for n in notes)
+
+
+def _marked(solution: Solution) -> Solution:
+    """The solution with a ``time limit:`` note if the diagnosis itself ran out of time (the
+    note is how a caller tells that a solution limit's plan may not repeat)."""
+    notes = solution.solver.notes
+    if _timed_out(notes) or not any((u.code, u.reason) == TIMED_OUT for u in solution.unassigned):
+        return solution
+    info = solution.solver.model_copy(
+        update={"notes": [*notes, "time limit: reached while explaining visits left out"]}
+    )
+    return solution.model_copy(update={"solver": info})
 
 
 def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
     """Set ``limits.initial_routes`` to ``source``'s plan where the day allows; say what happened."""
-    began = time.monotonic()
+    began, left = time.monotonic(), limits.deadline.remaining()
     routes = warm_routes(
         cp,
         source,
@@ -437,37 +580,42 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
         seed=limits.seed,
         solution_limit=limits.solution_limit,
         stop=limits.stop,
+        until=limits.deadline,
     )
     if routes is None:
         return None
     limits.initial_routes = routes
     served, took = sum(len(run) for run in routes), time.monotonic() - began
-    return f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
+    note = f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
+    if limits.deadline.deterministic and limits.deadline.remaining() < (1 - RUN_TO_DEADLINE) * left:
+        note = f"time limit: reached before {source}'s iterations ended; " + note
+    return note
 
 
 def _solution(
     cp: Compiled,
     nodes: Nodes,
     limits: Limits,
-    started: float,
-    runs: Runs,
-    breaks: list[list[int]],
-    objective: int | None,
+    began: float,
+    best: Best,
     notes: list[str],
     first: str,
+    deadline: Deadline,
+    with_objective: bool = True,
 ) -> Solution:
     return build_solution(
         cp,
         nodes,
-        runs,
-        breaks,
+        best.runs,
+        best.breaks,
         engine="ortools",
-        wall_s=time.monotonic() - started,
+        wall_s=time.monotonic() - began,
         seed=limits.seed,
-        objective=objective,
+        objective=best.objective if with_objective else None,
         time_limit_s=limits.time_limit_s,
         notes=notes,
         first_solution=first,
+        until=deadline,
     )
 
 
@@ -512,71 +660,161 @@ def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
     return Best(runs, breaks, _score(cp, nodes, runs))
 
 
-def _search(cp: Compiled, nodes: Nodes, limits: Limits, started: float, progress: Progress | None) -> Outcome:
+def _model_fits(cp: Compiled, nodes: Nodes, limits: Limits) -> str | None:
+    """None when OR-Tools' model can be built and searched, else why not (for the notes).
+
+    With a solution limit the answer must not depend on the clock (the same seed gives the
+    same plan at any time limit), so it depends on the predicted cost alone."""
+    cost, left = model_cost_s(cp, nodes), limits.deadline.remaining()
+    instead = "searched by carerun's own ruin and recreate instead"
+    if limits.deadline.deterministic:
+        if cost <= MAX_MODEL_S:
+            return None
+        return (
+            f"OR-Tools' model of {len(nodes)} visit copies would take about {cost:.0f} s to build and load; "
+            + instead
+        )
+    if cost <= MODEL_SHARE * left:
+        return None
+    if left < MIN_ROUND_S:
+        return f"time limit: reached before OR-Tools' search; {instead}"
+    return (
+        f"time limit: OR-Tools' model of {len(nodes)} visit copies would take about {cost:.0f} s "
+        f"to build and load, of the {left:.0f} s left; {instead}"
+    )
+
+
+def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | None) -> Outcome:
     """Construct, then alternate local search and re-insertion until the time is spent.
 
     Each round builds a fresh OR-Tools model: a model that has been searched once rejects
-    routes read into it again (seen with 9.15), while a fresh one takes them."""
-    deterministic = limits.solution_limit is not None
-    budget = float("inf") if deterministic else min(0.1 * limits.time_limit_s, 5.0)
+    routes read into it again (seen with 9.15), while a fresh one takes them. A day whose model
+    would not fit in the time left (or that OR-Tools could not load in time) is searched by
+    carerun's own ruin and recreate instead."""
+    dl = limits.deadline
+    deterministic = dl.deterministic
+    skip = _model_fits(cp, nodes, limits) if len(nodes) else None
+    budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
-    plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts)
+    plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts, until=dl)
     best = fallback = _from_plan(cp, nodes, plan)
-    notes: list[str] = list(cp.travel.notes)
-    if not len(nodes):
-        return Outcome(best, fallback, notes, "none")
+    notes: list[str] = [*cp.travel.notes, skip] if skip else list(cp.travel.notes)
+    warm = _warm_plan(cp, nodes, limits.initial_routes)
+    if warm is not None and warm.score < best.score:  # the peer's plan, timed by us, in hand
+        best = fallback = warm
+    out = Outcome(best, fallback, notes, "none" if not len(nodes) else "PAIR_INSERTION")
+    if best is warm:
+        out.first = out.fallback_first = "WARM_START"
+        out.fallback_name = "warm-start"
+    if skip:
+        if unplaced:  # moving visits aside for the ones still out, given real time this once
+            unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.6), hard=dl)
+        best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
+        out.best = best
+    if not len(nodes) or skip:
+        return out
     # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics
     has_pairs = bool((cp.v_req == 2).any()) or bool(cp.r.links) or cp.r.cap < UNLIMITED
-    first = "PAIR_INSERTION"
+    first, ran = "PAIR_INSERTION", False
     for round_no in range(1, 4):
-        remaining = limits.time_limit_s - (time.monotonic() - started)
-        if (round_no > 1 and (remaining < MIN_ROUND_S or deterministic)) or (limits.stop and limits.stop()):
+        remaining = dl.remaining()
+        if (round_no > 1 and (remaining < MIN_ROUND_S or deterministic)) or dl.expired():
             break
         last = not (has_pairs or unplaced) or round_no == 3 or deterministic
         share = max(remaining * (1.0 if last else FIRST_ROUND_SHARE), 0.1)
-        model = RoutingModel(cp, nodes)
+        try:
+            model = RoutingModel(cp, nodes, dl)
+        except OutOfTime as exc:
+            notes.append(f"time limit: reached while {exc}; kept the plan found before")
+            break
         params = model.parameters(
             limits, share, "PARALLEL_CHEAPEST_INSERTION" if not has_pairs else "AUTOMATIC"
         )
         model.routing.CloseModelWithParameters(params)
-        _stoppable(model.routing, limits.stop)
+        _stoppable(model, dl)
         assignment = None
         if round_no == 1 and not has_pairs:
             assignment = _warm_start(model, limits, params)
             if assignment is not None:
                 first = "WARM_START"
-            else:
+            elif not dl.expired():
                 assignment = model.routing.SolveWithParameters(params)
                 first = "PARALLEL_CHEAPEST_INSERTION" if assignment is not None else first
-        if assignment is None:
-            initial = model.routing.ReadAssignmentFromRoutes(model.routes_of(plan), True)
-            if initial is None:
-                notes.append(f"round {round_no}: OR-Tools rejected the inserted plan; kept it as it is")
-                break
-            left = limits.time_limit_s - (time.monotonic() - started)
+        if assignment is None and not dl.expired():
+            left = dl.remaining()
             if left < share - 0.5:  # parallel cheapest insertion spent time and found nothing
                 params = model.parameters(limits, max(left, 0.1), "AUTOMATIC")
-            assignment = model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
+            assignment = _search_routes(model, model.routes_of(plan), params)
+        if assignment is None:
+            notes.append(
+                f"round {round_no}: OR-Tools rejected the inserted plan or found none in time; kept it"
+            )
+            break
         runs, breaks = model.plan_of(assignment)
+        ran = True
         best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
         if progress:
-            progress(time.monotonic() - started)
-        next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no, started)
+            progress(time.monotonic() - limits.began)
+        next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no)
         if next_plan is not None:
             best = best.offer(_from_plan(cp, nodes, next_plan))
         if last:
             break
         # runs our timing cannot express: search on from them as they are
         plan = next_plan or Plan(runs=[[node for node, _ in run] for run in runs])
-    return Outcome(best, fallback, notes, first)
+    if not ran and dl.remaining() > MIN_ROUND_S:
+        # OR-Tools gave nothing: the time left goes to carerun's own search
+        best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
+        notes.append("searched by carerun's own ruin and recreate")
+    out.best = best
+    if ran:  # the search's own start, as before this plan was kept whatever it started from
+        out.first = first
+    return out
+
+
+def _improved(cp: Compiled, nodes: Nodes, limits: Limits, plan: Plan, unplaced: list[int]) -> Best:
+    """``plan`` after ruin and recreate until the deadline, or for a number of rounds set by the
+    solution limit (so that the same seed gives the same plan)."""
+    dl = limits.deadline
+    rounds = dl.iteration_limit
+    if rounds is None and dl.solution_limit is not None:
+        rounds = RUINS_PER_SOLUTION * dl.solution_limit
+    improve(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, iterations=rounds)
+    return _from_plan(cp, nodes, plan)
+
+
+def _warm_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Best | None:
+    """A peer's routes (visit indices per carer, days without double-ups or breaks) timed by
+    the construction, so that they are kept even when OR-Tools has no time to take them."""
+    if routes is None or len(routes) != cp.n_carers or len(nodes) != cp.n_visits:
+        return None
+    builder = Builder(cp, nodes)
+    plan = Plan(runs=[list(run) for run in routes])
+    plan.schedules = [builder.schedule(c, run, {}) for c, run in enumerate(plan.runs)]
+    if any(s is None for s in plan.schedules):
+        return None
+    return _from_plan(cp, nodes, plan)
+
+
+def _search_routes(
+    model: RoutingModel, routes: list[list[int]], params: pywrapcp.DefaultRoutingSearchParameters
+) -> pywrapcp.Assignment | None:
+    """Search from ``routes`` (OR-Tools indices per carer); None if OR-Tools cannot take them.
+
+    The routes are set with ``RoutesToAssignment`` and timed inside the search, which the
+    time limit bounds; ``ReadAssignmentFromRoutes`` times them first with no bound at all (more
+    than two minutes on a 2,000-visit day with breaks)."""
+    initial = model.routing.solver().Assignment()
+    if not model.routing.RoutesToAssignment(routes, True, True, initial):
+        return None
+    return model.routing.SolveFromAssignmentWithParameters(initial, params)
 
 
 def _search_from(
     cp: Compiled,
     nodes: Nodes,
     limits: Limits,
-    started: float,
     progress: Progress | None,
     plan: Plan,
     label: str,
@@ -585,26 +823,33 @@ def _search_from(
 
     The routes are set with ``RoutesToAssignment``, which leaves their timing to the search;
     ``ReadAssignmentFromRoutes`` would first solve for every time (seconds on a zone)."""
+    dl = limits.deadline
     served = {int(nodes.visit[e]) for elems in plan.runs for e in elems if e >= 0}
     missing = [v for v in range(cp.n_visits) if v not in served]
-    share = float("inf") if limits.solution_limit is not None else 0.3 * limits.time_limit_s
-    repair(cp, nodes, plan, missing, seed=limits.seed, deadline=started + share)
+    left = repair(cp, nodes, plan, missing, seed=limits.seed, deadline=dl.share(0.3), hard=dl)
     best = fallback = _from_plan(cp, nodes, plan)
     out = Outcome(best, fallback, [f"search started from the {label} plan"], label.upper())
     out.fallback_name, out.fallback_first = f"repaired {label}", out.first
-    model = RoutingModel(cp, nodes)
-    params = model.parameters(
-        limits, max(limits.time_limit_s - (time.monotonic() - started), 0.1), "AUTOMATIC"
-    )
+    skip = _model_fits(cp, nodes, limits)
+    if skip or dl.expired():
+        out.notes.append(skip or "time limit: reached before OR-Tools' search; kept the plan as repaired")
+        if skip:
+            out.best = best.offer(_improved(cp, nodes, limits, plan, left))
+        return out
+    try:
+        model = RoutingModel(cp, nodes, dl)
+    except OutOfTime as exc:
+        out.notes.append(f"time limit: reached while {exc}; kept the {label} plan as repaired")
+        return out
+    params = model.parameters(limits, dl.remaining(), "AUTOMATIC")
     model.routing.CloseModelWithParameters(params)
-    _stoppable(model.routing, limits.stop)
+    _stoppable(model, dl)
     initial = model.routing.solver().Assignment()
     if not model.routing.RoutesToAssignment(model.routes_of(plan), True, True, initial):
         out.notes.append(f"OR-Tools rejected the {label} plan; kept it as repaired")
         return out
-    left = max(limits.time_limit_s - (time.monotonic() - started), 0.2)
     assignment = model.routing.SolveFromAssignmentWithParameters(
-        initial, model.parameters(limits, left, "AUTOMATIC")
+        initial, model.parameters(limits, dl.remaining(), "AUTOMATIC")
     )
     if assignment is None:
         out.notes.append(f"OR-Tools found no plan from the {label} one in time; kept it as repaired")
@@ -612,8 +857,8 @@ def _search_from(
     runs, breaks = model.plan_of(assignment)
     out.best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
     if progress:
-        progress(time.monotonic() - started)
-    again, _ = _reinsert(cp, nodes, runs, limits, 1, started)
+        progress(time.monotonic() - limits.began)
+    again, _ = _reinsert(cp, nodes, runs, limits, 1)
     if again is not None:
         out.best = out.best.offer(_from_plan(cp, nodes, again))
     return out
@@ -630,14 +875,11 @@ def _warm_start(
         return None
     # without double-ups each visit is one node, numbered as the visit
     routes = [[model.manager.NodeToIndex(v) for v in run] for run in limits.initial_routes]
-    initial = model.routing.ReadAssignmentFromRoutes(routes, True)
-    if initial is None:
-        return None
-    return model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
+    return _search_routes(model, routes, params)
 
 
 def _reinsert(
-    cp: Compiled, nodes: Nodes, runs: Runs, limits: Limits, round_no: int, started: float
+    cp: Compiled, nodes: Nodes, runs: Runs, limits: Limits, round_no: int
 ) -> tuple[Plan | None, list[int]]:
     """Visits still out, inserted where local search has made room (it cannot add a pair itself)."""
     served = {int(nodes.visit[n]) for run in runs for n, _ in run}
@@ -645,5 +887,5 @@ def _reinsert(
     plan = plan_from_runs(cp, nodes, runs)
     if plan is None or not missing:
         return plan, missing
-    deadline = float("inf") if limits.solution_limit is not None else started + limits.time_limit_s
-    return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=deadline)
+    dl = limits.deadline
+    return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=dl, hard=dl)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from solver.engine.compiled import UNLIMITED, Compiled
+from solver.engine.deadline import Deadline
 from solver.engine.hgs import pyvrp_routes
 
 PRIORITY = {0: 100, 1: 10, 2: 0}  # critical, normal, low -> VROOM job priority
@@ -97,6 +98,7 @@ def vroom_routes(cp: Compiled, seconds: float, level: int = 5) -> list[list[int]
 
 SHARE = {"pyvrp": 0.7, "vroom": 0.5}  # of the time limit the warm start may take; GLS gets the rest
 ITERATIONS_PER_SOLUTION = 50  # PyVRP iterations per engine solution, when runs must be reproducible
+RUN_TO_DEADLINE = 0.9  # of the time left PyVRP may take when iterations end it (OR-Tools gets the rest)
 
 
 def warm_routes(
@@ -108,17 +110,24 @@ def warm_routes(
     seed: int,
     solution_limit: int | None,
     stop: Callable[[], bool] | None = None,
+    until: Deadline | None = None,
 ) -> list[list[int]] | None:
     """``source``'s plan of the day as visit indices per carer, or None where it does not apply.
 
     With a solution limit (reproducible runs) PyVRP stops by iteration count and VROOM explores
-    at level 0, so the routes do not depend on the machine's speed."""
+    at level 0, so the routes do not depend on the machine's speed; the time limit still ends
+    them (``until``, the solve's deadline: then the routes are what PyVRP had by then)."""
     if source == "none" or cp.n_visits == 0 or not expressible(cp):
         return None
-    seconds = SHARE.get(source, 0.0) * time_limit_s
+    left = until.remaining() if until is not None else time_limit_s
+    seconds = SHARE.get(source, 0.0) * min(time_limit_s, left)
     if source == "pyvrp":
         iterations = None if solution_limit is None else ITERATIONS_PER_SOLUTION * solution_limit
-        return pyvrp_routes(cp, prizes, seconds=seconds, seed=seed, iterations=iterations, stop=stop)
+        if iterations is not None:  # the count ends it; the clock only as the deadline's backstop
+            seconds = RUN_TO_DEADLINE * left
+        return pyvrp_routes(
+            cp, prizes, seconds=seconds, seed=seed, iterations=iterations, stop=stop, until=until
+        )
     if source == "vroom":
         return vroom_routes(cp, seconds, level=5 if solution_limit is None else 0)
     raise ValueError(f"warm_start: unknown source {source!r}")
