@@ -53,6 +53,7 @@ from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.problem import Problem, Solution
 from solver.travel import UNREACHABLE_S
+from solver.travel.valhalla import checkable
 
 Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
@@ -545,7 +546,7 @@ def _finish(
             cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False
         )
         return _marked(solution)
-    if out.best is not out.fallback and (faults := check(problem, solution)):
+    if out.best is not out.fallback and (faults := check(checkable(problem), solution)):
         notes.append(f"fell back to the {out.fallback_name} plan: the checker found {faults[0]}")
         solution = _solution(
             cp, nodes, limits, began, out.fallback, notes, out.fallback_first, deadline, False
