@@ -14,8 +14,8 @@ from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, v
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
-from typer.main import get_command
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_command, get_group
 
 from solver.cli.check import check
 from solver.cli.evaluate import evaluate
@@ -32,11 +32,28 @@ UNKNOWN_VERSION = "0+unknown"  # run from a source tree that was never installed
 
 
 class CarerunGroup(TyperGroup):
-    """Every command's failures, plugins' too, become exit codes in one place (``guard``)."""
+    """Every command's failures, plugins' too, become exit codes in one place (``guard``).
+
+    Plugins (``plugins``: name -> entry point) are loaded only when their command is asked for
+    (or ``--help`` lists every command), so ``carerun solve`` never imports the API."""
+
+    plugins: dict[str, EntryPoint] = {}  # noqa: RUF012 - set per app by build_app's subclass
 
     def invoke(self, ctx: Any) -> Any:
         run = super().invoke
         return guard(lambda: run(ctx))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        own = super().list_commands(ctx)
+        return own + sorted(name for name in self.plugins if name not in own)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        command = super().get_command(ctx, name)
+        if command is None and name in self.plugins:
+            loaded = plugin_command(name, self.plugins[name])
+            self.add_command(loaded, name)  # loaded once per process
+            return loaded
+        return command
 
 
 def carerun_version() -> str:
@@ -93,30 +110,31 @@ def _loaded(plugin: EntryPoint) -> typer.Typer | Callable[..., Any] | str:
         return one_line(f"{type(exc).__name__}: {exc}")
 
 
-def add_plugins(app: typer.Typer, plugins: Iterable[EntryPoint]) -> None:
-    """Each plugin as a command (a function) or a group of commands (a Typer); a name the app
-    already has stays the app's."""
-    taken = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
-    for plugin in plugins:
-        if plugin.name in taken:
-            continue
-        taken.add(plugin.name)
-        loaded = _loaded(plugin)
-        if isinstance(loaded, typer.Typer):
-            app.add_typer(loaded, name=plugin.name)
-        elif isinstance(loaded, str):
-            extra = {"allow_extra_args": True, "ignore_unknown_options": True}
-            app.command(
-                plugin.name, help=f"(not available: {loaded})", context_settings=extra, add_help_option=False
-            )(_unavailable(plugin.name, loaded))
-        else:
-            app.command(plugin.name)(loaded)
+def plugin_command(name: str, plugin: EntryPoint) -> TyperCommand | TyperGroup:
+    """The plugin as a command (a function) or a group of commands (a Typer); a plugin that
+    cannot be used becomes a stand-in that says why."""
+    loaded = _loaded(plugin)
+    if isinstance(loaded, typer.Typer):
+        return get_group(loaded)
+    holder = typer.Typer()
+    if isinstance(loaded, str):
+        extra = {"allow_extra_args": True, "ignore_unknown_options": True}
+        holder.command(
+            name, help=f"(not available: {loaded})", context_settings=extra, add_help_option=False
+        )(_unavailable(name, loaded))
+    else:
+        holder.command(name)(loaded)
+    command = get_command(holder)
+    assert isinstance(command, TyperCommand)  # one command: Typer gives the command, not a group
+    return command
 
 
 def build_app(plugins: Iterable[EntryPoint] | None = None) -> typer.Typer:
     """The whole command line; ``plugins`` default to the installed ``carerun.commands``."""
+    points = entry_points(group=PLUGIN_GROUP) if plugins is None else plugins
+    group = type("Carerun", (CarerunGroup,), {"plugins": {p.name: p for p in points}})
     app = typer.Typer(
-        cls=CarerunGroup,
+        cls=group,
         add_completion=False,
         no_args_is_help=True,
         help="Plan home-care carer runs.",
@@ -131,7 +149,6 @@ def build_app(plugins: Iterable[EntryPoint] | None = None) -> typer.Typer:
     app.command("generate")(generate)
     app.command("simulate")(simulate)
     app.add_typer(roads_app, name="roads")
-    add_plugins(app, entry_points(group=PLUGIN_GROUP) if plugins is None else plugins)
     return app
 
 

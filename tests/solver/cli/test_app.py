@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from importlib.metadata import EntryPoint, PackageNotFoundError
 from pathlib import Path
 
@@ -180,3 +182,15 @@ def test_the_solver_never_imports_the_api() -> None:
                 continue
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "api"]
     assert offenders == []
+
+
+def test_the_solver_commands_run_without_loading_the_api() -> None:
+    """Plugins load only when their command is asked for: `carerun solve` never imports api."""
+    code = (
+        "import sys; from solver.cli import app; from typer.testing import CliRunner;"
+        "r = CliRunner().invoke(app, ['schema']); assert r.exit_code == 0, r.output;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'api'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    assert "serve" in invoke("--help").stdout and invoke("serve", "--help").exit_code == 0
