@@ -10,22 +10,14 @@ The public API in one import::
 
 The package is layered (model < travel < io < analysis < engine < day < generate < simulate <
 cli; ``make lint`` enforces it), and these names are the entry points of its layers. They load
-on first use, so ``import solver`` stays cheap: OR-Tools is imported only when a day is planned.
+on first use, so ``import solver`` stays cheap (OR-Tools is imported only when a day is planned)
+and the package itself imports none of its layers.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from solver.analysis.check import Violation, check
-    from solver.day.evaluate import PlanDocument, evaluate
-    from solver.day.replan import Events, replan
-    from solver.engine import FirstPlan, solve
-    from solver.io.documents import load_problem, load_solution
-    from solver.model.errors import FieldIssue, InputError
-    from solver.model.problem import Carer, Problem, Run, Solution, Stop, Visit
+from typing import Any
 
 # name -> the module that holds it
 PUBLIC = {

@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from solver import engine
+import solver.engine as engine
 from solver.analysis.check import check
 from solver.analysis.kpi import kpis
 from solver.engine import FirstPlan
