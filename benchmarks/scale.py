@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import multiprocessing as mp
 import os
 import resource
@@ -33,30 +32,12 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def _construction(visits: int) -> dict[str, Any]:
     """One insertion pass and its repair, timed like a solve (compile included)."""
-    from solver.engine.compiled import compile_problem
-    from solver.engine.construct import Nodes, construct
-    from solver.engine.extract import build_solution
+    from solver.engine.search import construction_plan
     from solver.generate.day import generate_day
 
     problem = generate_day(zone="county", visits=visits, seed=0)
     started = time.monotonic()
-    cp = compile_problem(problem)
-    nodes = Nodes.of(cp)
-    plan, _ = construct(cp, nodes, seed=0, budget_s=math.inf, attempts=1)
-    runs, breaks = plan.timed_runs()
-    solution = build_solution(
-        cp,
-        nodes,
-        runs,
-        breaks,
-        engine="construction",
-        wall_s=time.monotonic() - started,
-        seed=0,
-        objective=None,
-        time_limit_s=0,
-        notes=[],
-        first_solution="PAIR_INSERTION",
-    )
+    solution = construction_plan(problem, seed=0, attempts=1)
     return _measure(problem, solution, time.monotonic() - started)
 
 

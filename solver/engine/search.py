@@ -890,3 +890,26 @@ def _reinsert(
         return plan, missing
     dl = limits.deadline
     return plan, repair(cp, nodes, plan, missing, seed=limits.seed + round_no, deadline=dl, hard=dl)
+
+
+def construction_plan(problem: Problem, seed: int, attempts: int) -> Solution:
+    """The pair-aware construction alone (seeded, repaired, no search) as a contract Solution:
+    the simulator's plan for providers too big to search, and the benchmarks' baseline."""
+    started = time.monotonic()
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    plan, _ = construct(cp, nodes, seed=seed, budget_s=math.inf, attempts=attempts)
+    runs, breaks = plan.timed_runs()
+    return build_solution(
+        cp,
+        nodes,
+        runs,
+        breaks,
+        engine="construction",
+        wall_s=time.monotonic() - started,
+        seed=seed,
+        objective=None,
+        time_limit_s=0.0,
+        notes=[f"best of {attempts} seeded insertion passes with repair, no local search"],
+        first_solution="PAIR_INSERTION",
+    )

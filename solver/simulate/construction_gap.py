@@ -18,9 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from solver.engine.search import construction_plan
 from solver.model.problem import Problem, Solution
 from solver.simulate.cost import Rates, plan_figures
-from solver.simulate.fleet import SolveSettings, construction_plan
+from solver.simulate.fleet import SolveSettings
 
 RESULT = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "simulate-construction-gap.json"
 

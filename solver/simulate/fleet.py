@@ -17,7 +17,6 @@ least 99% of all visits.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ import numpy as np
 from solver.engine import solve
 from solver.engine.compiled import compile_problem
 from solver.engine.construct import Nodes, construct
-from solver.engine.extract import build_solution
+from solver.engine.search import construction_plan
 from solver.generate.day import GenerateConfig, ShiftPattern
 from solver.model.problem import HaversineTravel, Problem, Solution, ValhallaTravel, Visit
 
@@ -163,28 +162,6 @@ def probe(problem: Problem, seed: int) -> set[str]:
     cp = compile_problem(problem)
     _, unplaced = construct(cp, Nodes.of(cp), seed=seed, budget_s=math.inf, attempts=1)
     return {problem.visits[v].id for v in unplaced}
-
-
-def construction_plan(problem: Problem, seed: int, attempts: int) -> Solution:
-    """The core's pair-aware construction (seeded, repaired) as a contract Solution."""
-    started = time.monotonic()
-    cp = compile_problem(problem)
-    nodes = Nodes.of(cp)
-    plan, _ = construct(cp, nodes, seed=seed, budget_s=math.inf, attempts=attempts)
-    runs, breaks = plan.timed_runs()
-    return build_solution(
-        cp,
-        nodes,
-        runs,
-        breaks,
-        engine="construction",
-        wall_s=time.monotonic() - started,
-        seed=seed,
-        objective=None,
-        time_limit_s=0.0,
-        notes=[f"best of {attempts} seeded insertion passes with repair, no local search"],
-        first_solution="PAIR_INSERTION",
-    )
 
 
 def size_fleet(
