@@ -18,18 +18,9 @@ from tests.solver.roads import (
     NO_CAR_ROUTE,
     helsinki_day,
     helsinki_extract,
-    shared_tiles,
 )
 
-
-@pytest.fixture(scope="module")
-def helsinki_tiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_tiles(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARERUN_ROADS_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("roads_cache")
 
 
 def test_build_makes_tiles_with_their_attribution(tmp_path: Path) -> None:

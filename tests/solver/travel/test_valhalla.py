@@ -31,21 +31,9 @@ from tests.solver.roads import (  # noqa: E402
     OFF_MAP,
     helsinki_day,
     place,
-    shared_tiles,
 )
 
-
-@pytest.fixture(scope="session")
-def helsinki_tiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_tiles(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test routes into a cache of its own, never the user's."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("CARERUN_ROADS_CACHE", str(cache))
-    return cache
+pytestmark = pytest.mark.usefixtures("roads_cache")
 
 
 def test_the_road_is_never_shorter_than_the_straight_line(helsinki_tiles: Path) -> None:
@@ -135,11 +123,11 @@ def test_blocks_change_few_foot_and_bike_legs(helsinki_tiles: Path, costing: str
     assert (whole.durations_s != blocks.durations_s).mean() < 0.03
 
 
-def test_the_cache_answers_the_second_time_in_any_order(helsinki_tiles: Path, own_cache: Path) -> None:
+def test_the_cache_answers_the_second_time_in_any_order(helsinki_tiles: Path, roads_cache: Path) -> None:
     problem = helsinki_day(helsinki_tiles)
     first = build_travel(problem)
     assert first.notes == ()
-    assert len(list(own_cache.glob("*.npz"))) == 2  # car and walk
+    assert len(list(roads_cache.glob("*.npz"))) == 2  # car and walk
     again = build_travel(problem)
     assert len(again.notes) == 2 and all("read from the cache" in n for n in again.notes)
     shuffled = helsinki_day(helsinki_tiles, visits=list(reversed(ADDRESSES[1:])))
@@ -153,11 +141,11 @@ def test_the_cache_answers_the_second_time_in_any_order(helsinki_tiles: Path, ow
     assert any("read from the cache" in n for n in solve(problem).solver.notes)
 
 
-def test_no_cache_when_told_not_to(helsinki_tiles: Path, own_cache: Path) -> None:
+def test_no_cache_when_told_not_to(helsinki_tiles: Path, roads_cache: Path) -> None:
     problem = helsinki_day(helsinki_tiles, cache=False)
     build_travel(problem)
     assert build_travel(problem).notes == ()
-    assert not own_cache.exists()
+    assert not roads_cache.exists()
 
 
 def test_tiles_and_url_exclude_each_other() -> None:

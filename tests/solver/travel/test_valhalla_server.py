@@ -19,19 +19,12 @@ pytest.importorskip("valhalla", reason="road travel needs pyvalhalla (Python 3.1
 from solver.model.problem import Problem, ValhallaTravel
 from solver.travel import build_travel
 from solver.travel.valhalla import road_engine, route_matrix, valhalla_bin
-from tests.solver.roads import ADDRESSES, NO_CAR_ROUTE, helsinki_day, shared_tiles
+from tests.solver.roads import ADDRESSES, NO_CAR_ROUTE, helsinki_day
 
 START_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module")
-def helsinki_tiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_tiles(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARERUN_ROADS_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("roads_cache")
 
 
 def free_port() -> int:

@@ -16,17 +16,9 @@ from solver.generate.day import generate_day
 from solver.simulate.cost import Rates
 from solver.simulate.execution import run_task
 from solver.simulate.fleet import SolveSettings
-from tests.solver.roads import ADDRESSES, shared_tiles
+from tests.solver.roads import ADDRESSES
 
-
-@pytest.fixture(scope="module")
-def helsinki_tiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_tiles(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CARERUN_ROADS_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("roads_cache")
 
 
 def helsinki_task(road_tiles: str | None) -> dict[str, Any]:
