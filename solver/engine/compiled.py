@@ -150,15 +150,6 @@ def compile_rules(problem: Problem) -> Rules:
     )
 
 
-def permitted(visit: Visit, carer: Carer) -> bool:
-    """The visit's rules let this carer do it: skills held, not excluded, the gender asked for."""
-    if not set(visit.skills) <= set(carer.skills):
-        return False
-    if carer.id in visit.excluded_carers:
-        return False
-    return not (visit.carer_gender is not None and carer.gender != visit.carer_gender)
-
-
 def eligibility(visits: list[Visit], carers: list[Carer]) -> NDArray[np.bool_]:
     """Who may take each visit (skills held, not excluded, the gender asked for), one row per
     visit: skills once per distinct set, gender and exclusions by index (a test per (visit,
