@@ -47,10 +47,13 @@ def plan_figures(problem: Problem, solution: Solution, carers: int, rates: Rates
     """Sums for one provider's plan (see the module docstring for what is paid)."""
     between_s = commute_s = between_m = paid_s = 0
     cost = 0.0
-    pay = Pay(
+    pay = Pay(  # wages and mileage only, as these figures are defined: no on-costs
         wage_per_hour=rates.wage_gbp_h,
         mileage_per_mile=rates.mileage_gbp_mile,
         fee_per_care_hour=rates.fee_gbp_h,
+        holiday_pay_rate=0.0,
+        employer_ni_rate=0.0,
+        pension_rate=0.0,
     )
     priced = problem.model_copy(update={"pay": pay})
     carer_of = {c.id: c for c in problem.carers}
