@@ -561,6 +561,14 @@ class Problem(Lean):
                     errors.append(FieldIssue(where, f"{pinned!r} is also in excluded_carers"))
         errors.extend(self._after_errors())
         errors.extend(self._travel_errors())
+        if self.pay.unpaid_if_home_for_min is not None and isinstance(self.travel, ValhallaTravel):
+            errors.append(
+                FieldIssue(
+                    "pay.unpaid_if_home_for_min",
+                    "needs haversine or matrix travel to time the trip home; with roads, give the "
+                    "matrix (carerun roads matrix) or use pay.unpaid_gap_min",
+                )
+            )
         if errors:
             raise issues_error(errors)
         return self
