@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from solver.analysis.pay import PayPolicy
 from solver.model.problem import MAX_DURATION_S, Carer, Problem, Visit, with_rest_breaks
 from solver.travel import UNREACHABLE_S, TravelMatrices, build_travel
 
@@ -182,6 +183,7 @@ def eligibility(visits: list[Visit], carers: list[Carer]) -> NDArray[np.bool_]:
 
 def compile_problem(problem: Problem, travel: TravelMatrices | None = None) -> Compiled:
     problem = with_rest_breaks(problem)  # the rest breaks of options.rest_breaks are breaks like any
+    PayPolicy.of(problem)  # a date before the first wage table is bad input: say so before solving
     travel = travel or build_travel(problem)
     modes = sorted(travel.durations_s)
     mode_index = {m: i for i, m in enumerate(modes)}

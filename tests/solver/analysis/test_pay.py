@@ -18,6 +18,7 @@ from solver.analysis.pay import (
     run_pay,
     with_pay,
 )
+from solver.engine.compiled import compile_problem
 from solver.model.clock import parse_time
 from solver.model.errors import InputError
 from solver.model.problem import BreakTaken, HistoryEntry, Pay, Problem, Run, Solution, Stop
@@ -255,3 +256,15 @@ def test_a_days_plan_becomes_the_next_days_history() -> None:
     today, morning = day([stop("v1", "08:00", 30, 600, 5000)])
     today = today.model_copy(update={"date": date(2026, 5, 4), "history": history})
     assert with_pay(today, [morning])[0].pay.flags == ["WTR_DAILY_REST"]  # type: ignore[union-attr]
+
+
+def test_a_date_before_the_wage_tables_is_bad_input_before_solving() -> None:
+    """The engine reads the pay rules when it compiles the day, so no time is spent first."""
+    p, _ = day([stop("v1", "09:00", 60, 600, 5000)])
+    with pytest.raises(InputError) as caught:
+        compile_problem(p.model_copy(update={"date": date(2016, 3, 31)}))
+    assert caught.value.errors[0].path == "date" and "2016-04-01" in str(caught.value)
+    set_by_hand = Pay(wage_per_hour=7.0, national_living_wage=6.70)
+    assert (
+        PayPolicy.of(p.model_copy(update={"date": date(2015, 1, 1), "pay": set_by_hand})).wage_per_hour == 7.0
+    )
