@@ -416,7 +416,7 @@ Travel = Annotated[
 
 
 class Options(Lean):
-    omit_if_default = ("warm_start",)
+    omit_if_default = ("warm_start", "objective", "rest_breaks")
 
     time_limit_s: float = Field(default=10.0, gt=0, le=86400, allow_inf_nan=False)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
@@ -433,14 +433,28 @@ class Options(Lean):
         "promised times or continuity costs, this solver's plan (found in part of the time limit) "
         "is the engine's first solution; other days ignore it. vroom needs the bench extra.",
     )
+    objective: Literal["travel", "paid-time"] = Field(
+        default="travel",
+        description="travel: minimise driving. paid-time: driving plus paid waiting between "
+        "visits (waiting in a gap the pay rules leave unpaid costs nothing).",
+    )
+    rest_breaks: bool = Field(
+        default=False,
+        description="Give every carer whose run may exceed 6 hours of working time one "
+        "20-minute rest break (Working Time Regulations 1998, reg. 12), placed by the engine.",
+    )
 
 
-class HistoryEntry(Strict):
-    """One past visit: who served which client on which day (continuity of care)."""
+class HistoryEntry(Lean):
+    """One past visit: who served which client on which day (continuity of care), and when it
+    ended (the daily rest check, WTR_DAILY_REST)."""
+
+    omit_if_default = ("end",)
 
     date: Date
     client_id: Id
     carer_id: Id
+    end: TimeOfDay | None = Field(default=None, description="When the visit ended that day.")
 
 
 class Continuity(Strict):
@@ -457,18 +471,62 @@ class Continuity(Strict):
     )
 
 
-class Pay(Strict):
-    """UK pay rules in GBP (National Living Wage 2026-27: 12.71 per hour)."""
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
-    wage_per_hour: Money = 12.71
+
+class Pay(Lean):
+    """How the provider pays its carers, in GBP: see docs/rules.md "Pay and working time".
+
+    Every field has a default, so a problem that says nothing about pay is costed at the
+    National Living Wage in force on its ``date`` with the on-costs a UK employer carries.
+    """
+
+    omit_if_default = (
+        "wage_per_hour",
+        "wage_preset",
+        "national_living_wage",
+        "holiday_pay_rate",
+        "employer_ni_rate",
+        "pension_rate",
+        "unpaid_gap_min",
+        "unpaid_if_home_for_min",
+    )
+
+    wage_per_hour: Money | None = Field(
+        default=None,
+        description="The hourly wage; unset, the `wage_preset` rate in force on the problem's date.",
+    )
+    wage_preset: Literal["national_living_wage", "real_living_wage"] = Field(
+        default="national_living_wage",
+        description="The published rate paid when `wage_per_hour` is unset.",
+    )
     paid_time: Literal["working", "contact"] = Field(
         default="working",
         description="The wage is paid on working time (contact, travel and waiting between "
         "visits) or on contact time only.",
     )
     mileage_per_mile: Money = 0.45
-    national_living_wage: Money = 12.71
+    national_living_wage: Money | None = Field(
+        default=None,
+        description="The legal floor checked by BELOW_NLW; unset, the rate in force on the problem's date.",
+    )
     fee_per_care_hour: Money = 25.0
+    holiday_pay_rate: Rate = Field(
+        default=0.1207, description="Holiday pay on top of the wage: 5.6/46.4 weeks."
+    )
+    employer_ni_rate: Rate = Field(
+        default=0.112, description="Employer National Insurance, as a share of pay."
+    )
+    pension_rate: Rate = Field(default=0.021, description="Employer pension contribution, as a share of pay.")
+    unpaid_gap_min: Minutes | None = Field(
+        default=None,
+        description="Waiting in a gap between visits at least this long is unpaid (the carer is free).",
+    )
+    unpaid_if_home_for_min: Minutes | None = Field(
+        default=None,
+        description="Waiting in a gap is unpaid when the carer could drive home, stay this long "
+        "and drive to the next visit.",
+    )
 
 
 class Problem(Lean):
@@ -619,11 +677,16 @@ class RunPay(Strict):
     working_s: int = Field(ge=0, description="Contact + travel between visits + waiting.")
     paid_s: int = Field(ge=0, description="Time paid at the wage: working or contact time (`pay.paid_time`).")
     unpaid_commute_s: int = Field(ge=0, description="Home to first visit and last visit home.")
-    wage_cost: float
+    wage_cost: float = Field(description="care_cost + travel_cost + wait_cost.")
     mileage_cost: float
-    cost: float
+    cost: float = Field(description="wage_cost + on_cost + mileage_cost.")
     pay_per_working_hour: float | None = None
     flags: list[str] = Field(default_factory=list)
+    care_cost: float = 0.0
+    travel_cost: float = 0.0
+    wait_cost: float = Field(default=0.0, description="Paid waiting between visits.")
+    on_cost: float = Field(default=0.0, description="Holiday pay, employer NI and pension on the wage.")
+    unpaid_wait_s: int = Field(default=0, ge=0, description="Waiting in gaps the pay rules leave unpaid.")
 
 
 class Run(Strict):

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
 from typing import Any
 
-from solver.analysis.pay import run_pay
+import pytest
+
+from solver.analysis.pay import (
+    PayPolicy,
+    cost_breakdown,
+    last_finishes,
+    national_living_wage,
+    plan_cost,
+    run_pay,
+    with_pay,
+)
 from solver.model.clock import parse_time
-from solver.model.problem import BreakTaken, Problem, Run, Stop
-from tests.solver.tiny import carer, problem, visit
+from solver.model.errors import InputError
+from solver.model.problem import BreakTaken, HistoryEntry, Pay, Problem, Run, Stop
+from tests.solver.tiny import B, carer, problem, visit
 
 
 def stop(vid: str, start: str, minutes: int, travel_s: int, distance_m: int, wait_s: int = 0) -> Stop:
@@ -111,3 +124,112 @@ def test_carer_wage_overrides_and_empty_run_costs_nothing() -> None:
     assert pay.wage_cost == 20.0 and pay.flags == []
     empty = Run(carer_id="c1", start=0, end=0, stops=[], travel_s=0, distance_m=0, care_s=0, wait_s=0)
     assert run_pay(p, p.carers[0], empty).cost == 0.0
+
+
+# --------------------------------------------------------------------------- the pay model
+
+
+def test_wage_and_floor_follow_the_problems_date() -> None:
+    """12.21 from 1 April 2025, 12.71 from 1 April 2026; an undated problem gets the newest."""
+    assert national_living_wage(date(2026, 3, 31)) == 12.21
+    assert national_living_wage(date(2026, 4, 1)) == 12.71
+    assert national_living_wage(None) == 12.71
+    p, _ = day([stop("v1", "09:00", 60, 600, 5000)])
+    dated = p.model_copy(update={"date": date(2025, 6, 2)})
+    policy = PayPolicy.of(dated)
+    assert (policy.wage_per_hour, policy.national_living_wage) == (12.21, 12.21)
+    rlw = PayPolicy.of(dated.model_copy(update={"pay": Pay(wage_preset="real_living_wage")}))
+    assert (rlw.wage_per_hour, rlw.national_living_wage) == (12.60, 12.21)
+    with pytest.raises(InputError) as caught:
+        PayPolicy.of(p.model_copy(update={"date": date(2015, 1, 1)}))
+    assert caught.value.errors[0].path == "date"
+
+
+def test_policy_is_immutable_and_names_a_bad_field() -> None:
+    policy = PayPolicy(wage_per_hour=12.71, national_living_wage=12.71)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.wage_per_hour = 1.0  # type: ignore[misc]
+    with pytest.raises(InputError) as caught:
+        policy.replace(holiday_pay_rate=1.5)
+    assert caught.value.errors[0].path == "pay.holiday_pay_rate"
+    assert policy.replace(pension_rate=0.0).on_cost_rate == pytest.approx(0.1207 + 0.112)
+
+
+def test_cost_splits_into_care_travel_waiting_mileage_and_on_costs() -> None:
+    """v1 09:00-09:30, 5 min drive (2 miles), 25 min wait, v2 10:00-10:30 at 12.00/h, on-costs 25%:
+    care 60 min = 12.00, travel 1.00, waiting 5.00, on-costs 4.50, mileage 0.90: 23.40."""
+    p, run = day([stop("v1", "09:00", 30, 600, 5000), stop("v2", "10:00", 30, 300, 3218, wait_s=1500)])
+    policy = PayPolicy(
+        wage_per_hour=12.0,
+        national_living_wage=12.0,
+        holiday_pay_rate=0.25,
+        employer_ni_rate=0,
+        pension_rate=0,
+    )
+    cost = cost_breakdown(policy, p, run)
+    assert (cost.care_s, cost.travel_s, cost.paid_wait_s, cost.commute_s) == (3600, 300, 1500, 1200)
+    assert (cost.care, cost.travel, cost.waiting) == pytest.approx((12.0, 1.0, 5.0))
+    assert (cost.on_costs, cost.mileage, cost.total) == pytest.approx((4.5, 0.9, 23.4), abs=1e-3)
+    assert plan_cost(policy, p, [run, run]).total == pytest.approx(46.8, abs=1e-3)
+    pay = run_pay(p, p.carers[0], run, policy)
+    assert (pay.care_cost, pay.travel_cost, pay.wait_cost, pay.on_cost, pay.cost) == (
+        12.0,
+        1.0,
+        5.0,
+        4.5,
+        23.4,
+    )
+
+
+def test_a_long_gap_is_unpaid_and_not_working_time() -> None:
+    """A 25-minute wait in a 30-minute gap: paid by default, unpaid from a 30-minute threshold
+    (the 5-minute drive stays paid); a 10-minute stay at home needs 10 + 10 + 10 minutes."""
+    p, run = day([stop("v1", "09:00", 30, 600, 5000), stop("v2", "10:00", 30, 300, 3218, wait_s=1500)])
+    base = PayPolicy(wage_per_hour=12.0, national_living_wage=12.0)
+    assert cost_breakdown(base, p, run).paid_wait_s == 1500
+    gap = cost_breakdown(base.replace(unpaid_gap_min=30), p, run)
+    assert (gap.paid_wait_s, gap.unpaid_wait_s, gap.working_s) == (0, 1500, 3900)
+    assert cost_breakdown(base.replace(unpaid_gap_min=31), p, run).unpaid_wait_s == 0
+    # the tiny world: 10 minutes home from A, 10 minutes back out to A: 30-minute gap, 10 at home
+    p2 = p.model_copy(update={"visits": [*p.visits, *problem([carer("c1")], [visit("v2", B)]).visits]})
+    assert cost_breakdown(base.replace(unpaid_if_home_for_min=10), p2, run).unpaid_wait_s == 1500
+    assert cost_breakdown(base.replace(unpaid_if_home_for_min=11), p2, run).unpaid_wait_s == 0
+    pay = run_pay(p2, p2.carers[0], run, base.replace(unpaid_if_home_for_min=10))
+    assert (pay.working_s, pay.unpaid_wait_s, pay.wait_cost) == (3900, 1500, 0.0)
+
+
+def test_nlw_is_compared_unrounded() -> None:
+    """46 minutes at exactly the NLW earns 9.7443..., 12.71 an hour: not below the floor."""
+    p, run = day([stop("v1", "09:00", 46, 600, 5000)])
+    policy = PayPolicy(wage_per_hour=12.71, national_living_wage=12.71)
+    assert run_pay(p, p.carers[0], run, policy).flags == []
+    assert run_pay(p, p.carers[0], run, policy.replace(wage_per_hour=12.7099)).flags == ["BELOW_NLW"]
+
+
+def test_wtr_one_break_anywhere_in_a_working_day_over_six_hours() -> None:
+    """Reg. 12: one 20-minute break in the day, even early, meets it; 6 h exactly needs none."""
+    stops = [stop("v0", "08:00", 40, 600, 5000)]
+    stops += [
+        stop(f"v{i}", at(505 + 65 * i), 60, 300, 2000, wait_s=300 if i == 1 else 0) for i in range(1, 7)
+    ]
+    p, run = day(stops, (("08:45", "09:05"),))  # the break then 6 h 45 min of work without one
+    assert run_pay(p, p.carers[0], run).flags == []
+    six = [stop("v0", "08:00", 360, 600, 5000)]
+    p, run = day(six)
+    assert run_pay(p, p.carers[0], run).flags == []
+    p, run = day([stop("v0", "08:00", 361, 600, 5000)])
+    assert run_pay(p, p.carers[0], run).flags == ["WTR_NO_BREAK"]
+
+
+def test_wtr_daily_rest_from_yesterdays_last_finish() -> None:
+    """Finished 22:00 yesterday: a 09:00 start is 11 h later (fine), 08:59 is not."""
+    for start, flags in (("09:00", []), ("08:59", ["WTR_DAILY_REST"])):
+        p, run = day([stop("v1", start, 30, 600, 5000)])
+        history = [
+            HistoryEntry(date=date(2026, 5, 3), client_id="v1", carer_id="c1", end=parse_time("22:00")),
+            HistoryEntry(date=date(2026, 5, 3), client_id="v1", carer_id="c1", end=parse_time("18:00")),
+            HistoryEntry(date=date(2026, 5, 2), client_id="v1", carer_id="c1", end=parse_time("23:00")),
+        ]
+        p = p.model_copy(update={"date": date(2026, 5, 4), "history": history})
+        assert last_finishes(p) == {"c1": parse_time("22:00")}
+        assert with_pay(p, [run])[0].pay.flags == flags  # type: ignore[union-attr]

@@ -189,8 +189,9 @@ def test_gap_to_a_double_up() -> None:
 def test_run_pay_by_hand() -> None:
     """Leave 08:50, v1 at A 09:00-09:30, drive 5 min to B, wait, v2 10:00-10:30, home 10:40.
 
-    Working time 09:00-10:30 = 90 min; commute 10 + 10 min unpaid; wage 12/h: 18.00; mileage on
-    the 2 km between visits at 0.45/mile = 0.56. Paid on contact time only (60 min): 12.00, or
+    Working time 09:00-10:30 = 90 min; commute 10 + 10 min unpaid; wage 12/h: 18.00; on-costs
+    25.37% of it (holiday 12.07%, NI 11.2%, pension 2.1%): 4.57; mileage on the 2 km between
+    visits at 0.45/mile = 0.56. Paid on contact time only (60 min): 12.00, or
     8.00 per working hour, under a 10.00 floor."""
     visits = [visit("v1", A, "09:00", "09:00"), visit("v2", B, "10:00", "10:00")]
     pay = {"wage_per_hour": 12.0, "national_living_wage": 10.0}
@@ -198,10 +199,16 @@ def test_run_pay_by_hand() -> None:
     run_pay = s.runs[0].pay
     assert run_pay is not None
     assert (run_pay.working_s, run_pay.paid_s, run_pay.unpaid_commute_s) == (5400, 5400, 1200)
-    assert (run_pay.wage_cost, run_pay.mileage_cost, run_pay.cost) == (18.0, 0.56, 18.56)
+    assert (run_pay.wage_cost, run_pay.on_cost, run_pay.mileage_cost, run_pay.cost) == (
+        18.0,
+        4.57,
+        0.56,
+        23.13,
+    )
+    assert (run_pay.care_cost, run_pay.travel_cost, run_pay.wait_cost) == (12.0, 1.0, 5.0)
     assert run_pay.pay_per_working_hour == 12.0 and run_pay.flags == []
-    assert s.kpis.pay_cost == 18.56 and s.kpis.flagged_runs == 0
-    assert s.kpis.cost_per_care_hour == 18.56  # one hour of care
+    assert s.kpis.pay_cost == 23.13 and s.kpis.flagged_runs == 0
+    assert s.kpis.cost_per_care_hour == 23.13  # one hour of care
     contact = planned(problem([carer("c1")], visits, {"pay": pay | {"paid_time": "contact"}}))
     run_pay = contact.runs[0].pay
     assert run_pay is not None and (run_pay.paid_s, run_pay.wage_cost) == (3600, 12.0)

@@ -691,8 +691,9 @@ def test_care_rule_fields_default_so_old_problems_are_unchanged() -> None:
     assert problem.continuity.regular_carers == 3
     assert problem.continuity.cost_min == 20.0
     assert problem.continuity.max_carers_per_client is None
-    assert problem.pay.wage_per_hour == pytest.approx(12.71)
-    assert problem.pay.national_living_wage == pytest.approx(12.71)
+    # unset rates are those in force on the problem's date (solver.analysis.pay.PayPolicy)
+    assert problem.pay.wage_per_hour is None and problem.pay.wage_preset == "national_living_wage"
+    assert problem.pay.national_living_wage is None
     assert problem.pay.mileage_per_mile == pytest.approx(0.45)
     assert problem.carers[0].wage_per_hour is None
     assert problem.visits[0].promised is None
@@ -719,7 +720,7 @@ def test_care_rule_fields_validate_and_round_trip() -> None:
     link = problem.visits[2].after[0]
     assert (link.visit_id, link.min_gap_s, link.max_gap_s) == ("v1", 240 * 60, 300 * 60)
     assert problem.history[0].date.isoformat() == "2026-11-25"
-    assert problem.pay.national_living_wage == pytest.approx(12.71)  # untouched default
+    assert problem.pay.national_living_wage is None  # untouched default: the rate in force
     assert Problem.model_validate_json(problem.model_dump_json()) == problem
     assert json.loads(problem.model_dump_json())["visits"][0]["promised"]["time"] == "08:00:00"
 
