@@ -51,13 +51,21 @@ def simulate(
     workers: Annotated[int | None, typer.Option(min=1, help="Local pool size (default: CPU count).")] = None,
     solution_limit: Annotated[int, typer.Option(min=1, help="Engine solutions per final solve.")] = 30,
     time_cap: Annotated[float, typer.Option(min=1, help="Safety cap in seconds on any one solve.")] = 600.0,
-    wage: Annotated[float, typer.Option(min=0, help="Carer wage, £ per paid hour (2026/27 NLW).")] = 12.71,
+    wage: Annotated[
+        float | None,
+        typer.Option(min=0, help="Carer wage, £ per paid hour (default: the National Living Wage that day)."),
+    ] = None,
+    real_living_wage: Annotated[
+        bool, typer.Option("--real-living-wage", help="Pay the Real Living Wage in force that day.")
+    ] = False,
     mileage: Annotated[float, typer.Option(min=0, help="Mileage rate, £ per mile between visits.")] = 0.45,
     fee: Annotated[float, typer.Option(min=0, help="Fee, £ per care hour (2025/26 average).")] = 24.10,
     on_costs: Annotated[
-        float,
-        typer.Option(min=0, help="Employer on-costs as a share of wages (e.g. 0.25); 0 leaves them out."),
-    ] = 0.0,
+        bool, typer.Option("--on-costs/--no-on-costs", help="Add holiday pay, employer NI and pension.")
+    ] = True,
+    unpaid_gap_min: Annotated[
+        float | None, typer.Option(min=0, help="Leave waiting unpaid in gaps of this many minutes or more.")
+    ] = None,
     recost: Annotated[
         bool, typer.Option("--recost", help="Re-cost the finished study in --out with these rates: no solve.")
     ] = False,
@@ -76,7 +84,14 @@ def simulate(
     from solver.simulate.run import recost as run_recost
     from solver.simulate.run import simulate as run_simulation
 
-    rates = Rates(wage_gbp_h=wage, mileage_gbp_mile=mileage, fee_gbp_h=fee, on_costs=on_costs)
+    rates = Rates(
+        wage_gbp_h=wage,
+        wage_preset="real_living_wage" if real_living_wage else "national_living_wage",
+        mileage_gbp_mile=mileage,
+        fee_gbp_h=fee,
+        on_costs=on_costs,
+        unpaid_gap_min=unpaid_gap_min,
+    )
     config = SimConfig(
         out=out,
         designs=[d for d in designs.split(",") if d.strip()],

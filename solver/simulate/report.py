@@ -353,6 +353,14 @@ def _label(key: str) -> str:
 def caveats(config: SimConfig) -> list[str]:
     """What a reader must know before reading any figure, in plain words."""
     rates = config.rates
+    day = "2026-11-26" if config.demand is None else None
+    policy = rates.policy(day)
+    wage = (
+        "set by hand"
+        if rates.wage_gbp_h is not None
+        else ("National Living Wage" if rates.wage_preset == "national_living_wage" else "Real Living Wage")
+        + " in force on the study day"
+    )
     demand = (
         f"Demand is synthetic: {config.replicates} replicate day(s) of about {round(5500 * config.scale):,} "
         "visits, drawn by carerun's generator from ONS 2021 LSOA population-weighted centroids and "
@@ -385,16 +393,18 @@ def caveats(config: SimConfig) -> list[str]:
         f"Voronoi cell among the centroids, clipped to the centroids' hull plus {OUTLINE_MARGIN_KM:g} km "
         f"and to a disc {CELL_DISC:g} times the radius of a circle of the LSOA's area; the county is the "
         "union of these cells with the gaps inside filled. Edges are approximate to a few km.",
-        f"Money: wage £{rates.wage_gbp_h:.2f} an hour ({rates.wage_year}) on paid time (care, travel and "
-        f"waiting between visits; the commute is unpaid), mileage £{rates.mileage_gbp_mile:.2f} a mile "
-        f"between visits, fee £{rates.fee_gbp_h:.2f} per care hour ({rates.fee_year}, the latest published; "
-        "it is a year older than the wage). "
+        f"Money: the project's pay model (solver.analysis.pay) on the study day: wage "
+        f"£{policy.wage_per_hour:.2f} an hour ({wage}) on paid time (care, travel and "
+        f"{'paid ' if rates.unpaid_gap_min is not None else ''}waiting between visits; the commute is "
+        f"unpaid), mileage £{policy.mileage_per_mile:.2f} a mile between visits, "
         + (
-            f"On-costs are {100 * rates.on_costs:.0f}% of wages."
+            f"on-costs {100 * policy.on_cost_rate:.1f}% of wages (holiday pay, employer NI, pension); "
             if rates.on_costs
-            else "On-costs (employer NI, pension, holiday pay), overheads and profit are left out, so "
-            "'fee less cost' is not a margin."
-        ),
+            else "no on-costs; "
+        )
+        + f"fee £{policy.fee_per_care_hour:.2f} per care hour ({rates.fee_year}, the latest published: "
+        "a year older than the wage). Overheads and profit are left out, so 'fee less cost' is "
+        "not a margin.",
         "Travel is great-circle distance times a circuity factor at a fixed speed, unless road tiles "
         "were given; no traffic.",
     ]

@@ -28,7 +28,7 @@ import numpy as np
 
 from solver.io.documents import InputError
 from solver.simulate.config import DEFAULT_DESIGNS, Outcome, SimConfig
-from solver.simulate.cost import SUMMED, Rates, ratios, total
+from solver.simulate.cost import SUMMED, Rates, paid_figures, ratios, total
 from solver.simulate.demand import Demand, load_demand, synthetic_demand
 from solver.simulate.execution import Cache, Result, Spec, execute, task_key
 from solver.simulate.fleet import SolveSettings
@@ -48,7 +48,7 @@ __all__ = [
     "tabulate",
 ]
 STUDY_FILE = "study.json"
-TASK_FIELDS = ("design", "m", "zone", "provider", "replicate")
+TASK_FIELDS = ("design", "m", "zone", "provider", "replicate", "date")
 
 
 def _stable(*parts: object) -> int:
@@ -153,16 +153,24 @@ def tabulate(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows per (design, m) and per zone (means and intervals over replicates), rows per
     replicate, and paired differences; money applied here, from ``rates``, to the solves' hours."""
+    policies = {t["replicate"]: rates.policy(t["date"]) for t in tasks}  # the wage in force that day
     by_zone: dict[tuple[str, int, str, int], list[dict[str, Any]]] = defaultdict(list)
     for task in tasks:
         by_zone[(task["design"], task["m"], task["zone"], task["replicate"])].append(
-            results[task["key"]]["figures"]
+            paid_figures(results[task["key"]]["figures"], policies[task["replicate"]])
         )
     zone_reps = []
     for (design, m, zone, replicate), figures in by_zone.items():
         sums = total(figures)
         zone_reps.append(
-            {"design": design, "m": m, "zone": zone, "replicate": replicate, **sums, **ratios(sums, rates)}
+            {
+                "design": design,
+                "m": m,
+                "zone": zone,
+                "replicate": replicate,
+                **sums,
+                **ratios(sums, policies[replicate]),
+            }
         )
     scenarios = list(dict.fromkeys((t["design"], t["m"], t["replicate"]) for t in tasks))
     replicate_rows = []
@@ -180,12 +188,12 @@ def tabulate(
                 "replicate": replicate,
                 "zones": len(mine),
                 **sums,
-                **ratios(sums, rates),
+                **ratios(sums, policies[replicate]),
             }
         )
     kpis = [k for k in replicate_rows[0] if k not in ("design", "m", "replicate")] if replicate_rows else []
     rows = summarise(replicate_rows, ("design", "m"), kpis)
-    zone_kpis = [*SUMMED, *ratios(total([]), rates)]
+    zone_kpis = [*SUMMED, *ratios(total([]), next(iter(policies.values())))] if policies else []
     zone_rows = summarise(zone_reps, ("design", "m", "zone"), zone_kpis)
     differences = comparisons(replicate_rows, kpis)
     return rows, zone_rows, replicate_rows, differences
