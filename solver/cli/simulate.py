@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -130,6 +131,12 @@ def simulate(
             outcome = run_recost(out, rates, on_result) if recost else run_simulation(config, on_result)
         except Interrupted as stop:
             err.print(f"{stop}: finished tasks are kept in {escape(str(out))}/cache; rerun to resume")
+            if scheduler is not None:
+                # Dask's exit handlers take seconds to close its event loop; every finished task is
+                # already on disk and the queued ones are cancelled, so leave at once.
+                err.file.flush()
+                sys.stdout.flush()
+                os._exit(128 + stop.signum)
             raise typer.Exit(128 + stop.signum) from None
     wide = Console(stderr=True, width=max(err.width, 200))  # a log file gets the whole table too
     wide.print(rich_table(outcome.rows, f"zone designs compared ({outcome.wall_s:.0f} s)"))

@@ -54,3 +54,30 @@ def test_a_signal_stops_the_pool_and_keeps_finished_tasks(tmp_path: Path, signum
     assert 1 <= len(kept) < len(tasks)
     assert all(json.loads(p.read_text())["key"] == p.stem for p in kept)  # whole results only
     assert not list((out / "cache").glob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_a_signal_cancels_the_queued_tasks_on_dask(tmp_path: Path) -> None:
+    """The same through ``--scheduler``: the study exits 130 within 2 s with its finished tasks
+    cached, and the cluster is left with none of its tasks queued."""
+    from distributed import Client, LocalCluster
+
+    out = tmp_path / "study"
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        process = _start(out, "--scheduler", cluster.scheduler_address)
+        _wait_for_a_finished_task(process, out / "cache")
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - sent
+        assert process.returncode == 130, stderr.decode()
+        assert took < 2.0, f"took {took:.2f} s to stop"
+        with Client(cluster.scheduler_address) as client:
+            deadline = time.monotonic() + 10
+            while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
+                assert time.monotonic() < deadline, "the study's tasks stayed on the cluster"
+                time.sleep(0.2)
+    kept = list((out / "cache").glob("*.json"))
+    assert 1 <= len(kept) < len(json.loads((out / "study.json").read_text())["tasks"])
