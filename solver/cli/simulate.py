@@ -70,6 +70,10 @@ def simulate(
     recost: Annotated[
         bool, typer.Option("--recost", help="Re-cost the finished study in --out with these rates: no solve.")
     ] = False,
+    map_kpi: Annotated[
+        str,
+        typer.Option(help="Zone figure the report's maps are shaded by, e.g. cost_per_care_h_gbp, unserved."),
+    ] = "travel_min_per_care_h",
     tiles: Annotated[
         Path | None,
         typer.Option(help="Plan on road times from these Valhalla tiles (carerun roads build)."),
@@ -110,6 +114,7 @@ def simulate(
             road_tiles=str(tiles.resolve()) if tiles is not None else None,
         ),
         rates=rates,
+        map_kpi=map_kpi,
     )
     columns = (
         TextColumn("re-costing" if recost else "simulating"),
@@ -128,7 +133,9 @@ def simulate(
                 err.print(f"[{done}/{total}] {_line(result, cached)}", markup=False, highlight=False)
 
         try:
-            outcome = run_recost(out, rates, on_result) if recost else run_simulation(config, on_result)
+            outcome = (
+                run_recost(out, rates, on_result, map_kpi) if recost else run_simulation(config, on_result)
+            )
         except Interrupted as stop:
             err.print(f"{stop}: finished tasks are kept in {escape(str(out))}/cache; rerun to resume")
             if scheduler is not None:

@@ -34,6 +34,7 @@ class SimConfig:
     workers: int | None = None
     settings: SolveSettings = field(default_factory=SolveSettings)
     rates: Rates = field(default_factory=Rates)
+    map_kpi: str = "travel_min_per_care_h"  # the zone figure the report's maps are shaded by
 
 
 @dataclass

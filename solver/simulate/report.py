@@ -68,7 +68,7 @@ ZONE_COLUMNS = (
     ("cost_per_care_h_gbp", "cost £ / care h", "{:.2f}"),
 )
 HEADLINE = ("travel_min_per_care_h", "all_travel_min_per_care_h", "carers", "unserved", "cost_per_care_h_gbp")
-MAP_KPI = "travel_min_per_care_h"
+MAP_KPIS = tuple(k for k, _, _ in ZONE_COLUMNS[4:])  # the zone figures a map can be shaded by
 COST_PARTS = (
     ("cost_care_gbp", "care (wage)", "#4c72b0"),
     ("cost_travel_gbp", "travel (wage)", "#dd8452"),
@@ -324,7 +324,7 @@ def svg_map(
             f'<text x="{x:.1f}" y="{y:.1f}" font-size="{8 if small else 11}" text-anchor="middle" '
             f'paint-order="stroke" stroke="#fff" stroke-width="2.5">{html.escape(label)}</text>'
         )
-    legend = _legend(span, frame.height + 8)
+    legend = _legend(span, frame.height + 8, kpi)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width:.0f} {frame.height + 44:.0f}" '
         f'width="{frame.width:.0f}" height="{frame.height + 44:.0f}" font-family="sans-serif">'
@@ -332,7 +332,7 @@ def svg_map(
     )
 
 
-def _legend(span: tuple[float, float], top: float, width: float = 220) -> str:
+def _legend(span: tuple[float, float], top: float, kpi: str, width: float = 220) -> str:
     steps = 10
     boxes = "".join(
         f'<rect x="{10 + i * width / steps:.1f}" y="{top:.1f}" width="{width / steps + 0.5:.1f}" height="12" '
@@ -342,7 +342,7 @@ def _legend(span: tuple[float, float], top: float, width: float = 220) -> str:
     return (
         f'{boxes}<text x="10" y="{top + 26:.1f}" font-size="10">{span[0]:.1f}</text>'
         f'<text x="{10 + width:.1f}" y="{top + 26:.1f}" font-size="10" text-anchor="end">{span[1]:.1f}</text>'
-        f'<text x="{20 + width:.1f}" y="{top + 10:.1f}" font-size="10">{html.escape(_label(MAP_KPI))}</text>'
+        f'<text x="{20 + width:.1f}" y="{top + 10:.1f}" font-size="10">{html.escape(_label(kpi))}</text>'
     )
 
 
@@ -448,11 +448,12 @@ def report_html(config: SimConfig, outcome: Outcome, tasks: list[Task], pngs: di
         f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(data).decode()}"/>'
         for name, data in pngs.items()
     )
-    values = [r[MAP_KPI] for r in outcome.zone_rows]
+    kpi = config.map_kpi
+    values = [r[kpi] for r in outcome.zone_rows]
     span = (min(values), max(values)) if values else (0.0, 1.0)
     maps = "".join(
-        f"<figure>{svg_map(outcome, tasks, d.name, m, MAP_KPI, span)}<figcaption>{html.escape(d.name)}, "
-        f"m = {m}: zones shaded by {html.escape(_label(MAP_KPI))} (mean over replicates, one scale for "
+        f"<figure>{svg_map(outcome, tasks, d.name, m, kpi, span)}<figcaption>{html.escape(d.name)}, "
+        f"m = {m}: zones shaded by {html.escape(_label(kpi))} (mean over replicates, one scale for "
         "every map); lines: replicate 1's runs</figcaption></figure>"
         for d in outcome.designs
         for m in config.providers

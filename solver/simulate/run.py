@@ -32,7 +32,7 @@ from solver.simulate.cost import SUMMED, Rates, paid_figures, ratios, total
 from solver.simulate.demand import Demand, load_demand, synthetic_demand
 from solver.simulate.execution import Cache, Result, Spec, execute, task_key
 from solver.simulate.fleet import SolveSettings
-from solver.simulate.report import write_outputs
+from solver.simulate.report import MAP_KPIS, write_outputs
 from solver.simulate.stats import comparisons, summarise
 from solver.simulate.zones import ZoneDesign, resolve
 
@@ -67,6 +67,10 @@ def _validate(config: SimConfig) -> None:
         raise InputError("--replicates must be at least 1")
     if config.demand is not None and config.replicates != 1:
         raise InputError("--replicates: a demand file holds one day; use --replicates 1 with --demand")
+    if config.map_kpi not in MAP_KPIS:
+        raise InputError(
+            f"--map-kpi: {config.map_kpi!r} is not a zone figure; use one of {', '.join(MAP_KPIS)}"
+        )
     for name, value in (("--seed", config.seed), ("--zone-seed", config.zone_seed)):
         if not 0 <= value <= 2**31 - 1:
             raise InputError(f"{name} must be between 0 and 2**31 - 1")
@@ -247,7 +251,12 @@ def simulate(config: SimConfig, on_result: Callable[[Result, bool, int], None] |
     return outcome
 
 
-def recost(out: Path, rates: Rates, on_result: Callable[[Result, bool, int], None] | None = None) -> Outcome:
+def recost(
+    out: Path,
+    rates: Rates,
+    on_result: Callable[[Result, bool, int], None] | None = None,
+    map_kpi: str = "travel_min_per_care_h",
+) -> Outcome:
     """A finished study (``simulate`` into ``out``) re-priced under ``rates``: its results are read
     from the cache and tabulated again, and no solve runs (a task missing from the cache is an
     error, not a solve)."""
@@ -270,7 +279,9 @@ def recost(out: Path, rates: Rates, on_result: Callable[[Result, bool, int], Non
         demand=Path(study["demand"]) if study["demand"] else None,
         settings=SolveSettings(**study["settings"]),
         rates=rates,
+        map_kpi=map_kpi,
     )
+    _validate(config)
     cache = Cache(out)
     results: dict[str, Result] = {}
     for task in study["tasks"]:
