@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -123,6 +124,7 @@ def simulate(
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
     )
+    stopped: Interrupted | None = None
     with Progress(*columns, console=err, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
 
@@ -137,14 +139,15 @@ def simulate(
                 run_recost(out, rates, on_result, map_kpi) if recost else run_simulation(config, on_result)
             )
         except Interrupted as stop:
-            err.print(f"{stop}: finished tasks are kept in {escape(str(out))}/cache; rerun to resume")
-            if scheduler is not None:
-                # Dask's exit handlers take seconds to close its event loop; every finished task is
-                # already on disk and the queued ones are cancelled, so leave at once.
-                err.file.flush()
-                sys.stdout.flush()
-                os._exit(128 + stop.signum)
-            raise typer.Exit(128 + stop.signum) from None
+            stopped = stop.with_traceback(None)  # drop the frames that still hold the pool
+    if stopped is not None:
+        # The pool is already stopped and every finished task is on disk; the interpreter's own
+        # teardown (OR-Tools, Dask's event loop) can take seconds on a loaded machine, so leave now.
+        err.print(f"{stopped}: finished tasks are kept in {escape(str(out))}/cache; rerun to resume")
+        gc.collect()  # the pool's queues release their semaphores before the fast exit
+        err.file.flush()
+        sys.stdout.flush()
+        os._exit(128 + stopped.signum)
     wide = Console(stderr=True, width=max(err.width, 200))  # a log file gets the whole table too
     wide.print(rich_table(outcome.rows, f"zone designs compared ({outcome.wall_s:.0f} s)"))
     reps = max(r["replicates"] for r in outcome.rows) if outcome.rows else 1
