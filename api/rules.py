@@ -21,7 +21,7 @@ from api.errors import ApiError, FieldError, documented, field_errors, from_issu
 from api.limits import checked_problem
 from api.runner import Outcome, replan_json, run_local
 from api.views import EvaluateBody, EvaluateRequest, EvaluateResult, ReplanRequest, ViolationView
-from solver.day.evaluate import PlanDocument, evaluate
+from solver.day.evaluate import PlanDocument, evaluate, plan_of_solution
 from solver.model.errors import FieldIssue, InputError, join_path
 from solver.model.problem import Solution
 
@@ -56,15 +56,7 @@ def _plan_of(raw: object) -> PlanDocument:
     text = json.dumps(raw)
     try:
         if isinstance(raw, dict) and "status" in raw:
-            solution = Solution.model_validate_json(text)
-            return PlanDocument.model_validate(
-                {
-                    "runs": [
-                        {"carer_id": r.carer_id, "visit_ids": [s.visit_id for s in r.stops]}
-                        for r in solution.runs
-                    ]
-                }
-            )
+            return plan_of_solution(Solution.model_validate_json(text))
         return PlanDocument.model_validate_json(text)
     except ValidationError as exc:
         raise invalid(field_errors(exc, prefix="plan"), "plan") from None

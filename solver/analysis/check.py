@@ -37,6 +37,7 @@ from solver.model.problem import (
     Solution,
     Stop,
     Visit,
+    with_rest_breaks,
 )
 
 RULES: tuple[str, ...] = (
@@ -95,8 +96,10 @@ def check(problem: Problem, solution: Solution) -> list[Violation]:
     """Every violation of docs/rules.md by ``solution``, in a deterministic order.
 
     Order: header (problem id, status), coverage, then each run in solution order, then the
-    rules that span runs (double-ups, pinned carers), KPIs and reason codes.
+    rules that span runs (double-ups, pinned carers), KPIs and reason codes. With
+    ``options.rest_breaks`` each carer's rest break counts as one of their breaks.
     """
+    problem = with_rest_breaks(problem)
     travel = Legs(problem)
     carers = {c.id: c for c in problem.carers}
     visits = {v.id: v for v in problem.visits}

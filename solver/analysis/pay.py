@@ -80,7 +80,8 @@ def _rate_on(table: tuple[tuple[Date, float], ...], on: Date | None, name: str) 
         if since <= on:
             rate = value
     if rate is None:
-        raise InputError.at("date", f"{on} is before the first {name} ({table[0][0]}); set the pay rates")
+        message = f"date {on} is before the first {name} ({table[0][0]}): set it in pay"
+        raise InputError.at("date", message)
     return rate
 
 

@@ -18,6 +18,11 @@ class WarmStart(StrEnum):
     none = "none"
 
 
+class Objective(StrEnum):
+    travel = "travel"
+    paid_time = "paid-time"
+
+
 def solve(
     problem: Annotated[Path, typer.Argument(help="Problem JSON, or a Solomon/Homberger .txt file.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the plan here.")] = None,
@@ -31,14 +36,19 @@ def solve(
         WarmStart | None,
         typer.Option("--warm-start", help="First plan, on days it can express (default: pyvrp)."),
     ] = None,
+    objective: Annotated[
+        Objective | None,
+        typer.Option("--objective", help="travel, or paid-time: travel plus paid waiting (default: travel)."),
+    ] = None,
 ) -> None:
     """Plan a day's runs and print a summary."""
     prob = load_problem(problem)
     if history is not None:
         prob = with_history(prob, history)
-    if warm_start is not None:
-        options = prob.options.model_copy(update={"warm_start": warm_start.value})
-        prob = prob.model_copy(update={"options": options})
+    chosen = {"warm_start": warm_start, "objective": objective}
+    update = {name: value.value for name, value in chosen.items() if value is not None}
+    if update:
+        prob = prob.model_copy(update={"options": prob.options.model_copy(update=update)})
     limit = time_limit if time_limit is not None else prob.options.time_limit_s
     solution = solve_with_bar(prob, limit, seed=seed, solution_limit=solution_limit)
     write_json(solution.model_dump_json(indent=2), output)

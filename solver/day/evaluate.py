@@ -1,12 +1,13 @@
 """Score a plan someone else made (a coordinator's rota, another tool's output) on our figures.
 
 A plan is either a full Solution or just each carer's ordered visit ids (contract "Plans to
-evaluate"). Only the *order* is taken from it: every time is recomputed from the problem, the
-same way the optimiser times its own plans, so that a hand-made rota and an optimised one are
-compared on the same figures. Then the independent checker lists every rule the plan breaks,
-with its cause, as VROOM's plan mode does. A plan that cannot be timed within the rules is
-still timed (each visit at its earliest possible start, late if it must be) so that its
-violations can be shown rather than refused.
+evaluate"). A plan with times (a Solution, or runs with ``starts``) whose times keep every rule
+is scored at those times, so a plan evaluated scores exactly what it scored when it was made
+(pay depends on when each visit starts). Otherwise only the *order* is taken from it and every
+time is recomputed from the problem, as the engine's construction times a run. Then the independent
+checker lists every rule the plan breaks, with its cause, as VROOM's plan mode does. A plan
+that cannot be timed within the rules is still timed (each visit at its earliest possible
+start, late if it must be) so that its violations can be shown rather than refused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from solver.engine.compiled import Compiled, compile_problem
 from solver.engine.construct import Nodes, Plan, plan_from_runs
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.io.documents import InputError, parse
-from solver.model.problem import Problem, Solution, Strict, TimeWindow
+from solver.model.problem import Problem, Solution, Strict, TimeOfDay, TimeWindow
 from solver.travel.valhalla import checkable
 
 Sequence = list[tuple[int, int]]  # (node, start second)
@@ -34,6 +35,12 @@ MAX_PASSES = 200
 class PlannedRun(Strict):
     carer_id: str = Field(min_length=1)
     visit_ids: list[str]
+    starts: list[TimeOfDay] | None = Field(
+        default=None, description="When each visit starts; kept if they keep every rule."
+    )
+    breaks: list[TimeOfDay] | None = Field(
+        default=None, description="When each of the carer's breaks starts, with `starts`."
+    )
 
 
 class PlanDocument(Strict):
@@ -49,14 +56,23 @@ def parse_plan(text: str, source: str) -> PlanDocument:
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not JSON ({exc.msg} at line {exc.lineno})") from exc
     if isinstance(raw, dict) and "status" in raw:
-        solution = parse(Solution, text, source)
-        return PlanDocument(
-            runs=[
-                PlannedRun(carer_id=r.carer_id, visit_ids=[s.visit_id for s in r.stops])
-                for r in solution.runs
-            ]
-        )
+        return plan_of_solution(parse(Solution, text, source))
     return parse(PlanDocument, text, source)
+
+
+def plan_of_solution(solution: Solution) -> PlanDocument:
+    """A Solution's runs as a plan: the order of its stops and when each starts."""
+    return PlanDocument(
+        runs=[
+            PlannedRun(
+                carer_id=r.carer_id,
+                visit_ids=[s.visit_id for s in r.stops],
+                starts=[s.start for s in r.stops],
+                breaks=[b.start for b in r.breaks],
+            )
+            for r in solution.runs
+        ]
+    )
 
 
 def _orders(problem: Problem, plan: PlanDocument, nodes: Nodes) -> list[list[int]]:
@@ -226,20 +242,63 @@ def _as_given(
             cp, nodes, runs, breaks, engine="evaluate", wall_s=wall, seed=0, objective=None,
             time_limit_s=0.0, notes=notes, first_solution="given", enforce=False,
         )  # fmt: skip
-    except BreakPlacementError as exc:  # pragma: no cover - the timing above placed them
+    except BreakPlacementError as exc:  # the plan's own times may leave no room for a break
         raise InputError(f"plan: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- entry point
 
 
+def _given_times(
+    problem: Problem, plan: PlanDocument, orders: list[list[int]]
+) -> tuple[list[Sequence], list[list[int]]] | None:
+    """Each carer's (node, start) and break starts as the plan times them; None if any run of
+    the plan has no times."""
+    if not plan.runs or any(r.starts is None for r in plan.runs):
+        return None
+    carer_index = {c.id: i for i, c in enumerate(problem.carers)}
+    seqs: list[Sequence] = [[] for _ in problem.carers]
+    breaks: list[list[int]] = [[] for _ in problem.carers]
+    for i, run in enumerate(plan.runs):
+        assert run.starts is not None
+        if len(run.starts) != len(run.visit_ids):
+            raise InputError.at(f"plan.runs[{i}].starts", "needs one start per visit id")
+        c = carer_index[run.carer_id]
+        seqs[c] = list(zip(orders[c], run.starts, strict=True))
+        breaks[c] = list(run.breaks or [])
+    return seqs, breaks
+
+
+def _at_given_times(
+    problem: Problem,
+    cp: Compiled,
+    nodes: Nodes,
+    given: tuple[list[Sequence], list[list[int]]],
+    started: float,
+) -> Solution | None:
+    """The plan at its own times, if they keep every rule; else None (it is re-timed)."""
+    note = "times as given in the plan, which keep every rule"
+    try:
+        solution = _as_given(cp, nodes, *given, [note], time.monotonic() - started)
+    except InputError:
+        return None
+    if check(checkable(problem), solution):
+        return None
+    return Solution.model_validate({**solution.model_dump(), "violations": []})
+
+
 def evaluate(problem: Problem, plan: PlanDocument) -> tuple[Solution, list[Violation]]:
-    """The plan re-timed as a Solution (with ``violations`` when the model has that field), and
-    every rule it breaks according to the independent checker."""
+    """The plan timed as a Solution (with ``violations`` when the model has that field), and
+    every rule it breaks according to the independent checker: at its own times when it has
+    them and they keep every rule, else re-timed from the problem."""
     started = time.monotonic()
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
     orders = _orders(problem, plan, nodes)
+    given = _given_times(problem, plan, orders)
+    kept = None if given is None else _at_given_times(problem, cp, nodes, given, started)
+    if kept is not None:
+        return kept, []
     timed_cp, timed, relax = _time_plan(cp, nodes, orders)
     runs, breaks = timed.timed_runs()
     notes = ["times recomputed from the problem; only the order of visits was taken from the plan"]

@@ -13,12 +13,14 @@ no route, through any other place either.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from solver.model.problem import MAX_DURATION_S, Carer, Problem, Visit
+from solver.analysis.pay import PayPolicy
+from solver.model.problem import MAX_DURATION_S, Carer, Problem, Visit, with_rest_breaks
 from solver.travel import UNREACHABLE_S, TravelMatrices, build_travel
 
 IntArray = NDArray[np.int64]
@@ -58,6 +60,12 @@ class Compiled:
     dist_by_mode: list[IntArray] = field(default_factory=list)
     rules: Rules | None = None
     reachable: BoolArray | None = None  # [visit, carer]: start -> visit -> end has a route
+    # the paid-time objective (options.objective): a minute of waiting between two visits costs
+    # ``wait_cost_per_min`` minutes of travel (0 under the travel objective), unless the gap
+    # (previous visit's end to the next one's start) is at least ``unpaid_gap_min`` minutes
+    # long: the pay rules leave such waiting unpaid, so it costs nothing
+    wait_cost_per_min: float = 0.0
+    unpaid_gap_min: int = UNLIMITED
 
     @property
     def r(self) -> Rules:
@@ -174,6 +182,8 @@ def eligibility(visits: list[Visit], carers: list[Carer]) -> NDArray[np.bool_]:
 
 
 def compile_problem(problem: Problem, travel: TravelMatrices | None = None) -> Compiled:
+    problem = with_rest_breaks(problem)  # the rest breaks of options.rest_breaks are breaks like any
+    PayPolicy.of(problem)  # a date before the first wage table is bad input: say so before solving
     travel = travel or build_travel(problem)
     modes = sorted(travel.durations_s)
     mode_index = {m: i for i, m in enumerate(modes)}
@@ -220,7 +230,24 @@ def compile_problem(problem: Problem, travel: TravelMatrices | None = None) -> C
         dist_by_mode=[travel.distances_m[m] for m in modes],
         rules=compile_rules(problem),
         reachable=reachable,
+        wait_cost_per_min=wait_cost_per_min(problem),
+        unpaid_gap_min=unpaid_gap_min(problem),
     )
+
+
+def wait_cost_per_min(problem: Problem) -> float:
+    """Travel-minute equivalents of a minute of paid waiting: 1 under the paid-time objective,
+    since a carer paid on working time is paid the same for a minute waiting as for a minute
+    driving; 0 when the objective is travel, or when only contact time is paid."""
+    paid = problem.options.objective == "paid-time" and problem.pay.paid_time == "working"
+    return 1.0 if paid else 0.0
+
+
+def unpaid_gap_min(problem: Problem) -> int:
+    """Whole minutes from which a gap's waiting is unpaid (``pay.unpaid_gap_min``, rounded up so
+    that no paid gap is taken for unpaid); ``UNLIMITED`` when every gap is paid."""
+    gap = problem.pay.unpaid_gap_min
+    return UNLIMITED if gap is None else math.ceil(gap)
 
 
 def drivable(seconds: IntArray) -> IntArray:

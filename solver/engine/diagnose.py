@@ -156,7 +156,36 @@ def _static_reason(cp: Compiled, v: int, skilled_by: SkilledBy | None = None) ->
             "SHIFT_CAPACITY",
             "no allowed carer has room for it under max_visits, capacity or max_working_min",
         )
+    if need == 2 and not _pair_meets(cp, v, roomy, pin):
+        return (
+            "DOUBLE_UP_PARTNER",
+            f"no two carers who could take it can start it together between {window}: "
+            "their shifts (with travel there and home) never overlap",
+        )
     return None
+
+
+def start_ranges(cp: Compiled, v: int, carers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The earliest and latest start of the visit for each carer on an otherwise empty run:
+    inside the window, after driving there from the shift's start, home by the shift's end."""
+    go, back = _trips(cp, v, carers)
+    lo = np.maximum(cp.c_shift_s[carers] + go, cp.v_ws[v])
+    hi = np.minimum(cp.v_we[v], cp.c_shift_e[carers] - back - cp.v_dur[v])
+    return lo, hi
+
+
+def _pair_meets(cp: Compiled, v: int, carers: np.ndarray, pin: int) -> bool:
+    """Whether two of ``carers`` (one of them the pinned carer, if any) share a start."""
+    lo, hi = start_ranges(cp, v, carers)
+    if pin >= 0:
+        mine = carers == pin
+        if not mine.any():
+            return False
+        others = ~mine
+        return bool((np.maximum(lo[others], lo[mine][0]) <= np.minimum(hi[others], hi[mine][0])).any())
+    order = np.argsort(lo, kind="stable")
+    latest_end = np.maximum.accumulate(hi[order])  # the ranges so far reach this far
+    return bool((lo[order][1:] <= latest_end[:-1]).any())
 
 
 def _has_room(cp: Compiled, v: int, carers: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
+from solver.model.clock import DAY_S
 from solver.model.problem import Problem, Solution
 from solver.travel import UNREACHABLE_S
 from solver.travel.valhalla import checkable
@@ -154,7 +155,8 @@ def max_soft_cost(cp: Compiled) -> int:
     r = cp.r
     late = r.late_coef * np.maximum(cp.v_we - np.maximum(r.prom_hi, 0), 0) * (r.prom_hi >= 0)
     early = r.early_coef * np.maximum(r.prom_lo - cp.v_ws, 0) * (r.prom_hi >= 0)
-    return int(np.max(late + early + 2 * r.cont_cost.max(axis=1, initial=0))) + 1
+    waiting = math.ceil(cp.wait_cost_per_min * DAY_S)  # a visit may leave its carer a day's wait
+    return int(np.max(late + early + 2 * r.cont_cost.max(axis=1, initial=0))) + waiting + 1
 
 
 INT64_MAX = 2**63 - 1
@@ -275,6 +277,8 @@ class RoutingModel:
             [time_cb[int(m)] for m in cp.c_mode], horizon, [horizon] * cp.n_carers, False, "time"
         )
         self.time = routing.GetDimensionOrDie("time")
+        if cp.wait_cost_per_min:  # paid time: waiting is the time dimension's slack
+            self.time.SetSlackCostCoefficientForAllVehicles(round(cp.wait_cost_per_min * self.scale))
         for node in range(len(self.nodes)):
             v = int(self.nodes.visit[node])
             self.time.CumulVar(self.manager.NodeToIndex(node)).SetRange(int(cp.v_ws[v]), int(cp.v_we[v]))
@@ -646,19 +650,42 @@ class Outcome:
     fallback_first: str = "PAIR_INSERTION"
 
 
-def _score(cp: Compiled, nodes: Nodes, runs: Runs) -> tuple[int, ...]:
-    """The construction's lexicographic score, for solved runs."""
+def _score(cp: Compiled, nodes: Nodes, runs: Runs, breaks: list[list[int]]) -> tuple[int, ...]:
+    """The construction's lexicographic score, for solved runs (with paid waiting, under the
+    paid-time objective)."""
     served = {int(nodes.visit[n]) for run in runs for n, _ in run}
     unplaced = [v for v in range(cp.n_visits) if v not in served]
     travel = sum(
         route_travel(cp, c, [int(cp.v_place[nodes.visit[n]]) for n, _ in run]) for c, run in enumerate(runs)
     )
-    return score(cp, unplaced, travel + runs_soft_cost(cp, nodes, runs))
+    waiting = paid_wait_cost(cp, nodes, runs, breaks) if cp.wait_cost_per_min else 0
+    return score(cp, unplaced, travel + waiting + runs_soft_cost(cp, nodes, runs))
+
+
+def paid_wait_cost(cp: Compiled, nodes: Nodes, runs: Runs, breaks: list[list[int]]) -> int:
+    """Travel-second equivalents of the paid waiting between visits of timed runs: the part of
+    each gap that is neither driving nor a break, unless the gap is long enough to be unpaid."""
+    total = 0.0
+    for c, run in enumerate(runs):
+        if len(run) < 2:
+            continue
+        travel = cp.dur_by_mode[int(cp.c_mode[c])]
+        v = nodes.visit[np.asarray([n for n, _ in run])]
+        starts = np.asarray([t for _, t in run], dtype=np.int64)
+        ends = starts[:-1] + cp.v_dur[v[:-1]]
+        gaps = starts[1:] - ends
+        wait = gaps - travel[cp.v_place[v[:-1]], cp.v_place[v[1:]]]
+        for k, bs in enumerate(breaks[c] if c < len(breaks) else []):
+            be = bs + cp.c_breaks[c][k][2]
+            wait -= np.where((ends <= bs) & (be <= starts[1:]), be - bs, 0)
+        paid = gaps < cp.unpaid_gap_min * 60
+        total += float(np.maximum(wait, 0)[paid].sum())
+    return round(total * cp.wait_cost_per_min)
 
 
 def _from_plan(cp: Compiled, nodes: Nodes, plan: Plan) -> Best:
     runs, breaks = plan.timed_runs()
-    return Best(runs, breaks, _score(cp, nodes, runs))
+    return Best(runs, breaks, _score(cp, nodes, runs, breaks))
 
 
 def _model_fits(cp: Compiled, nodes: Nodes, limits: Limits) -> str | None:
@@ -754,7 +781,7 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
             break
         runs, breaks = model.plan_of(assignment)
         ran = True
-        best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
+        best = best.offer(Best(runs, breaks, _score(cp, nodes, runs, breaks), assignment.ObjectiveValue()))
         if progress:
             progress(time.monotonic() - limits.began)
         next_plan, unplaced = _reinsert(cp, nodes, runs, limits, round_no)
@@ -856,7 +883,7 @@ def _search_from(
         out.notes.append(f"OR-Tools found no plan from the {label} one in time; kept it as repaired")
         return out
     runs, breaks = model.plan_of(assignment)
-    out.best = best.offer(Best(runs, breaks, _score(cp, nodes, runs), assignment.ObjectiveValue()))
+    out.best = best.offer(Best(runs, breaks, _score(cp, nodes, runs, breaks), assignment.ObjectiveValue()))
     if progress:
         progress(time.monotonic() - limits.began)
     again, _ = _reinsert(cp, nodes, runs, limits, 1)

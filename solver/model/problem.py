@@ -561,6 +561,14 @@ class Problem(Lean):
                     errors.append(FieldIssue(where, f"{pinned!r} is also in excluded_carers"))
         errors.extend(self._after_errors())
         errors.extend(self._travel_errors())
+        if self.pay.unpaid_if_home_for_min is not None and isinstance(self.travel, ValhallaTravel):
+            errors.append(
+                FieldIssue(
+                    "pay.unpaid_if_home_for_min",
+                    "needs haversine or matrix travel to time the trip home; with roads, give the "
+                    "matrix (carerun roads matrix) or use pay.unpaid_gap_min",
+                )
+            )
         if errors:
             raise issues_error(errors)
         return self
@@ -615,6 +623,46 @@ class Problem(Lean):
                 if v.location.key() not in known:
                     errors.append(FieldIssue(f"visits[{i}].location", elsewhere))
         return errors[:50]
+
+
+REST_BREAK_S = 20 * 60  # Working Time Regulations 1998, reg. 12: 20 uninterrupted minutes
+REST_AFTER_S = 6 * 3600  # ... when the working day is longer than six hours
+
+
+def rest_break(carer: Carer) -> Break | None:
+    """The 20-minute rest break ``options.rest_breaks`` gives a carer who has none of their own
+    and whose shift could hold a working day of more than 6 hours; None otherwise.
+
+    Its window makes it fall inside any run longer than 6 hours: it starts no later than 6 hours
+    into the shift (before such a run can end) and ends no earlier than 6 hours before the
+    shift's end (after such a run has begun). A shorter run may take it before or after, off
+    duty. On a shift of more than 12 h 20 min no window can do both; the break then sits in the
+    middle of the shift and only the checker's flag says whether a long run took it inside."""
+    if any(b.duration_s >= REST_BREAK_S for b in carer.breaks):
+        return None
+    start, end = carer.shift.start, carer.shift.end
+    if end - start <= REST_AFTER_S:
+        return None
+    lo, hi = (
+        max(start, end - REST_AFTER_S - REST_BREAK_S),
+        min(start + REST_AFTER_S, end - REST_BREAK_S),
+    )
+    if lo > hi:
+        middle = (start + end - REST_BREAK_S) // 2
+        lo, hi = middle - 3600, middle + 3600
+    return Break(window=TimeWindow(start=lo, end=hi), duration_min=REST_BREAK_S / 60)
+
+
+def with_rest_breaks(problem: Problem) -> Problem:
+    """The problem as it is planned and checked: with ``options.rest_breaks``, each carer's
+    ``rest_break`` added after their own breaks (a no-op the second time)."""
+    if not problem.options.rest_breaks:
+        return problem
+    carers = []
+    for carer in problem.carers:
+        extra = rest_break(carer)
+        carers.append(carer if extra is None else carer.model_copy(update={"breaks": [*carer.breaks, extra]}))
+    return problem.model_copy(update={"carers": carers})
 
 
 def _find_cycle(edges: dict[int, list[int]]) -> list[int] | None:

@@ -49,6 +49,16 @@ def test_evaluate_a_clean_plan_in_both_forms(api: Api) -> None:
         assert check(Problem.model_validate(problem), solution) == []
 
 
+def test_evaluate_a_solved_plan_reports_what_solve_reported(api: Api) -> None:
+    """One timing: the plan keeps its own times, so its runs, pay and KPIs are solve's."""
+    problem = tiny_problem()
+    solved = api.client.post("/v1/solve", json=problem, headers=api.headers()).json()
+    body = evaluate(api, problem, solved).json()
+    assert body["solution"]["runs"] == solved["runs"]
+    assert body["solution"]["kpis"] == solved["kpis"]
+    assert body["solution"]["solver"]["notes"] == ["times as given in the plan, which keep every rule"]
+
+
 def test_evaluate_lists_a_broken_window(api: Api) -> None:
     """v3 (window 11:00-12:00, 30 min at C) before v2 (10:00-11:00 at B): v2 cannot start
     before 11:35, so it starts late, and the plan is still timed and returned."""

@@ -11,15 +11,17 @@ import pytest
 from solver.analysis.pay import (
     PayPolicy,
     cost_breakdown,
+    history_of,
     last_finishes,
     national_living_wage,
     plan_cost,
     run_pay,
     with_pay,
 )
+from solver.engine.compiled import compile_problem
 from solver.model.clock import parse_time
 from solver.model.errors import InputError
-from solver.model.problem import BreakTaken, HistoryEntry, Pay, Problem, Run, Stop
+from solver.model.problem import BreakTaken, HistoryEntry, Pay, Problem, Run, Solution, Stop
 from tests.solver.tiny import B, carer, problem, visit
 
 
@@ -233,3 +235,36 @@ def test_wtr_daily_rest_from_yesterdays_last_finish() -> None:
         p = p.model_copy(update={"date": date(2026, 5, 4), "history": history})
         assert last_finishes(p) == {"c1": parse_time("22:00")}
         assert with_pay(p, [run])[0].pay.flags == flags  # type: ignore[union-attr]
+
+
+def test_a_days_plan_becomes_the_next_days_history() -> None:
+    """Yesterday's run ended its last visit at 21:30: today's 08:00 start is 10.5 h later."""
+    p, run = day([stop("v1", "21:00", 30, 600, 5000)])
+    yesterday = p.model_copy(update={"date": date(2026, 5, 3)})
+    plan = Solution.model_validate(
+        {
+            "problem_id": "t",
+            "status": "solved",
+            "runs": [run.model_dump()],
+            "kpis": {"visits": 1, "visits_assigned": 1, "care_s": 1800, "travel_s": 1200,
+                     "distance_m": 10000, "wait_s": 0, "travel_per_care_hour_min": 40.0, "carers_used": 1},
+            "solver": {"engine": "test", "wall_s": 0.0, "seed": 0},
+        }
+    )  # fmt: skip
+    history = history_of(yesterday, plan)
+    assert [(h.date, h.carer_id, h.end) for h in history] == [(date(2026, 5, 3), "c1", parse_time("21:30"))]
+    today, morning = day([stop("v1", "08:00", 30, 600, 5000)])
+    today = today.model_copy(update={"date": date(2026, 5, 4), "history": history})
+    assert with_pay(today, [morning])[0].pay.flags == ["WTR_DAILY_REST"]  # type: ignore[union-attr]
+
+
+def test_a_date_before_the_wage_tables_is_bad_input_before_solving() -> None:
+    """The engine reads the pay rules when it compiles the day, so no time is spent first."""
+    p, _ = day([stop("v1", "09:00", 60, 600, 5000)])
+    with pytest.raises(InputError) as caught:
+        compile_problem(p.model_copy(update={"date": date(2016, 3, 31)}))
+    assert caught.value.errors[0].path == "date" and "2016-04-01" in str(caught.value)
+    set_by_hand = Pay(wage_per_hour=7.0, national_living_wage=6.70)
+    assert (
+        PayPolicy.of(p.model_copy(update={"date": date(2015, 1, 1), "pay": set_by_hand})).wage_per_hour == 7.0
+    )

@@ -83,6 +83,36 @@ def test_a_full_solution_is_re_timed_from_its_order() -> None:
     assert sol.kpis.travel_s == optimised.kpis.travel_s
 
 
+def test_a_solution_evaluated_scores_what_it_scored_when_solved() -> None:
+    """One timing: the engine's own plan, evaluated, keeps its times, so pay and every figure
+    match what ``solve`` reported (re-timing to earliest starts changed paid waiting)."""
+    p = world()
+    optimised = solve(p)
+    sol, violations = evaluate(p, parse_plan(optimised.model_dump_json(), "plan.json"))
+    assert violations == []
+    assert sol.runs == optimised.runs and sol.kpis == optimised.kpis
+    assert sol.solver.notes == ["times as given in the plan, which keep every rule"]
+
+
+@pytest.mark.parametrize(
+    ("starts", "start", "note"),
+    [
+        (None, "10:00:00", "times recomputed"),  # no times: timed as the engine's construction does
+        (["09:50"], "09:50:00", "times as given"),  # times that keep every rule are kept
+        (["10:30"], "10:00:00", "times recomputed"),  # outside the window: re-timed
+    ],
+)
+def test_given_times_are_kept_only_when_they_keep_every_rule(
+    starts: list[str] | None, start: str, note: str
+) -> None:
+    p = problem([carer("c1")], [visit("v1", A, "09:00", "10:00")])
+    given = PlanDocument.model_validate({"runs": [{"carer_id": "c1", "visit_ids": ["v1"], "starts": starts}]})
+    sol, violations = evaluate(p, given)
+    assert violations == []
+    assert sol.runs[0].model_dump(mode="json")["stops"][0]["start"] == start
+    assert sol.solver.notes[0].startswith(note)
+
+
 @pytest.mark.parametrize(
     ("runs", "message"),
     [

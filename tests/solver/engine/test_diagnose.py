@@ -135,6 +135,37 @@ def test_double_up_with_one_carer_near_enough() -> None:
     assert u.code == "DOUBLE_UP_PARTNER"
 
 
+def test_double_up_whose_carers_never_meet_is_partner_not_capacity() -> None:
+    """Window 07:00-10:00, 30 minutes, 10 minutes each way: c1 (07:00-08:00) can start it
+    07:10-07:20, c2 (09:00-12:00) 09:10-10:00; each can do it alone, never together."""
+    carers = [
+        carer("c1", shift={"start": "07:00", "end": "08:00"}),
+        carer("c2", shift={"start": "09:00", "end": "12:00"}),
+    ]
+    u = why(carers, [visit(start="07:00", end="10:00", carers_required=2)])
+    assert u.code == "DOUBLE_UP_PARTNER"
+    assert "never overlap" in u.reason and "07:00 and 10:00" in u.reason
+    # a third carer on 07:00-14:00 meets either: the static test passes it on to the plan
+    u = why([*carers, carer("c3")], [visit(start="07:00", end="10:00", carers_required=2)])
+    assert u.code == "OPTIMISER_DROPPED"
+    # the ranges touch at one second: c1 until 07:20, c2 from 07:20
+    touching = [
+        carer("c1", shift={"start": "07:00", "end": "08:00"}),
+        carer("c2", shift={"start": "07:10", "end": "12:00"}),
+    ]
+    assert why(touching, [visit(start="07:00", end="10:00", carers_required=2)]).code == "OPTIMISER_DROPPED"
+
+
+def test_pinned_double_up_needs_a_partner_who_meets_the_pinned_carer() -> None:
+    carers = [
+        carer("c1", shift={"start": "07:00", "end": "08:00"}),
+        carer("c2", shift={"start": "09:00", "end": "12:00"}),
+        carer("c3", shift={"start": "09:00", "end": "12:00"}),
+    ]
+    u = why(carers, [visit(start="07:00", end="10:00", carers_required=2, pinned_carer="c1")])
+    assert u.code == "DOUBLE_UP_PARTNER"
+
+
 def test_no_room_under_the_carers_caps_is_shift_capacity() -> None:
     u = why([carer("c1", max_visits=0)], [visit()])
     assert u.code == "SHIFT_CAPACITY"

@@ -20,8 +20,8 @@ from solver.analysis.check import check
 from solver.engine.search import solve
 from solver.io.documents import load_problem
 from solver.model.clock import parse_time
-from solver.model.problem import Problem, Solution
-from tests.solver.tiny import A, B, C, carer, problem, visit
+from solver.model.problem import Carer, Problem, Solution, rest_break
+from tests.solver.tiny import A, B, C, brk, carer, problem, visit
 
 
 def planned(p: Problem) -> Solution:
@@ -297,3 +297,39 @@ def test_zone_with_every_rule_passes_the_checker() -> None:
     assert s.kpis.visits_assigned >= 0.85 * len(problem.visits)
     assert s.kpis.max_carers_per_client is not None and s.kpis.max_carers_per_client <= 3
     assert s.kpis.continuity_rate is not None and s.kpis.late_visits is not None
+
+
+# --------------------------------------------------------------------------- rest breaks (reg. 12)
+
+
+def test_rest_break_window_falls_inside_any_run_over_six_hours() -> None:
+    """Shift 07:00-14:00: the break starts 07:40-13:00, so it cannot end before a run longer
+    than 6 h begins (at 07:40 at the latest) nor start after such a run ends (13:00 at the
+    earliest); none on a 6-hour shift or for a carer with a 20-minute break of their own."""
+    c = Carer.model_validate(carer("c1"))
+    brk_ = rest_break(c)
+    assert brk_ is not None and brk_.duration_min == 20
+    assert (brk_.window.start, brk_.window.end) == (parse_time("07:40"), parse_time("13:00"))
+    six = Carer.model_validate(carer("c1", shift={"start": "07:00", "end": "13:00"}))
+    assert rest_break(six) is None
+    own = Carer.model_validate(carer("c1", breaks=[brk("09:00", "12:00", 20)]))
+    assert rest_break(own) is None
+
+
+def test_engine_places_the_rest_break_inside_a_long_day() -> None:
+    """07:10-08:40 at A, 2 h at B from 09:00-10:00, 13:00-13:30 at C: 6 h 20 min of work. Without
+    the option the run has no break and is flagged; with it the break is taken between v2 and v3."""
+    visits = [
+        visit("v1", A, "07:10", "07:10", minutes=90),
+        visit("v2", B, "09:00", "10:00", minutes=120),
+        visit("v3", C, "13:00", "13:00", minutes=30),
+    ]
+    plain = planned(problem([carer("c1")], visits))
+    assert plain.runs[0].pay is not None and plain.runs[0].pay.flags == ["WTR_NO_BREAK"]
+    p = problem([carer("c1")], visits, rest_breaks=True)
+    rested = planned(p)
+    run = rested.runs[0]
+    assert rested.status == "solved" and len(run.breaks) == 1
+    taken = run.breaks[0]
+    assert run.stops[1].end <= taken.start and taken.end <= run.stops[2].start
+    assert run.pay is not None and run.pay.flags == []

@@ -566,6 +566,29 @@ MALFORMED: list[tuple[str, Callable[[Json], Any], str, str]] = [
     ("pay-wage-negative", setp("pay", {"wage_per_hour": -1}), "pay.wage_per_hour", GE0),
     ("carer-wage-negative", setp("carers.0.wage_per_hour", -2), "carers[0].wage_per_hour", GE0),
     ("pay-unknown-field", setp("pay", {"wage": 12}), "pay.wage", "Extra inputs"),
+    (
+        "pay-rate-over-one",
+        setp("pay", {"holiday_pay_rate": 1.2}),
+        "pay.holiday_pay_rate",
+        "less than or equal",
+    ),
+    ("pay-preset-unknown", setp("pay", {"wage_preset": "london"}), "pay.wage_preset", "real_living_wage"),
+    ("pay-gap-negative", setp("pay", {"unpaid_gap_min": -5}), "pay.unpaid_gap_min", GE0),
+    (
+        "pay-home-trip-on-roads",
+        lambda d: d.update(
+            travel={"model": "valhalla", "url": "http://localhost:8002"}, pay={"unpaid_if_home_for_min": 30}
+        ),
+        "pay.unpaid_if_home_for_min",
+        "needs haversine or matrix travel",
+    ),
+    ("options-objective-unknown", setp("options.objective", "money"), "options.objective", "paid-time"),
+    (
+        "history-end-bad",
+        setp("history", [{"date": "2026-11-25", "client_id": "a", "carer_id": "c1", "end": "25:99"}]),
+        "history[0].end",
+        "time",
+    ),
     # not a problem at all
     ("bad-date", setp("date", "2026-13-01"), "date", "valid date"),
     ("not-json", raw("carers: [c1]"), "", "Invalid JSON"),
