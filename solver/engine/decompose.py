@@ -147,12 +147,15 @@ def solve_decomposed(
     waves = math.ceil(len(parts) / processes)
     each = max((limit * 0.9 - 1.0) / waves, 0.5)  # room for the cross-zone repair and re-timing
     subs = [_sub(problem, carers, visits, z) for z, (carers, visits) in enumerate(parts)]
-    context = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = [
-            pool.submit(_solve_zone, s, each, base_seed + z, solution_limit) for z, s in enumerate(subs)
-        ]
-        solutions = [f.result() for f in futures]
+    if processes == 1:  # in this process: a pool worker (simulator, Dask) may not start children
+        solutions = [_solve_zone(s, each, base_seed + z, solution_limit) for z, s in enumerate(subs)]
+    else:
+        context = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            futures = [
+                pool.submit(_solve_zone, s, each, base_seed + z, solution_limit) for z, s in enumerate(subs)
+            ]
+            solutions = [f.result() for f in futures]
     return _merge(problem, solutions, started, base_seed, limit, len(parts))
 
 

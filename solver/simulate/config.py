@@ -25,22 +25,30 @@ class SimConfig:
     out: Path
     designs: list[str] = field(default_factory=lambda: list(DEFAULT_DESIGNS))
     providers: list[int] = field(default_factory=lambda: [1, 3])
-    days: int = 1
+    replicates: int = 1
     seed: int = 0
+    zone_seed: int = 0
     scale: float = 1.0
     demand: Path | None = None
     scheduler: str | None = None
     workers: int | None = None
     settings: SolveSettings = field(default_factory=SolveSettings)
     rates: Rates = field(default_factory=Rates)
+    map_kpi: str = "travel_min_per_care_h"  # the zone figure the report's maps are shaded by
 
 
 @dataclass
 class Outcome:
-    """The comparison (``rows``: one per design and m), per-zone rows, and how the run went."""
+    """The comparison and how the run went.
+
+    ``rows``: one per design and m, each figure's mean over replicates with its 90% interval
+    (``_lo``, ``_hi``); ``zone_rows`` the same per zone; ``replicate_rows`` one per design, m and
+    replicate; ``differences`` the paired differences (``solver.simulate.stats.comparisons``)."""
 
     rows: list[dict[str, Any]]
     zone_rows: list[dict[str, Any]]
+    replicate_rows: list[dict[str, Any]]
+    differences: list[dict[str, Any]]
     results: dict[str, Result]
     designs: list[ZoneDesign]
     computed: list[str]

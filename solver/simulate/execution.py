@@ -1,9 +1,15 @@
-"""Running (design, m, zone, provider, day) tasks: cached, on a local pool or a Dask cluster.
+"""Running (design, m, zone, provider, replicate) tasks: cached, on a local pool or a Dask cluster.
 
 Each task is independent and described by a JSON-able spec; its cache key is a hash of that
 spec, so a finished task is found again on a rerun (``OUT/cache/KEY.json``) and any change of
-input (demand, seed, limits, rates, code version) makes a new key. Results are written by the
-coordinating process as each task finishes, so an interrupted run resumes where it stopped.
+what shapes a plan (demand, seeds, limits, code version) makes a new key. Money is not in the
+spec: a task's figures are hours, miles and counts, costed afterwards (``cost.money``). Results
+are written by the coordinating process as each task finishes, so an interrupted run resumes
+where it stopped.
+
+SIGINT and SIGTERM to the coordinating process stop the run at once: queued tasks are dropped
+(Dask: cancelled), the local pool's workers are terminated, every finished task is already in
+the cache, and ``Interrupted`` carries the signal for the exit code (130 or 143).
 """
 
 from __future__ import annotations
@@ -12,22 +18,32 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from solver.analysis.check import check
 from solver.model.problem import Visit
-from solver.simulate.cost import Rates, plan_figures
+from solver.simulate.cost import plan_figures
 from solver.simulate.fleet import SolveSettings, carer_sequence, provider_problem, size_fleet
 from solver.travel.valhalla import checkable
 
-TASK_VERSION = 1  # bump when a task's result would change for the same spec
+TASK_VERSION = 3  # bump when a task's result would change for the same spec
 Spec = dict[str, Any]
 Result = dict[str, Any]
 OnResult = Callable[[Result, bool], None]
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal (``signum``); finished tasks are in the cache."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+        self.signum = signum
 
 
 def task_key(spec: Spec) -> str:
@@ -41,7 +57,7 @@ def run_task(spec: Spec) -> Result:
     visits = [Visit.model_validate(v) for v in spec["visits"]]
     homes = [(float(a), float(b)) for a, b in spec["homes"]]
     skills = sorted({s for v in visits for s in v.skills})
-    ident = f"{spec['design']}-m{spec['m']}-{spec['zone']}-p{spec['provider']}-d{spec['day']}"
+    ident = f"{spec['design']}-m{spec['m']}-{spec['zone']}-p{spec['provider']}-r{spec['replicate']}"
 
     settings = SolveSettings(**spec["settings"])
 
@@ -51,10 +67,10 @@ def run_task(spec: Spec) -> Result:
 
     sizing = size_fleet(build, visits, spec["seed"], settings)
     violations = check(checkable(sizing.problem), sizing.solution)
-    figures = plan_figures(sizing.problem, sizing.solution, sizing.carers, Rates(**spec["rates"]))
+    figures = plan_figures(sizing.problem, sizing.solution, sizing.carers)
     return {
         "key": task_key(spec),
-        **{k: spec[k] for k in ("design", "m", "zone", "provider", "day")},
+        **{k: spec[k] for k in ("design", "m", "zone", "provider", "replicate")},
         "figures": figures,
         "met_target": sizing.met,
         "time_capped": sizing.capped,
@@ -94,25 +110,48 @@ class Cache:
 def execute(
     specs: list[Spec], out: Path, scheduler: str | None, workers: int | None, on_result: OnResult
 ) -> dict[str, Result]:
-    """Every spec's result by key: cached ones read back, the rest computed (biggest first)."""
+    """Every spec's result by key: cached ones read back, the rest computed (biggest first).
+
+    Raises ``Interrupted`` on SIGINT or SIGTERM, after dropping the tasks not yet finished."""
     cache = Cache(out)
     results: dict[str, Result] = {}
-    pending: list[tuple[str, Spec]] = []
+    pending: dict[str, Spec] = {}
     for spec in specs:
         key = task_key(spec)
         hit = cache.get(key)
         if hit is not None:
             results[key] = hit
             on_result(hit, True)
-        elif key not in {k for k, _ in pending}:
-            pending.append((key, spec))
-    pending.sort(key=lambda item: -len(item[1]["visits"]))  # longest first balances the pool
+        else:
+            pending.setdefault(key, spec)
+    order = sorted(pending.values(), key=lambda s: -len(s["visits"]))  # longest first balances the pool
     runner = _dask if scheduler else _local
-    for result in runner([s for _, s in pending], scheduler, workers):
-        cache.put(result)
-        results[result["key"]] = result
-        on_result(result, False)
+    with _signals_raise():
+        for result in runner(order, scheduler, workers):
+            cache.put(result)
+            results[result["key"]] = result
+            on_result(result, False)
     return results
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread while the tasks run."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    saved = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, previous in saved.items():
+            signal.signal(s, previous)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the coordinating process, which terminates them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _local(specs: list[Spec], scheduler: str | None, workers: int | None) -> Iterator[Result]:
@@ -120,10 +159,21 @@ def _local(specs: list[Spec], scheduler: str | None, workers: int | None) -> Ite
         return
     n = max(1, min(workers or os.cpu_count() or 1, len(specs)))
     context = multiprocessing.get_context("spawn")  # OR-Tools and threads do not survive fork
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
-        futures = [pool.submit(run_task, spec) for spec in specs]
-        for future in as_completed(futures):
-            yield future.result()
+    pool = context.Pool(n, initializer=_ignore_sigint)
+    try:
+        finished = pool.imap_unordered(run_task, specs, chunksize=1)
+        for _ in specs:
+            while True:
+                try:
+                    result = finished.next(timeout=0.2)  # a short wait keeps signals prompt
+                    break
+                except multiprocessing.TimeoutError:
+                    continue
+            yield result
+        pool.close()
+    finally:
+        pool.terminate()  # drops queued tasks and stops running ones: nothing left behind
+        pool.join()
 
 
 def _dask(specs: list[Spec], scheduler: str | None, workers: int | None) -> Iterator[Result]:
@@ -137,5 +187,8 @@ def _dask(specs: list[Spec], scheduler: str | None, workers: int | None) -> Iter
             client.submit(run_task, spec, key=f"carerun-sim-{task_key(spec)}", pure=False, priority=-i)
             for i, spec in enumerate(specs)
         ]
-        for future in dask_completed(futures):
-            yield future.result()
+        try:
+            for future in dask_completed(futures):
+                yield future.result()
+        finally:
+            client.cancel([f for f in futures if not f.done()], force=True)

@@ -10,7 +10,8 @@ trains its staff for its packages), 80% are women, and all drive.
 Search: start from care hours (carer contact hours / 5.5 h a carer, the generator's norm), then
 gallop and bisect with cheap probes (one seeded pass of the core's pair-aware insertion plus its
 repair), and confirm the size with a proper engine solve by solution limit; if the proper plan
-misses the target, add carers until it meets it. The target: every critical visit served and at
+misses the target, add carers until it meets it. A provider too big for one solve is planned
+by the engine zone by zone (``SolveSettings.whole_up_to``). The target: every critical visit served and at
 least 99% of all visits.
 """
 
@@ -26,7 +27,7 @@ import numpy as np
 from solver.engine import solve
 from solver.engine.compiled import compile_problem
 from solver.engine.construct import Nodes, construct
-from solver.engine.search import construction_plan
+from solver.engine.decompose import solve_decomposed
 from solver.generate.day import GenerateConfig, ShiftPattern
 from solver.model.problem import HaversineTravel, Problem, Solution, ValhallaTravel, Visit
 
@@ -43,13 +44,12 @@ class SolveSettings:
     time_cap_s: float = 600.0
     cap_base_s: float = 2.0
     cap_per_visit_s: float = 0.5
-    # Above this many visits (only legacy3 with one provider per zone, at county scale: about
-    # 2,000 visits each) the engine's reproducible mode took over 6 minutes a solve here, and
-    # given 90 s by time OR-Tools 9.15 rejected the inserted plan and returned the construction
-    # with less repair than ours. Such a provider's plan is the core's construction itself: the
-    # best of ``large_attempts`` seeded insertion passes with repair, timed and checked as usual.
-    exact_up_to: int = 800
-    large_attempts: int = 3
+    # Above this many visits (at county scale, legacy3 with one provider per zone: about 2,000
+    # visits each) the engine's reproducible mode took over 6 minutes a solve here. Such a
+    # provider's day is planned by the engine zone by zone (solver.engine.decompose, zones of
+    # at most ``zone_visits``) and merged, so every provider is planned by the same engine.
+    whole_up_to: int = 800
+    zone_visits: int = 500
     # Valhalla tiles (carerun roads build) to plan on road times instead of great-circle
     # distance times the circuity; the zone's places must lie on them.
     road_tiles: str | None = None
@@ -212,12 +212,18 @@ def _confirm(
     step = 1
     while True:
         problem = build(n)
-        if len(visits) <= settings.exact_up_to:
-            cap = settings.cap(len(visits))
+        cap = settings.cap(len(visits))
+        if len(visits) <= settings.whole_up_to:
             solution = solve(problem, time_limit_s=cap, seed=seed, solution_limit=settings.solution_limit)
         else:
-            cap = math.inf
-            solution = construction_plan(problem, seed, settings.large_attempts)
+            solution = solve_decomposed(
+                problem,
+                time_limit_s=cap,
+                seed=seed,
+                solution_limit=settings.solution_limit,
+                zone_visits=settings.zone_visits,
+                processes=1,
+            )
         met = meets(visits, {u.visit_id for u in solution.unassigned})
         confirms.append((n, met))
         if met or n >= ceiling:

