@@ -26,7 +26,7 @@ Flags (each one a rule as written, see docs/rules.md "Pay and working time"):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date as Date
 from datetime import timedelta
@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from solver.analysis.legs import Legs
 from solver.model.errors import InputError, issues_of
-from solver.model.problem import Carer, HistoryEntry, Pay, Problem, Run, RunPay, Solution
+from solver.model.problem import Carer, HistoryEntry, Pay, Problem, Run, RunPay, Solution, Stop
 
 METRES_PER_MILE = 1609.344
 WTR_STRETCH_S = 6 * 3600
@@ -227,34 +227,47 @@ def cost_breakdown(
     carer = next((c for c in problem.carers if c.id == run.carer_id), None)
     if policy.unpaid_if_home_for_min is not None and trip is None:
         trip = home_trip(problem)
-    care = sum(s.end - s.start for s in run.stops)
-    travel = sum(s.travel_s for s in run.stops[1:])
     paid_wait = unpaid_wait = 0
-    for before, stop in zip(run.stops, run.stops[1:], strict=False):
-        gap = stop.start - before.end
-        resting = sum(b.end - b.start for b in run.breaks if before.end <= b.start and b.end <= stop.start)
-        wait = max(0, gap - stop.travel_s - resting)
+    for before, stop, gap, wait in gap_waits(run):
         if _unpaid_gap(policy, gap, carer, before.visit_id, stop.visit_id, trip):
             unpaid_wait += wait
         else:
             paid_wait += wait
-    wage = policy.wage_of(carer)
-    paid = 1.0 if policy.paid_time == "working" else 0.0
-    first = run.stops[0]
-    wages = (care + paid * (travel + paid_wait)) / 3600 * wage
-    miles = sum(s.distance_m for s in run.stops[1:]) / METRES_PER_MILE
-    return CostBreakdown(
-        care_s=care,
-        travel_s=travel,
+    times = CostBreakdown(
+        care_s=sum(s.end - s.start for s in run.stops),
+        travel_s=sum(s.travel_s for s in run.stops[1:]),
         paid_wait_s=paid_wait,
         unpaid_wait_s=unpaid_wait,
-        commute_s=first.travel_s + (run.travel_s - sum(s.travel_s for s in run.stops)),
-        miles=miles,
-        care=care / 3600 * wage,
-        travel=paid * travel / 3600 * wage,
-        waiting=paid * paid_wait / 3600 * wage,
-        mileage=miles * policy.mileage_per_mile,
-        on_costs=wages * policy.on_cost_rate,
+        commute_s=run.stops[0].travel_s + (run.travel_s - sum(s.travel_s for s in run.stops)),
+        miles=sum(s.distance_m for s in run.stops[1:]) / METRES_PER_MILE,
+    )
+    return priced(policy, times, policy.wage_of(carer))
+
+
+def gap_waits(run: Run) -> Iterator[tuple[Stop, Stop, int, int]]:
+    """Each gap between consecutive visits of a run as (visit before, visit after, gap, waiting)
+    in seconds: the waiting is the gap less the drive and any break taken inside it."""
+    for before, stop in zip(run.stops, run.stops[1:], strict=False):
+        gap = stop.start - before.end
+        resting = sum(b.end - b.start for b in run.breaks if before.end <= b.start and b.end <= stop.start)
+        yield before, stop, gap, max(0, gap - stop.travel_s - resting)
+
+
+def priced(policy: PayPolicy, times: CostBreakdown, wage: float | None = None) -> CostBreakdown:
+    """``times`` (seconds and miles) with the money ``policy`` pays for them: the one place time
+    becomes money, so a cached plan's summed times can be re-costed under other rules."""
+    wage = policy.wage_per_hour if wage is None else wage
+    paid = 1.0 if policy.paid_time == "working" else 0.0
+    care = times.care_s / 3600 * wage
+    travel = paid * times.travel_s / 3600 * wage
+    waiting = paid * times.paid_wait_s / 3600 * wage
+    return dataclasses.replace(
+        times,
+        care=care,
+        travel=travel,
+        waiting=waiting,
+        mileage=times.miles * policy.mileage_per_mile,
+        on_costs=(care + travel + waiting) * policy.on_cost_rate,
     )
 
 

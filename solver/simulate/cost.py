@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 from typing import Any, Literal
 
-from solver.analysis.pay import PayPolicy, plan_cost
+from solver.analysis.pay import CostBreakdown, PayPolicy, gap_waits, plan_cost, priced
 from solver.model.problem import Pay, Problem, Solution
 
 SUMMED = (
@@ -81,16 +81,9 @@ def plan_figures(problem: Problem, solution: Solution, fleet: int) -> dict[str, 
     holds [gap, waiting] seconds for every gap between visits with waiting in it."""
     plain = PayPolicy.of(problem.model_copy(update={"pay": Pay()}))
     time = plan_cost(plain, problem, solution.runs)
-    gaps = []
+    gaps: list[list[int]] = []
     for run in solution.runs:
-        for before, stop in zip(run.stops, run.stops[1:], strict=False):
-            gap = stop.start - before.end
-            resting = sum(
-                b.end - b.start for b in run.breaks if before.end <= b.start and b.end <= stop.start
-            )
-            wait = max(0, gap - stop.travel_s - resting)
-            if wait:
-                gaps.append([gap, wait])
+        gaps.extend([gap, wait] for _, _, gap, wait in gap_waits(run) if wait)
     missing = {u.visit_id for u in solution.unassigned}
     critical = sum(1 for v in problem.visits if v.priority == "critical" and v.id in missing)
     return {
@@ -131,23 +124,23 @@ def total(rows: Iterable[dict[str, Any]]) -> dict[str, float]:
 
 def money(sums: dict[str, float], policy: PayPolicy) -> dict[str, float]:
     """The cost of summed figures under ``policy``: wages for care, travel and paid waiting,
-    mileage, and on-costs on the wages, as ``solver.analysis.pay.cost_breakdown`` prices a run.
+    mileage, and on-costs on the wages, priced by the pay model (``solver.analysis.pay.priced``).
 
     The one place money enters the simulator, applied to sums so a what-if needs no solve."""
-    wage = policy.wage_per_hour
-    paid = 1.0 if policy.paid_time == "working" else 0.0
-    care = wage * sums["care_h"]
-    travel = paid * wage * sums["travel_h"]
-    waiting = paid * wage * sums["paid_waiting_h"]
-    mileage = policy.mileage_per_mile * sums["miles"]
-    on_costs = (care + travel + waiting) * policy.on_cost_rate
+    times = CostBreakdown(
+        care_s=round(sums["care_h"] * 3600),
+        travel_s=round(sums["travel_h"] * 3600),
+        paid_wait_s=round(sums["paid_waiting_h"] * 3600),
+        miles=sums["miles"],
+    )
+    cost = priced(policy, times)
     return {
-        "cost_care_gbp": care,
-        "cost_travel_gbp": travel,
-        "cost_waiting_gbp": waiting,
-        "cost_mileage_gbp": mileage,
-        "cost_on_costs_gbp": on_costs,
-        "cost_gbp": care + travel + waiting + mileage + on_costs,
+        "cost_care_gbp": cost.care,
+        "cost_travel_gbp": cost.travel,
+        "cost_waiting_gbp": cost.waiting,
+        "cost_mileage_gbp": cost.mileage,
+        "cost_on_costs_gbp": cost.on_costs,
+        "cost_gbp": cost.total,
     }
 
 
