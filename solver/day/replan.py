@@ -289,8 +289,15 @@ def _carers(problem: Problem, published: Solution, frozen: Frozen, events: Event
     return out
 
 
-def transform(problem: Problem, published: Solution, events: Events, now: int) -> tuple[Problem, Frozen]:
-    """The re-planning problem: see the module docstring."""
+def transform(
+    problem: Problem,
+    published: Solution,
+    events: Events,
+    now: int,
+    stability_cost_min: float = STABILITY_COST_MIN,
+) -> tuple[Problem, Frozen]:
+    """The re-planning problem: see the module docstring. ``stability_cost_min`` prices a visit
+    moved off its published carer, or handed on to a carer its client does not know."""
     _check_inputs(problem, published, events, now)
     frozen = _freeze(problem, published, events, now)
     served = _published_by_visit(published)
@@ -340,7 +347,7 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
     data.update(
         visits=cleaned,
         carers=carers,
-        continuity={**problem.continuity.model_dump(), "cost_min": STABILITY_COST_MIN, "regular_carers": 0},
+        continuity={**problem.continuity.model_dump(), "cost_min": stability_cost_min, "regular_carers": 0},
     )
     try:
         return Problem.model_validate(data), frozen
@@ -459,13 +466,14 @@ def replan(
     solution_limit: int | None = None,
     warm: bool = True,
     stop: Callable[[], bool] | None = None,
+    stability_cost_min: float = STABILITY_COST_MIN,
 ) -> tuple[Solution, Problem]:
     """The re-planned day and the problem it solves (what the checker should check it against).
 
     ``warm`` searches from the published plan; off, the engine plans the rest of the day from
     scratch, which moves far more visits (``benchmarks/replan.py`` measures both)."""
     started = time.monotonic()
-    new_problem, frozen = transform(problem, published, events, now)
+    new_problem, frozen = transform(problem, published, events, now, stability_cost_min)
     if warm:
         solution = warm_solve(
             new_problem,
