@@ -740,17 +740,50 @@ class Figure(TypedDict):
     value: float
     target: tuple[float, float] | None
     unit: str
-    basis: str  # "problem", "estimate" (greedy construction) or "solution"
+    basis: str  # "problem", "estimate" (the engine's construction plan) or "solution"
+    source: str  # where the target comes from (docs/calibration.md has the full references)
 
 
-def _figure(label: str, value: float, target: tuple[float, float] | None, unit: str, basis: str) -> Figure:
+# The source of each target, printed under the calibration table.
+SOURCES: dict[str, str] = {
+    "clients": "docs/calibration.md demand table: about 2.7 calls per client [assumption]",
+    "carers": "docs/calibration.md zone sizing [derived]",
+    "double_up_share": "Cumberland 2024: about 24% of calls double-handed; sweep 15-25%",
+    "share_30min": "Access Group / UKHCA, Hidden Dynamics 2019: 65% of visits are 30 min",
+    "contact_hours": "NHS Digital 2008 survey week; Waltham Forest 2024 [derived]",
+    "carer_contact_hours_per_carer": "about 25 contact hours a carer a week [assumption]",
+    "carer_hours_available": "contact 40-65% of paid time [assumption]",
+    "served_share": "a planner serves essentially every visit [assumption]",
+    "mean_miles_between_visits": "Access Group 2017-18: 3.06 miles a visit; Homecare Association: 4.3",
+    "travel_min_per_contact_hour": "UKHCA price build-up 2020/21: about 11.7 [derived]",
+    "travel_share_of_paid_time": "'almost a fifth of their working day travelling'; up to 17% of cost",
+    "wtr_break_share": "Working Time Regulations 1998, reg. 12: 20 min in a day over 6 h",
+    "min_rest_between_days_h": "Working Time Regulations 1998, reg. 10: 11 h daily rest",
+    "promised_share": "rotas give every client a time [assumption]",
+    "medication_gaps": "medication calls 4 h apart [assumption]",
+}
+
+
+def _figure(
+    key: str, label: str, value: float, target: tuple[float, float] | None, unit: str, basis: str
+) -> Figure:
     return {
         "label": label,
         "value": round(float(value), 4),
         "target": None if target is None else (round(target[0], 4), round(target[1], 4)),
         "unit": unit,
         "basis": basis,
+        "source": SOURCES.get(key, ""),
     }
+
+
+def working_time(problem: Problem) -> tuple[float, float]:
+    """Share of shifts over 6 h that hold a break of 20 min or more, and the least rest in hours
+    between a carer's finish and her next day's start (the same shift every day)."""
+    long = [c for c in problem.carers if c.shift.end - c.shift.start > 6 * 3600]
+    with_break = sum(any(b.duration_min >= 20 for b in c.breaks) for c in long)
+    rest = min((c.shift.start + 24 * 3600 - c.shift.end for c in problem.carers), default=24 * 3600)
+    return (with_break / len(long) if long else 1.0), rest / 3600
 
 
 def _paid_hours(problem: Problem) -> float:
@@ -907,6 +940,9 @@ def calibration(problem: Problem, solution: Solution | None = None) -> dict[str,
     doubles = sum(v.carers_required == 2 for v in problem.visits)
     thirties = sum(v.duration_min == 30 for v in problem.visits)
     given = "problem"  # figures read off the problem itself
+    breaks, rest_h = working_time(problem)
+    promised = sum(v.promised is not None for v in problem.visits)
+    gaps = sum(len(v.after) for v in problem.visits)
     rows: list[tuple[str, str, float, tuple[float, float] | None, str, str]] = [
         ("visits", "visits", n, None, "visits", given),
         ("clients", "clients (~2.7 calls each)", clients, (n / 3.0, n / 2.4), "clients", given),
@@ -927,8 +963,13 @@ def calibration(problem: Problem, solution: Solution | None = None) -> dict[str,
          moved.minutes_per_care_hour(), (8.0, 15.0), "min", basis),
         ("travel_share_of_paid_time", f"travel share of paid time, travel+care ({basis})",
          moved.share_of_paid(), (0.12, 0.25), "share", basis),
+        ("wtr_break_share", "shifts over 6 h with a 20-min break", breaks, (1.0, 1.0), "share", given),
+        ("min_rest_between_days_h", "least rest between days (same shift daily)", rest_h,
+         (11.0, 24.0), "h", given),
+        ("promised_share", "visits with a promised time", share(promised), None, "share", given),
+        ("medication_gaps", "medication gaps of 4 h (after)", gaps, None, "gaps", given),
     ]  # fmt: skip
-    return {key: _figure(label, value, target, unit, src) for key, label, value, target, unit, src in rows}
+    return {key: _figure(key, *row) for key, *row in rows}
 
 
 def format_calibration(figures: Mapping[str, Figure]) -> str:
@@ -943,7 +984,8 @@ def format_calibration(figures: Mapping[str, Figure]) -> str:
             target = f"{_number(low)} - {_number(high)}"
             check = "ok" if low <= value <= high else ("LOW" if value < low else "HIGH")
         lines.append(f"{fig['label']:<58} {_number(value):>9}  {target:<17} {check}")
-    return "\n".join(lines)
+    sources = [f"  {fig['label']}: {fig['source']}" for fig in figures.values() if fig.get("source")]
+    return "\n".join([*lines, "sources:", *sources] if sources else lines)
 
 
 def _number(value: float) -> str:

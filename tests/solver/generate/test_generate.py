@@ -42,6 +42,10 @@ CALIBRATION_KEYS = {
     "mean_miles_between_visits",
     "travel_min_per_contact_hour",
     "travel_share_of_paid_time",
+    "wtr_break_share",
+    "min_rest_between_days_h",
+    "promised_share",
+    "medication_gaps",
 }
 
 
@@ -283,9 +287,12 @@ def test_calibration_estimate_has_the_target_keys(zone: Problem) -> None:
     assert figures["share_30min"]["target"] == (0.60, 0.75)
     assert 0 < figures["travel_share_of_paid_time"]["value"] < 1
     assert figures["served_share"]["value"] > 0.9
+    assert figures["wtr_break_share"]["value"] == 1.0
+    assert figures["min_rest_between_days_h"]["value"] >= 11
     text = format_calibration(figures)
     for figure in figures.values():
         assert figure["label"] in text
+    assert "Working Time Regulations 1998, reg. 10" in text  # the sources are printed
 
 
 def test_calibration_from_a_solution_skips_the_leg_from_home() -> None:
