@@ -969,7 +969,9 @@ def calibration(problem: Problem, solution: Solution | None = None) -> dict[str,
         ("promised_share", "visits with a promised time", share(promised), None, "share", given),
         ("medication_gaps", "medication gaps of 4 h (after)", gaps, None, "gaps", given),
     ]  # fmt: skip
-    return {key: _figure(key, *row) for key, *row in rows}
+    return {
+        key: _figure(key, label, value, target, unit, src) for key, label, value, target, unit, src in rows
+    }
 
 
 def format_calibration(figures: Mapping[str, Figure]) -> str:
