@@ -1,6 +1,7 @@
 """Re-planning figure: zone.json's published plan, a carer off sick at 10:00, re-planned.
 
-    python -m benchmarks.replan [--publish-limit 30] [--limits 2,5,10] [--quick]
+    python -m benchmarks.replan [--publish-limit 30] [--limits 2,5,10] [--stability 30]
+        [--history-days 7] [--quick]
 
 The published plan is the engine's plan of ``instances/homecare/zone.json`` (seed 0). The carer
 who is sick is the one with the most visits still to start at 10:00 (ties by id), so the figure
@@ -8,6 +9,12 @@ is the hardest single-carer case of the day. For each re-planning time limit it 
 wall time of ``replan`` (transformation, search, verification), the visits handed to another
 carer, moved by more than 15 minutes, or dropped, and whether the plan passes the checker. One
 more row re-plans from scratch at the longest limit, for comparison with the warm start.
+
+Continuity: the day carries a seeded week of history (``solver.generate.history``, seed 0), so
+clients have regular carers. Each row counts the handed-on visits that went to a carer the
+client knows (preferred or regular, the sick carer aside): out of those for which such a carer
+is on shift at the visit's time, and out of those for which one is free, that is, the visit
+fits a gap of her published run as it stands (``free_in``).
 Writes ``benchmarks/results/replan.json`` with machine, versions, command and load.
 """
 
@@ -26,10 +33,13 @@ from rich.table import Table
 
 from benchmarks.env import machine
 from solver.analysis.check import check
-from solver.day.replan import Events, change_counts, replan
+from solver.analysis.continuity import familiar_carers
+from solver.day.replan import STABILITY_COST_MIN, Events, change_counts, replan
+from solver.engine.compiled import Compiled, compile_problem
 from solver.engine.search import solve
+from solver.generate.history import generate_history
 from solver.io.documents import load_problem
-from solver.model.problem import Solution
+from solver.model.problem import Problem, Run, Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -44,18 +54,82 @@ def sickest(published: Solution) -> tuple[str, int]:
     return carer, counts[carer]
 
 
-def row(problem: Any, published: Solution, carer: str, limit: float, warm: bool = True) -> dict[str, Any]:
+def free_in(cp: Compiled, problem: Problem, run: Run | None, c: int, v: int) -> bool:
+    """Visit ``v`` fits a gap of carer ``c``'s published run (or her empty day) as it stands:
+    travel there after one stop, and on to the next stop (or home by the shift's end) in time.
+    Breaks are ignored, so this slightly overstates the carers' free time."""
+    if not cp.eligible[v, c]:
+        return False
+    index = {x.id: i for i, x in enumerate(problem.visits)}
+    travel = cp.dur_by_mode[int(cp.c_mode[c])]
+    place, dur = int(cp.v_place[v]), int(cp.v_dur[v])
+    stops = [(int(cp.v_place[index[s.visit_id]]), s.start, s.end) for s in (run.stops if run else [])]
+    before = [(int(cp.c_start[c]), int(cp.c_shift_s[c]), int(cp.c_shift_s[c])), *stops]
+    after = [*stops, (int(cp.c_end[c]), int(cp.c_shift_e[c]), int(cp.c_shift_e[c]))]
+    for (p0, _, end0), (p1, start1, _) in zip(before, after, strict=True):
+        begin = max(end0 + int(travel[p0, place]), int(cp.v_ws[v]))
+        if begin <= int(cp.v_we[v]) and begin + dur + int(travel[place, p1]) <= start1:
+            return True
+    return False
+
+
+def handed_on_to_familiar(problem: Problem, published: Solution, new: Solution, sick: str) -> dict[str, Any]:
+    """Handed-on visits that went to a familiar carer: out of those with a familiar carer on
+    shift at the visit's time, and out of those with one free (``free_in`` her published run)."""
+    cp = compile_problem(problem)
+    familiar = familiar_carers(problem)
+    carer_index = {c.id: i for i, c in enumerate(problem.carers)}
+    visit_index = {v.id: i for i, v in enumerate(problem.visits)}
+    runs = {r.carer_id: r for r in published.runs}
+    handed = {s.visit_id for r in published.runs if r.carer_id == sick for s in r.stops if s.start >= NOW}
+    now_with: dict[str, set[str]] = {}
+    for r in new.runs:
+        for s in r.stops:
+            now_with.setdefault(s.visit_id, set()).add(r.carer_id)
+    on_shift = free = kept_on_shift = kept_free = 0
+    for vid in sorted(handed):
+        v = visit_index[vid]
+        known = [carer_index[c] for c in sorted(familiar[vid] - {sick})]
+        hit = bool(now_with.get(vid, set()) & (familiar[vid] - {sick}))
+        shift = [
+            c for c in known if cp.c_shift_s[c] <= cp.v_we[v] and cp.v_ws[v] + cp.v_dur[v] <= cp.c_shift_e[c]
+        ]
+        if shift:
+            on_shift, kept_on_shift = on_shift + 1, kept_on_shift + hit
+        if any(free_in(cp, problem, runs.get(problem.carers[c].id), c, v) for c in shift):
+            free, kept_free = free + 1, kept_free + hit
+    return {
+        "handed_on": len(handed),
+        "familiar_on_shift": on_shift,
+        "to_familiar_of_on_shift": kept_on_shift,
+        "familiar_free": free,
+        "to_familiar_of_free": kept_free,
+        "to_familiar_share_when_free": round(kept_free / free, 3) if free else None,
+    }
+
+
+def row(
+    problem: Any,
+    published: Solution,
+    carer: str,
+    limit: float,
+    warm: bool = True,
+    stability: float = STABILITY_COST_MIN,
+) -> dict[str, Any]:
     events = Events.model_validate(
         {"events": [{"type": "carer_unavailable", "carer_id": carer, "from": "10:00"}]}
     )
     load_before = os.getloadavg()
     started = time.monotonic()
-    solution, new_problem = replan(problem, published, events, NOW, time_limit_s=limit, seed=0, warm=warm)
+    solution, new_problem = replan(
+        problem, published, events, NOW, time_limit_s=limit, seed=0, warm=warm, stability_cost_min=stability
+    )
     wall = time.monotonic() - started
     frozen = sum(1 for r in published.runs for s in r.stops if s.start < NOW)
     return {
         "start": "published plan" if warm else "from scratch",
         "time_limit_s": limit,
+        "stability_cost_min": stability,
         "wall_s": round(wall, 2),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
@@ -67,6 +141,7 @@ def row(problem: Any, published: Solution, carer: str, limit: float, warm: bool 
         "travel_h": round(solution.kpis.travel_s / 3600, 2),
         "travel_h_published": round(published.kpis.travel_s / 3600, 2),
         "violations": len(check(new_problem, solution)),
+        "continuity": handed_on_to_familiar(problem, published, solution, carer),
     }
 
 
@@ -75,15 +150,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publish-limit", type=float, default=30.0)
     parser.add_argument("--limits", default="2,5,10")
     parser.add_argument(
+        "--stability",
+        default=str(STABILITY_COST_MIN),
+        help="stability costs (min) for the warm rows, e.g. 30,60",
+    )
+    parser.add_argument("--history-days", type=int, default=7, help="days of seeded history (seed 0)")
+    parser.add_argument(
         "--quick", action="store_true", help="smoke run: publish 2 s, re-plan 1 s; nothing written"
     )
     args = parser.parse_args(argv)
     problem = load_problem(ZONE)
+    history = generate_history(problem, days=args.history_days, seed=0) if args.history_days > 0 else []
+    problem = Problem.model_validate({**problem.model_dump(), "history": history})
     publish = 2.0 if args.quick else args.publish_limit
     limits = [1.0] if args.quick else [float(x) for x in args.limits.split(",")]
     published = solve(problem, time_limit_s=publish, seed=0)
     carer, handed = sickest(published)
-    rows = [row(problem, published, carer, limit) for limit in limits]
+    costs = [float(x) for x in args.stability.split(",")]
+    rows = [row(problem, published, carer, limit, stability=cost) for cost in costs for limit in limits]
     rows.append(row(problem, published, carer, limits[-1], warm=False))
     report = {
         "command": (
@@ -91,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         ).strip(),
         **machine(),
         "instance": "homecare/zone.json",
+        "history": {"days": args.history_days, "seed": 0, "entries": len(history)},
         "published": {"time_limit_s": publish, "seed": 0, "visits_served": published.kpis.visits_assigned},
         "event": {
             "type": "carer_unavailable",
@@ -105,14 +190,17 @@ def main(argv: list[str] | None = None) -> int:
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "replan.json").write_text(json.dumps(report, indent=2) + "\n")
     table = Table(
-        "start", "limit s", "wall s", "served", "changed", "to another carer", "moved >15 min", "dropped"
-    )
+        "start", "limit s", "wall s", "served", "changed", "to another carer", "moved >15 min", "dropped",
+        "to a familiar carer",
+    )  # fmt: skip
     for r in rows:
-        ch = r["changes"]
+        ch, cont = r["changes"], r["continuity"]
         table.add_row(
-            r["start"], str(r["time_limit_s"]), str(r["wall_s"]),
+            f"{r['start']} ({r['stability_cost_min']:g} min)", str(r["time_limit_s"]), str(r["wall_s"]),
             f"{r['visits_served']} (was {r['visits_served_published']})",
             str(ch["visits_changed"]), str(ch["carer"]), str(ch["time"]), str(ch["dropped"]),
+            f"{cont['to_familiar_of_free']} of {cont['familiar_free']} free, "
+            f"{cont['to_familiar_of_on_shift']} of {cont['familiar_on_shift']} on shift",
         )  # fmt: skip
     Console(width=140).print(table)
     return 0 if all(r["violations"] == 0 for r in rows) else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from solver.analysis.continuity import familiar_carers
+from solver.analysis.continuity import familiar_carers, primary_carers, week_carers
 from solver.model.problem import Kpis, Problem, Run, Unassigned
 
 
@@ -23,14 +23,35 @@ def _carers_of(runs: list[Run]) -> dict[str, set[str]]:
 
 
 def continuity_rate(problem: Problem, runs: list[Run]) -> float | None:
-    """Share of assigned visits with a preferred or regular carer that got at least one."""
+    """Share of carer-visits by a preferred or regular carer, over assigned visits that have one.
+
+    Counted per carer: a double-up with one familiar carer and one stranger is half continuous,
+    since the client meets a stranger all the same."""
     carers_of = _carers_of(runs)
     familiar = familiar_carers(problem)
     wanted = [v.id for v in problem.visits if familiar[v.id] and v.id in carers_of]
     if not wanted:
         return None
-    kept = sum(1 for vid in wanted if carers_of[vid] & familiar[vid])
-    return round(kept / len(wanted), 4)
+    visits = sum(len(carers_of[vid]) for vid in wanted)
+    kept = sum(len(carers_of[vid] & familiar[vid]) for vid in wanted)
+    return round(kept / visits, 4)
+
+
+def primary_carer_share(problem: Problem, runs: list[Run]) -> float | None:
+    """Share of assigned visits of clients with history that their primary carer attends."""
+    carers_of = _carers_of(runs)
+    primary = primary_carers(problem)
+    counted = [v for v in problem.visits if v.client in primary and v.id in carers_of]
+    if not counted:
+        return None
+    return round(sum(primary[v.client] in carers_of[v.id] for v in counted) / len(counted), 4)
+
+
+def carers_per_client_week(problem: Problem, runs: list[Run]) -> dict[str, set[str]]:
+    """client id -> distinct carers in the week: the six days of history before today, and today."""
+    week = week_carers(problem)
+    today = carers_per_client(problem, runs)
+    return {client: week.get(client, set()) | seen for client, seen in today.items()}
 
 
 def carers_per_client(problem: Problem, runs: list[Run]) -> dict[str, set[str]]:
@@ -60,6 +81,12 @@ def _rules_kpis(problem: Problem, runs: list[Run]) -> dict[str, Any]:
     if per_client:
         out["distinct_carers_per_client"] = round(sum(per_client) / len(per_client), 3)
         out["max_carers_per_client"] = max(per_client)
+    if problem.history:
+        week = [len(c) for c in carers_per_client_week(problem, runs).values()]
+        out["primary_carer_share"] = primary_carer_share(problem, runs)
+        if week:
+            out["carers_per_client_week"] = round(sum(week) / len(week), 3)
+            out["max_carers_per_client_week"] = max(week)
     late = lateness_s(problem, runs)
     if any(v.promised is not None for v in problem.visits):
         out["late_visits"] = sum(1 for s in late.values() if s > 0)

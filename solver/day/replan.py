@@ -12,8 +12,13 @@ re-planning keeps every rule of planning and the checker can verify the result:
   when the carer is home from the last frozen visit); a cancelled visit leaves the problem;
   an added visit joins it; an overrun lengthens the visit (its frozen start stays);
 - stability is priced with the soft fields of the model: the published carers become the
-  visit's preferred carers (moving it costs ``continuity.cost_min``, history is set aside)
-  and the published start becomes a promised time with a 15-minute tolerance.
+  visit's preferred carers (moving it costs ``continuity.cost_min``) and the published start
+  becomes a promised time with a 15-minute tolerance;
+- continuity survives: a visit handed on from an unavailable carer prefers the carers its
+  client knows (its own preferred carers and the client's regulars from history, the absent
+  carer aside), so it goes to a familiar face first when one has the time. The history stays in
+  the problem; the regulars are written into the preferences, so that the engine prices only
+  moves away from the published plan and, for handed-on visits, away from a familiar carer.
 
 The output is a Solution plus ``changes`` against the published plan. Frozen stops come back
 byte for byte as published (an overrun one differs only in its end); this is verified, and a
@@ -32,6 +37,7 @@ from pydantic import Field
 
 import solver.engine as engine
 from solver.analysis.check import check
+from solver.analysis.continuity import familiar_carers
 from solver.analysis.kpi import kpis
 from solver.engine import FirstPlan
 from solver.engine.compiled import compile_problem
@@ -177,11 +183,15 @@ def _overrun_fits(published: Solution, event: VisitOverrun, now: int, where: str
                 )
 
 
-def _stable_visit(visit: Visit, served: list[tuple[str, int]] | None, now: int) -> Visit:
-    """A visit still to do: not before now, and priced for moving away from the published plan."""
+def _stable_visit(
+    visit: Visit, served: list[tuple[str, int]] | None, now: int, familiar: set[str] | None = None
+) -> Visit:
+    """A visit still to do: not before now, and priced for moving away from the published plan,
+    or, handed on (``familiar`` given), for going to a carer the client does not know."""
+    preferred = sorted({c for c, _ in served}) if served else sorted(familiar or ())
     update: dict[str, Any] = {
         "window": visit.window.model_copy(update={"start": max(visit.window.start, now)}),
-        "preferred_carers": sorted({c for c, _ in served}) if served else [],
+        "preferred_carers": preferred,
     }
     if served:
         update["promised"] = {
@@ -279,8 +289,15 @@ def _carers(problem: Problem, published: Solution, frozen: Frozen, events: Event
     return out
 
 
-def transform(problem: Problem, published: Solution, events: Events, now: int) -> tuple[Problem, Frozen]:
-    """The re-planning problem: see the module docstring."""
+def transform(
+    problem: Problem,
+    published: Solution,
+    events: Events,
+    now: int,
+    stability_cost_min: float = STABILITY_COST_MIN,
+) -> tuple[Problem, Frozen]:
+    """The re-planning problem: see the module docstring. ``stability_cost_min`` prices a visit
+    moved off its published carer, or handed on to a carer its client does not know."""
     _check_inputs(problem, published, events, now)
     frozen = _freeze(problem, published, events, now)
     served = _published_by_visit(published)
@@ -294,6 +311,8 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
                 if any(c == event.carer_id and s >= event.from_ for c, s in by):
                     released.add(vid)
     frozen_ids = {vid for _, vid in frozen.stops}
+    known = familiar_carers(problem)
+    absent = {e.carer_id for e in events.events if isinstance(e, CarerUnavailable)}
     visits: list[Visit] = [*problem.visits, *(e.visit for e in events.events if isinstance(e, VisitAdded))]
     out: list[Visit] = []
     for visit in visits:
@@ -308,8 +327,10 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
             frozen.closed.add(visit.id)
             out.append(_closed_visit(visit, carer_ids))
         else:
-            keep = served.get(visit.id) if visit.id not in released else None
-            stable = _stable_visit(visit, keep, now)
+            if visit.id in released or visit.id not in served:  # handed on, added or unserved
+                stable = _stable_visit(visit, None, now, known.get(visit.id, set()) - absent)
+            else:
+                stable = _stable_visit(visit, served[visit.id], now)
             if stable.pinned_carer in frozen.removed_carers:
                 stable = stable.model_copy(update={"pinned_carer": None})
                 frozen.notes.append(f"{visit.id}: pinned carer unavailable; unpinned")
@@ -326,8 +347,7 @@ def transform(problem: Problem, published: Solution, events: Events, now: int) -
     data.update(
         visits=cleaned,
         carers=carers,
-        history=[],
-        continuity={**problem.continuity.model_dump(), "cost_min": STABILITY_COST_MIN, "regular_carers": 0},
+        continuity={**problem.continuity.model_dump(), "cost_min": stability_cost_min, "regular_carers": 0},
     )
     try:
         return Problem.model_validate(data), frozen
@@ -446,13 +466,14 @@ def replan(
     solution_limit: int | None = None,
     warm: bool = True,
     stop: Callable[[], bool] | None = None,
+    stability_cost_min: float = STABILITY_COST_MIN,
 ) -> tuple[Solution, Problem]:
     """The re-planned day and the problem it solves (what the checker should check it against).
 
     ``warm`` searches from the published plan; off, the engine plans the rest of the day from
     scratch, which moves far more visits (``benchmarks/replan.py`` measures both)."""
     started = time.monotonic()
-    new_problem, frozen = transform(problem, published, events, now)
+    new_problem, frozen = transform(problem, published, events, now, stability_cost_min)
     if warm:
         solution = warm_solve(
             new_problem,

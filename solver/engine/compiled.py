@@ -123,6 +123,27 @@ class Rules:
         return late + float(self.early_coef[v]) * max(0, int(self.prom_lo[v]) - start)
 
 
+def _week_cost(problem: Problem, carer_index: dict[str, int]) -> IntArray:
+    """[visit, carer] seconds for a new face once the client has seen the week's cap of carers.
+
+    Unary, like the continuity cost: a client still under the cap sees new faces for free, even
+    if several new ones today would take it past the cap (the KPI reports the week as it is)."""
+    from solver.analysis.continuity import week_carers
+
+    out = np.zeros((len(problem.visits), len(problem.carers)), dtype=np.int64)
+    cap = problem.continuity.max_carers_per_week
+    if cap is None:
+        return out
+    seen = week_carers(problem)
+    unit = round(problem.continuity.week_cost_min * 60)
+    for i, v in enumerate(problem.visits):
+        known = seen.get(v.client, set())
+        if len(known) >= cap:
+            out[i] = unit
+            out[i, [carer_index[c] for c in known if c in carer_index]] = 0
+    return out
+
+
 def compile_rules(problem: Problem) -> Rules:
     from solver.analysis.continuity import familiar_carers
 
@@ -137,6 +158,7 @@ def compile_rules(problem: Problem) -> Rules:
     has = np.asarray(familiar.any(axis=1), dtype=bool)
     unit = round(problem.continuity.cost_min * 60)
     cont = np.where(has[:, None] & ~familiar, unit, 0).astype(np.int64)
+    cont += _week_cost(problem, carer_index)
     index = {v.id: i for i, v in enumerate(visits)}
     links = [
         Link(i, index[a.visit_id], a.min_gap_s, a.max_gap_s if a.max_gap_s is not None else UNLIMITED)

@@ -210,15 +210,22 @@ class ShiftPattern:
 
 
 def _default_shifts() -> dict[str, ShiftPattern]:
-    # Community Care / UNISON 2015: most homecare workers work split shifts. The split shift is ONE
-    # contract shift whose 150-min unpaid break (starting 13:30-14:30) separates the blocks
-    # 07:00-14:00 and 16:30-22:00.
+    # Community Care / UNISON 2015: most homecare workers work split shifts. The Working Time
+    # Regulations 1998 shape all three patterns: a 20-min break in any working day over 6 h
+    # (reg. 12) and 11 h of rest between one day's finish and the next day's start (reg. 10). A
+    # carer works the same pattern every day, so each shift spans at most 13 h: the split shift
+    # either starts at 07:00 and ends at 20:00, or starts at 09:00 and
+    # ends at 22:00. The split shift is ONE
+    # contract shift whose 150-min unpaid break (starting 13:00-14:00) separates its two blocks.
     return {
         "split": ShiftPattern(
-            0.55, "07:00", "22:00", (("07:00", "14:00"), ("16:30", "22:00")), ("13:30", "14:30"), 150, False
+            0.35, "07:00", "20:00", (("07:00", "13:30"), ("16:00", "20:00")), ("13:00", "14:00"), 150, False
         ),
-        "morning": ShiftPattern(0.25, "07:00", "14:30", (("07:00", "14:30"),), ("10:30", "12:30"), 20),
-        "evening": ShiftPattern(0.20, "15:30", "22:00", (("15:30", "22:00"),)),
+        "late split": ShiftPattern(
+            0.30, "09:00", "22:00", (("09:00", "14:00"), ("16:30", "22:00")), ("13:30", "14:30"), 150, False
+        ),
+        "morning": ShiftPattern(0.20, "07:00", "14:30", (("07:00", "14:30"),), ("10:30", "12:30"), 20),
+        "late": ShiftPattern(0.15, "15:00", "22:00", (("15:00", "22:00"),), ("17:30", "19:30"), 20),
     }
 
 
@@ -277,6 +284,11 @@ class GenerateConfig:
     female_only_client_share: float = 0.05  # carer_gender "female" on all the client's calls
     excluded_carer_client_share: float = 0.02  # the client has refused one carer
     low_priority_share: float = 0.10  # of all visits, drawn among the non-critical ones
+    # The rota tells each client a time; a start more than 15 min after it costs 1 travel-minute
+    # a minute (Promised). Medication calls of one client keep a four-hour gap (After).
+    promised_tolerance_min: int = 15
+    promised_late_cost_per_min: float = 1.0
+    medication_gap_min: int = 240
     # Carers.
     shifts: dict[str, ShiftPattern] = field(default_factory=_default_shifts)
     carer_skill_share: dict[str, float] = field(
@@ -288,12 +300,21 @@ class GenerateConfig:
     min_eligible_per_carer_needed: int = 2  # repair: >= 2x carers_required hold a visit's skills
     # Fleet sizing: carer contact hours per carer-day, and a travel allowance per visit for the
     # per-slot check (Bloomsbury: "half hour visit ... 10 minutes travel time").
-    contact_hours_per_carer: float = 5.5
+    contact_hours_per_carer: float = 5.1
     travel_allowance_min: float = 10.0
     # Geography and travel.
     jitter_km_urban: float = 0.4
     jitter_km_rural: float = 1.5
     urban_area_km2: float = 2.0
+    # Provider overlap (docs/calibration.md, "Provider overlap"): several providers share every
+    # patch, and most of them crowd into the towns, so one provider's share of the clients is
+    # smallest where people are densest. An LSOA's weight is its population (equal for every LSOA)
+    # over the number of providers there, taken to grow as density**spread_exponent; with equal
+    # populations that is area**spread_exponent. 0 gives the old, town-heavy picture.
+    spread_exponent: float = 1.0
+    # A rural home lies anywhere in its LSOA, not near its population-weighted centroid: the
+    # jitter grows with the LSOA's size (sd = this * sqrt(area)), never below jitter_km_rural.
+    jitter_km_per_root_km2: float = 0.5
     circuity: float = CIRCUITY  # the model's default, from solver/travel
     # The contract's haversine model has ONE speed per mode, but trips are nearer 30 km/h in towns and
     # 50 km/h on rural roads. Timing the near-neighbour legs of the shipped instances at 30 (town to
@@ -346,11 +367,28 @@ def _jitter(rng: np.random.Generator, lat: float, lon: float, sd_km: float) -> t
     return round(float(new_lat), 5), round(float(new_lon), 5)
 
 
-def _place(rng: np.random.Generator, zone: Lsoas, config: GenerateConfig) -> tuple[float, float, bool]:
-    """A home in ``zone``: an LSOA with equal weight, then jitter by its urban/rural class."""
-    k = int(rng.integers(len(zone.codes)))
-    urban = bool(zone.area_km2[k] < config.urban_area_km2)
-    sd = config.jitter_km_urban if urban else config.jitter_km_rural
+def lsoa_weights(zone: Lsoas, config: GenerateConfig) -> FloatArray:
+    """Chance that a client of the provider lives in each LSOA (sums to 1): area**spread_exponent."""
+    weights = np.power(zone.area_km2, config.spread_exponent)
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
+
+
+def _place(
+    rng: np.random.Generator, zone: Lsoas, config: GenerateConfig, client: bool = True
+) -> tuple[float, float, bool]:
+    """A home in ``zone``: a client's LSOA by ``lsoa_weights``, a carer's with equal weight (carers
+    live where people live, whoever their employer), then jitter by its urban/rural class."""
+    if client:
+        k = int(rng.choice(len(zone.codes), p=lsoa_weights(zone, config)))
+    else:
+        k = int(rng.integers(len(zone.codes)))
+    area = float(zone.area_km2[k])
+    urban = area < config.urban_area_km2
+    sd = (
+        config.jitter_km_urban
+        if urban
+        else max(config.jitter_km_rural, config.jitter_km_per_root_km2 * math.sqrt(area))
+    )
     lat, lon = _jitter(rng, float(zone.lat[k]), float(zone.lon[k]), sd)
     return lat, lon, urban
 
@@ -395,7 +433,7 @@ def _draw_client(
 
 def _window(
     rng: np.random.Generator, slot: str, duration_min: int, critical: bool, config: GenerateConfig
-) -> dict[str, int]:
+) -> tuple[dict[str, int], int]:
     """A promised time in the slot's range, then ±tolerance, clipped to the working day."""
     grid = config.promised_grid_min * 60
     first = parse_time(config.slots[slot][0])
@@ -405,7 +443,23 @@ def _window(
     promised = first + grid * int(rng.integers(steps + 1))
     tolerance = 60 * (config.time_critical_tolerance_min if critical else config.flexible_tolerance_min)
     start = max(parse_time(config.day_start), promised - tolerance)
-    return {"start": start, "end": max(start, min(latest, promised + tolerance))}
+    return {"start": start, "end": max(start, min(latest, promised + tolerance))}, promised
+
+
+def _promise_and_gap(
+    visit: dict[str, Any], promised: int, last_dose: tuple[str, int] | None, config: GenerateConfig
+) -> None:
+    """Give ``visit`` its promised time and, for a medication call that can be four hours after
+    the client's previous one (both promised times apart by the gap), the gap as a hard rule."""
+    visit["promised"] = {
+        "time": promised,
+        "tolerance_min": config.promised_tolerance_min,
+        "late_cost_per_min": config.promised_late_cost_per_min,
+    }
+    if "medication" in visit["skills"] and last_dose is not None:
+        earlier, at = last_dose
+        if promised - at >= config.medication_gap_min * 60:
+            visit["after"] = [{"visit_id": earlier, "min_gap_min": config.medication_gap_min}]
 
 
 def _client_visits(
@@ -418,11 +472,12 @@ def _client_visits(
     )
     p_low = min(1.0, config.low_priority_share / max(1e-9, 1 - p_critical))
     visits = []
+    last_dose: tuple[str, int] | None = None  # the client's previous medication call and its time
     for i, slot in enumerate(client.slots):
         duration = int(_pick(rng, _duration_mix(config, slot)))
         draws = rng.random(3)
         critical = bool(draws[0] < config.time_critical_share)
-        window = _window(rng, slot, duration, critical, config)
+        window, promised = _window(rng, slot, duration, critical, config)
         medication = bool(
             draws[1] < (config.medication_share_of_time_critical if critical else p_med_flexible)
         )
@@ -447,6 +502,9 @@ def _client_visits(
         }
         if client.female_only:
             visit["carer_gender"] = "female"
+        _promise_and_gap(visit, promised, last_dose, config)
+        if medication:
+            last_dose = (visit["id"], promised)
         visits.append(visit)
     return visits
 
@@ -517,7 +575,7 @@ def _carer(
     p_walk: float,
     config: GenerateConfig,
 ) -> dict[str, Any]:
-    lat, lon, urban = _place(rng, zone, config)
+    lat, lon, urban = _place(rng, zone, config, client=False)
     draws = rng.random(2 + len(config.carer_skill_share))
     carer: dict[str, Any] = {
         "id": ident,
@@ -682,17 +740,50 @@ class Figure(TypedDict):
     value: float
     target: tuple[float, float] | None
     unit: str
-    basis: str  # "problem", "estimate" (greedy construction) or "solution"
+    basis: str  # "problem", "estimate" (the engine's construction plan) or "solution"
+    source: str  # where the target comes from (docs/calibration.md has the full references)
 
 
-def _figure(label: str, value: float, target: tuple[float, float] | None, unit: str, basis: str) -> Figure:
+# The source of each target, printed under the calibration table.
+SOURCES: dict[str, str] = {
+    "clients": "docs/calibration.md demand table: about 2.7 calls per client [assumption]",
+    "carers": "docs/calibration.md zone sizing [derived]",
+    "double_up_share": "Cumberland 2024: about 24% of calls double-handed; sweep 15-25%",
+    "share_30min": "Access Group / UKHCA, Hidden Dynamics 2019: 65% of visits are 30 min",
+    "contact_hours": "NHS Digital 2008 survey week; Waltham Forest 2024 [derived]",
+    "carer_contact_hours_per_carer": "about 25 contact hours a carer a week [assumption]",
+    "carer_hours_available": "contact 40-65% of paid time [assumption]",
+    "served_share": "a planner serves essentially every visit [assumption]",
+    "mean_miles_between_visits": "Access Group 2017-18: 3.06 miles a visit; Homecare Association: 4.3",
+    "travel_min_per_contact_hour": "UKHCA price build-up 2020/21: about 11.7 [derived]",
+    "travel_share_of_paid_time": "'almost a fifth of their working day travelling'; up to 17% of cost",
+    "wtr_break_share": "Working Time Regulations 1998, reg. 12: 20 min in a day over 6 h",
+    "min_rest_between_days_h": "Working Time Regulations 1998, reg. 10: 11 h daily rest",
+    "promised_share": "rotas give every client a time [assumption]",
+    "medication_gaps": "medication calls 4 h apart [assumption]",
+}
+
+
+def _figure(
+    key: str, label: str, value: float, target: tuple[float, float] | None, unit: str, basis: str
+) -> Figure:
     return {
         "label": label,
         "value": round(float(value), 4),
         "target": None if target is None else (round(target[0], 4), round(target[1], 4)),
         "unit": unit,
         "basis": basis,
+        "source": SOURCES.get(key, ""),
     }
+
+
+def working_time(problem: Problem) -> tuple[float, float]:
+    """Share of shifts over 6 h that hold a break of 20 min or more, and the least rest in hours
+    between a carer's finish and her next day's start (the same shift every day)."""
+    long = [c for c in problem.carers if c.shift.end - c.shift.start > 6 * 3600]
+    with_break = sum(any(b.duration_min >= 20 for b in c.breaks) for c in long)
+    rest = min((c.shift.start + 24 * 3600 - c.shift.end for c in problem.carers), default=24 * 3600)
+    return (with_break / len(long) if long else 1.0), rest / 3600
 
 
 def _paid_hours(problem: Problem) -> float:
@@ -822,11 +913,11 @@ def solution_travel(problem: Problem, solution: Solution) -> TravelFigures:
 def calibration(problem: Problem, solution: Solution | None = None) -> dict[str, Figure]:
     """Figures of ``problem`` (and of ``solution`` if given) beside the ranges of docs/calibration.md.
 
-    Without a solution the travel figures are an estimate from ``greedy_travel`` (basis
-    "estimate"); with one they are measured on its runs (basis "solution"). The travel targets
-    are national averages for providers that share their patch with others. One provider that
-    serves a whole zone sees every client in it, so an optimised plan should travel less than
-    the targets. Per-visit travel scales with 1/sqrt(density) (docs/calibration.md, "Zone size and travel").
+    Without a solution the travel figures are measured on the engine's construction plan, with
+    no search (basis "estimate"); with one they are measured on its runs (basis "solution"). The
+    travel targets are national averages for providers that share their patch with others; the
+    generator spreads one provider's clients as such a provider's are (``lsoa_weights``), so a
+    plan should land inside them (docs/calibration.md, "Provider overlap").
     """
     n = len(problem.visits)
     clients = len({v.client for v in problem.visits})
@@ -838,11 +929,20 @@ def calibration(problem: Problem, solution: Solution | None = None) -> dict[str,
     def share(count: int) -> float:
         return count / n if n else 0.0
 
-    moved = solution_travel(problem, solution) if solution is not None else greedy_travel(problem)
-    basis = "solution" if solution is not None else "estimate"
+    if solution is None:  # the engine's construction, no search: a fair stand-in for a rota
+        from solver.engine.search import construction_plan
+
+        solution = construction_plan(problem, seed=problem.options.seed, attempts=1)
+        basis = "estimate"
+    else:
+        basis = "solution"
+    moved = solution_travel(problem, solution)
     doubles = sum(v.carers_required == 2 for v in problem.visits)
     thirties = sum(v.duration_min == 30 for v in problem.visits)
     given = "problem"  # figures read off the problem itself
+    breaks, rest_h = working_time(problem)
+    promised = sum(v.promised is not None for v in problem.visits)
+    gaps = sum(len(v.after) for v in problem.visits)
     rows: list[tuple[str, str, float, tuple[float, float] | None, str, str]] = [
         ("visits", "visits", n, None, "visits", given),
         ("clients", "clients (~2.7 calls each)", clients, (n / 3.0, n / 2.4), "clients", given),
@@ -863,8 +963,15 @@ def calibration(problem: Problem, solution: Solution | None = None) -> dict[str,
          moved.minutes_per_care_hour(), (8.0, 15.0), "min", basis),
         ("travel_share_of_paid_time", f"travel share of paid time, travel+care ({basis})",
          moved.share_of_paid(), (0.12, 0.25), "share", basis),
+        ("wtr_break_share", "shifts over 6 h with a 20-min break", breaks, (1.0, 1.0), "share", given),
+        ("min_rest_between_days_h", "least rest between days (same shift daily)", rest_h,
+         (11.0, 24.0), "h", given),
+        ("promised_share", "visits with a promised time", share(promised), None, "share", given),
+        ("medication_gaps", "medication gaps of 4 h (after)", gaps, None, "gaps", given),
     ]  # fmt: skip
-    return {key: _figure(label, value, target, unit, src) for key, label, value, target, unit, src in rows}
+    return {
+        key: _figure(key, label, value, target, unit, src) for key, label, value, target, unit, src in rows
+    }
 
 
 def format_calibration(figures: Mapping[str, Figure]) -> str:
@@ -879,7 +986,8 @@ def format_calibration(figures: Mapping[str, Figure]) -> str:
             target = f"{_number(low)} - {_number(high)}"
             check = "ok" if low <= value <= high else ("LOW" if value < low else "HIGH")
         lines.append(f"{fig['label']:<58} {_number(value):>9}  {target:<17} {check}")
-    return "\n".join(lines)
+    sources = [f"  {fig['label']}: {fig['source']}" for fig in figures.values() if fig.get("source")]
+    return "\n".join([*lines, "sources:", *sources] if sources else lines)
 
 
 def _number(value: float) -> str:

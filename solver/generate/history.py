@@ -31,12 +31,15 @@ REPLACED = 0.12  # chance a client's regular is replaced for good mid-week
 NEAREST = 6  # regulars are drawn from this many nearest suitable carers
 
 
-def _suitable(cp: Compiled, v: int) -> list[int]:
+def _on_shift(cp: Compiled, v: int) -> list[int]:
     """Carers who may do visit ``v`` and whose shift covers its window."""
     start, end = int(cp.v_ws[v]), int(cp.v_we[v]) + int(cp.v_dur[v])
-    return [
-        c for c in cp.allowed(v) if int(cp.c_shift_s[c]) <= start and end <= int(cp.c_shift_e[c])
-    ] or cp.allowed(v)
+    return [c for c in cp.allowed(v) if int(cp.c_shift_s[c]) <= start and end <= int(cp.c_shift_e[c])]
+
+
+def _suitable(cp: Compiled, v: int) -> list[int]:
+    """Carers on shift for visit ``v``; if none is, any carer who may do it (to pick a team)."""
+    return _on_shift(cp, v) or cp.allowed(v)
 
 
 def _team(cp: Compiled, visits: list[int], rng: np.random.Generator) -> list[int]:
@@ -59,7 +62,12 @@ def _team(cp: Compiled, visits: list[int], rng: np.random.Generator) -> list[int
     )
     size = min(size, len(pool))
     picks = rng.choice(len(pool), size=size, replace=False)
-    return [pool[int(i)] for i in picks]
+    team = [pool[int(i)] for i in picks]
+    for v in visits:  # no shift spans a whole day: a bed call may need an evening regular
+        on_shift = _on_shift(cp, v)
+        if on_shift and not set(team) & set(on_shift):
+            team.append(min(on_shift, key=lambda c: (distance(c), c)))
+    return team
 
 
 def _absences(n_carers: int, days: int, rng: np.random.Generator) -> np.ndarray:
@@ -79,12 +87,16 @@ def _absences(n_carers: int, days: int, rng: np.random.Generator) -> np.ndarray:
 def _choose(
     cp: Compiled, v: int, team: list[int], off: np.ndarray, taken: list[int], rng: np.random.Generator
 ) -> int | None:
-    """A regular who is in, most of the time; otherwise any suitable carer who is in."""
-    regulars = [c for c in team if not off[c] and c not in taken and cp.eligible[v, c]]
+    """A regular who is in, most of the time; otherwise any suitable carer who is in.
+
+    Only carers whose shift covers the visit are sent, so that every past day of a carer stays
+    inside the shift of today's rota, which keeps 11 hours of rest between days (generate.day)."""
+    on_shift = set(_on_shift(cp, v))
+    regulars = [c for c in team if not off[c] and c not in taken and cp.eligible[v, c] and c in on_shift]
     if regulars and rng.random() < REGULAR_SHARE:
         weights = np.array([2.0 if i == 0 else 1.0 for i, c in enumerate(team) if c in regulars])
         return regulars[int(rng.choice(len(regulars), p=weights / weights.sum()))]
-    cover = [c for c in _suitable(cp, v) if not off[c] and c not in taken]
+    cover = [c for c in on_shift if not off[c] and c not in taken]
     if not cover:
         return regulars[0] if regulars else None
     return cover[int(rng.integers(len(cover)))]

@@ -469,6 +469,23 @@ class Continuity(Strict):
     max_carers_per_client: int | None = Field(
         default=None, ge=1, description="HARD cap on distinct carers per client in the day."
     )
+    regular_min_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="A past carer is regular only with at least this share of the client's past visits.",
+    )
+    max_carers_per_week: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_COUNT,
+        description="SOFT cap on distinct carers a client sees in the week (the 6 days of history "
+        "before the date, and today): once a client has seen this many, a new face costs week_cost_min.",
+    )
+    week_cost_min: Minutes = Field(
+        default=30.0, description="Objective cost of one visit by a carer beyond the weekly cap."
+    )
 
 
 Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -768,6 +785,9 @@ class Kpis(Strict):
     travel_per_care_hour_min: float
     carers_used: int
     continuity_rate: float | None = None
+    primary_carer_share: float | None = None
+    carers_per_client_week: float | None = None
+    max_carers_per_client_week: int | None = None
     distinct_carers_per_client: float | None = None
     max_carers_per_client: int | None = None
     late_visits: int | None = None

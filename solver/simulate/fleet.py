@@ -2,12 +2,12 @@
 
 A provider's carers are a fixed, seeded sequence, and a fleet of n is the sequence's first n
 carers, so growing the fleet only ever adds carers. The sequence follows the shift mix of
-docs/calibration.md (split 55%, morning 25%, evening 20%: every prefix holds the mix as closely as
-whole carers allow). Homes are drawn from the homes of the zone's clients (any provider's), so
-carers live in the zone. Carers hold every skill their provider's clients need (a provider
-trains its staff for its packages), 80% are women, and all drive.
+docs/calibration.md (early split 35%, late split 30%, morning 20%, late 15%: every prefix
+holds the mix as closely as whole carers allow). Homes are drawn from the homes of the zone's
+clients (any provider's), so carers live in the zone. Carers hold every skill their provider's
+clients need (a provider trains its staff for its packages), 80% are women, and all drive.
 
-Search: start from care hours (carer contact hours / 5.5 h a carer, the generator's norm), then
+Search: start from care hours (carer contact hours / 5.1 h a carer, the generator's norm), then
 gallop and bisect with cheap probes (one seeded pass of the core's pair-aware insertion plus its
 repair), and confirm the size with a proper engine solve by solution limit; if the proper plan
 misses the target, add carers until it meets it. A provider too big for one solve is planned
@@ -143,7 +143,7 @@ def provider_problem(
 
 
 def estimate(visits: Sequence[Visit]) -> int:
-    """Carers from care hours alone: carer contact hours at the generator's 5.5 h a carer."""
+    """Carers from care hours alone: carer contact hours at the generator's norm a carer."""
     hours = sum(v.duration_min * v.carers_required for v in visits) / 60
     doubles = any(v.carers_required == 2 for v in visits)
     return max(2 if doubles else 1, math.ceil(hours / GenerateConfig().contact_hours_per_carer))

@@ -12,7 +12,7 @@ from benchmarks import large
 
 def test_every_engine_plans_a_full_rules_day_and_the_plans_are_checked(tmp_path: Path) -> None:
     out = tmp_path / "small.json"
-    assert large.main(["--instance", "small", "--time-limit", "2", "--out", str(out)]) == 0
+    assert large.main(["--instance", "v1/small", "--time-limit", "2", "--out", str(out)]) == 0  # the engine
     report = json.loads(out.read_text())
     rows = {r["engine"]: r for r in report["rows"]}
     assert set(rows) == {"single", "portfolio", "decomposed"}

@@ -88,10 +88,10 @@ def test_continuity_ignores_unassigned_visits_and_visits_without_preferences() -
     assert continuity_rate(p, []) is None
 
 
-def test_continuity_of_a_double_up_needs_one_preferred_carer_of_two() -> None:
+def test_continuity_of_a_double_up_counts_each_of_its_two_carers() -> None:
     p = problem([visit("d", carers_required=2, preferred_carers=["c2"])])
     runs = [run("c1", [stop("d", 32400)]), run("c2", [stop("d", 32400)])]
-    assert continuity_rate(p, runs) == 1.0
+    assert continuity_rate(p, runs) == 0.5  # one familiar face and one stranger
 
 
 def test_continuity_rounds_to_four_decimals() -> None:
@@ -149,3 +149,33 @@ def test_kpis_of_an_empty_plan() -> None:
     assert k.continuity_rate is None
     assert k.unassigned_by_code == {"NO_SKILLED_CARER": 1}
     assert kpis(p, [], []).unassigned_by_code == {}
+
+
+def test_a_double_up_is_continuous_only_for_its_familiar_carer() -> None:
+    p = problem([visit("d", carers_required=2, preferred_carers=["c1"])])
+    half = [run("c1", [stop("d", 32400)]), run("c2", [stop("d", 32400)])]
+    assert continuity_rate(p, half) == 0.5  # c1 counts, the stranger c2 does not
+    p2 = problem([visit("d", carers_required=2, preferred_carers=["c1", "c2"])])
+    assert continuity_rate(p2, half) == 1.0
+
+
+def history(client: str, carers: str, day: int = 20) -> list[dict[str, str]]:
+    return [
+        {"date": f"2026-11-{day + i}", "client_id": client, "carer_id": f"c{c}"} for i, c in enumerate(carers)
+    ]
+
+
+def test_primary_carer_share_and_carers_in_the_week() -> None:
+    data = problem(
+        [visit("a", client_id="k"), visit("b", client_id="k"), visit("x", client_id="m")]
+    ).model_dump()
+    # k: c1 three times, c2 once (c1 is primary); m: c3 only. 2026-11-19 is outside the week.
+    past = [*history("k", "1121"), *history("m", "3"), *history("k", "2", day=19)]
+    p = Problem.model_validate({**data, "date": "2026-11-26", "history": past})
+    runs = [run("c1", [stop("a", 32400)]), run("c3", [stop("b", 36000), stop("x", 39600)])]
+    figures = kpis(p, runs, [])
+    assert figures.primary_carer_share == round(2 / 3, 4)  # a by c1, x by c3; b not by c1
+    # week: k saw c1, c2 in history and c1, c3 today -> 3; m saw c3 -> 1
+    assert figures.carers_per_client_week == 2.0
+    assert figures.max_carers_per_client_week == 3
+    assert kpis(problem([visit("a")]), [run("c1", [stop("a", 32400)])], []).primary_carer_share is None

@@ -309,3 +309,34 @@ def test_a_carer_taken_ill_as_a_break_ends_goes_home_from_the_last_visit() -> No
     (c1,) = [r for r in published.runs if r.carer_id == "c1"]
     kept = {(r.carer_id, s.visit_id) for r in new.runs for s in r.stops}
     assert {("c1", s.visit_id) for s in c1.stops if s.start < 11 * 3600 + 1800} <= kept
+
+
+def _continuity_day(pinned: bool) -> Problem:
+    """c2 is at A until 10:40, right where k1's visit is; k1 has only ever seen c1 and c3."""
+    pin = {"pinned_carer": "c1"} if pinned else {}
+    history = [{"date": f"2026-11-2{d}", "client_id": "k1", "carer_id": "c3"} for d in range(3)]
+    return problem(
+        [carer("c1"), carer("c2"), carer("c3")],
+        [
+            visit("w", A, "10:00", "10:10", client_id="k2", **({"pinned_carer": "c2"} if pinned else {})),
+            visit("v", A, "10:40", "11:30", client_id="k1", preferred_carers=["c1"], **pin),
+        ],
+        {"history": history},
+    )
+
+
+def test_a_handed_on_visit_goes_to_a_carer_the_client_knows() -> None:
+    p = _continuity_day(pinned=False)
+    published = solve(_continuity_day(pinned=True))  # the coordinator's plan: v with c1, w with c2
+    assert check(p, published) == []
+    new, new_problem = replan(
+        p, published, events({"type": "carer_unavailable", "carer_id": "c1", "from": "10:00"}), NOW
+    )
+    assert check(new_problem, new) == []
+    carer_of = {s.visit_id: r.carer_id for r in new.runs for s in r.stops}
+    assert carer_of["v"] == "c3"  # familiar from history, though c2 is already at A
+    assert carer_of["w"] == "c2"
+    by_id = {v.id: v for v in new_problem.visits}
+    assert by_id["v"].preferred_carers == ["c3"]  # the absent carer is no longer preferred
+    assert by_id["w"].preferred_carers == ["c2"]  # the published carer stays preferred
+    assert new_problem.history == p.history  # history is kept

@@ -31,7 +31,7 @@ def test_zones_partition_carers_and_visits_and_pinned_visits_follow_their_carer(
 
 
 def test_decomposed_plan_passes_the_checker_and_accounts_for_every_visit() -> None:
-    problem = load_problem(ROOT / "instances" / "homecare" / "small.json")
+    problem = load_problem(ROOT / "instances" / "homecare" / "v1" / "small.json")
     solution = solve_decomposed(problem, time_limit_s=60, solution_limit=20, zone_visits=20)
     assert check(problem, solution) == []  # double-ups synchronised across the merged runs too
     assert solution.solver.engine == "ortools-decomposed"

@@ -274,7 +274,7 @@ def test_random_rule_days_pass_the_checker(p: Problem) -> None:
 def test_zone_with_every_rule_passes_the_checker() -> None:
     """zone.json with each client's visits at least 2 h apart, a cap of 3 carers per client,
     promised times mid-window and a week of history: a valid plan serving most visits."""
-    zone = load_problem(Path(__file__).resolve().parents[3] / "instances" / "homecare" / "zone.json")
+    zone = load_problem(Path(__file__).resolve().parents[3] / "instances" / "homecare" / "v1" / "zone.json")
     data = zone.model_dump()
     by_client: dict[str, list[dict[str, Any]]] = {}
     for v in data["visits"]:

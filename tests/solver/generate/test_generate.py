@@ -42,6 +42,10 @@ CALIBRATION_KEYS = {
     "mean_miles_between_visits",
     "travel_min_per_contact_hour",
     "travel_share_of_paid_time",
+    "wtr_break_share",
+    "min_rest_between_days_h",
+    "promised_share",
+    "medication_gaps",
 }
 
 
@@ -126,25 +130,66 @@ def test_windows_are_thirty_or_sixty_minutes_either_side(zone: Problem) -> None:
     assert {60, 120} <= widths
 
 
-def test_shift_patterns(zone: Problem) -> None:
-    split = [
-        c for c in zone.carers if (c.shift.start, c.shift.end) == (parse_time("07:00"), parse_time("22:00"))
-    ]
-    morning = [c for c in zone.carers if c.shift.end == parse_time("14:30")]
-    evening = [c for c in zone.carers if c.shift.start == parse_time("15:30")]
-    assert len(split) + len(morning) + len(evening) == len(zone.carers)
-    assert abs(len(split) / len(zone.carers) - 0.55) < 0.03
-    for carer in split:
-        assert carer.max_working_min is None
-        (pause,) = carer.breaks
-        assert pause.duration_min == 150
-        assert (pause.window.start, pause.window.end) == (parse_time("13:30"), parse_time("14:30"))
-    for carer in morning:
-        assert carer.max_working_min == 450
-        assert [b.duration_min for b in carer.breaks] == [20]
-    for carer in evening:
-        assert carer.breaks == []
-        assert carer.max_working_min == 390
+def test_every_shift_over_six_hours_has_a_twenty_minute_break(zone: Problem) -> None:
+    """Working Time Regulations, reg. 12: a rest break of 20 minutes in a day over 6 hours."""
+    for carer in zone.carers:
+        if carer.shift.end - carer.shift.start > 6 * 3600:
+            assert any(b.duration_min >= 20 for b in carer.breaks), carer.id
+            for brk in carer.breaks:  # placed inside the day, not at either end of it
+                assert carer.shift.start < brk.window.start
+                assert brk.window.end + brk.duration_s < carer.shift.end
+
+
+def test_eleven_hours_rest_between_one_days_finish_and_the_next_start(zone: Problem) -> None:
+    """Reg. 10: a carer works the same pattern every day, so a shift may span at most 13 hours."""
+    for carer in zone.carers:
+        assert carer.shift.start + 24 * 3600 - carer.shift.end >= 11 * 3600, carer.id
+
+
+def test_shift_mix_keeps_most_carers_on_split_shifts(zone: Problem) -> None:
+    split = [c for c in zone.carers if any(b.duration_min == 150 for b in c.breaks)]
+    assert 0.55 <= len(split) / len(zone.carers) <= 0.75
+    assert any(c.shift.end == parse_time("22:00") for c in zone.carers)  # bed calls are covered
+
+
+def test_every_visit_has_a_promised_time_inside_its_window(zone: Problem) -> None:
+    for visit in zone.visits:
+        assert visit.promised is not None
+        assert visit.window.start <= visit.promised.time <= visit.window.end
+        assert visit.promised.tolerance_min == 15
+
+
+def test_medication_calls_of_a_client_keep_four_hours_apart(zone: Problem) -> None:
+    by_id = {v.id: v for v in zone.visits}
+    gaps = [(v, a) for v in zone.visits for a in v.after]
+    assert len(gaps) >= 10
+    for visit, gap in gaps:
+        earlier = by_id[gap.visit_id]
+        assert gap.min_gap_min == 240
+        assert "medication" in visit.skills and "medication" in earlier.skills
+        assert earlier.client == visit.client
+        assert visit.promised is not None and earlier.promised is not None
+        assert visit.promised.time - earlier.promised.time >= 240 * 60  # both promises can be kept
+        assert visit.window.end - earlier.window.start >= 240 * 60
+
+
+def test_clients_spread_towards_the_rural_lsoas() -> None:
+    """Provider overlap: an LSOA's weight is its area, so a big rural LSOA draws more clients."""
+    area = zone_lsoas("Warminster")
+    weights = generate.lsoa_weights(area, GenerateConfig())
+    assert weights.sum() == pytest.approx(1.0)
+    big, small = int(area.area_km2.argmax()), int(area.area_km2.argmin())
+    assert weights[big] / weights[small] == pytest.approx(area.area_km2[big] / area.area_km2[small])
+    flat = generate.lsoa_weights(area, GenerateConfig(spread_exponent=0.0))
+    assert flat == pytest.approx(1 / len(area.codes))
+
+
+def test_zone_travel_is_inside_the_uk_bands(zone: Problem) -> None:
+    """Mean leg 3.0-4.3 miles and 8-15 travel minutes per contact hour on a construction plan."""
+    figures = calibration(zone)
+    for key in ("mean_miles_between_visits", "travel_min_per_contact_hour", "travel_share_of_paid_time"):
+        low, high = figures[key]["target"] or (0, 0)
+        assert low <= figures[key]["value"] <= high, key
 
 
 def test_ids_and_exact_visit_count() -> None:
@@ -242,9 +287,12 @@ def test_calibration_estimate_has_the_target_keys(zone: Problem) -> None:
     assert figures["share_30min"]["target"] == (0.60, 0.75)
     assert 0 < figures["travel_share_of_paid_time"]["value"] < 1
     assert figures["served_share"]["value"] > 0.9
+    assert figures["wtr_break_share"]["value"] == 1.0
+    assert figures["min_rest_between_days_h"]["value"] >= 11
     text = format_calibration(figures)
     for figure in figures.values():
         assert figure["label"] in text
+    assert "Working Time Regulations 1998, reg. 10" in text  # the sources are printed
 
 
 def test_calibration_from_a_solution_skips_the_leg_from_home() -> None:

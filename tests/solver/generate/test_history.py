@@ -54,6 +54,21 @@ def test_zone_history_is_mostly_regular_carers_with_churn() -> None:
     assert max(carers_per_client.values()) > 3
 
 
+def test_past_days_keep_each_carer_inside_todays_shift() -> None:
+    """A carer's past visits fit her shift, so her days keep the 11 hours of rest between them."""
+    p = load_problem(ROOT / "instances" / "homecare" / "zone.json")
+    carers = {c.id: c for c in p.carers}
+    visits: dict[str, list[object]] = {}
+    for v in p.visits:
+        visits.setdefault(v.client, []).append(v)
+    for h in generate_history(p, seed=0):
+        shift = carers[h["carer_id"]].shift
+        assert any(
+            shift.start <= v.window.start and v.window.end + v.duration_s <= shift.end  # type: ignore[attr-defined]
+            for v in visits[h["client_id"]]
+        ), h
+
+
 def test_command_writes_the_contract_document(tmp_path: Path) -> None:
     out = tmp_path / "h.json"
     assert main([str(ROOT / "instances" / "homecare" / "small.json"), "-o", str(out), "--days", "2"]) == 0

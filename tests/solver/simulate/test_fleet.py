@@ -26,7 +26,7 @@ SHIFTS = GenerateConfig().shifts
 
 def test_every_prefix_of_the_shift_sequence_keeps_the_mix() -> None:
     sequence = shift_sequence(40, SHIFTS)
-    assert Counter(sequence) == {"split": 22, "morning": 10, "evening": 8}
+    assert Counter(sequence) == {"split": 14, "late split": 12, "morning": 8, "late": 6}
     for n in range(1, 41):
         counts = Counter(sequence[:n])
         for name, pattern in SHIFTS.items():
@@ -39,7 +39,7 @@ def test_a_bigger_fleet_only_adds_carers() -> None:
     big = carer_sequence(9, homes, ["hoist"], seed=3)
     assert big[:5] == small
     assert all(c["skills"] == ["hoist"] and tuple(c["start"].values()) in homes for c in big)
-    split = next(c for c in big if c["shift"]["start"] == "07:00" and c["shift"]["end"] == "22:00")
+    split = next(c for c in big if c["shift"]["start"] == "07:00" and c["shift"]["end"] == "20:00")
     assert split["breaks"][0]["duration_min"] == 150 and "max_working_min" not in split
 
 
@@ -67,11 +67,11 @@ def test_target_is_every_critical_visit_and_99_percent() -> None:
 def test_four_simultaneous_hours_need_four_morning_capable_carers() -> None:
     """Four one-hour visits all due 08:00-08:10 a few hundred metres apart: nobody can do two,
     so the fleet is the shortest prefix of the sequence holding four carers on shift at 08:00
-    (evening carers start at 15:30), while care hours alone suggest one carer."""
+    (late splits start at 09:00 and lates at 15:00), while care hours alone suggest one carer."""
     visits = [_visit(i, 51.200 + 0.002 * i, "08:00", "08:10") for i in range(4)]
     homes = [(51.201, -2.18)]
     sequence = shift_sequence(20, SHIFTS)
-    expected = next(n for n in range(1, 21) if sum(s != "evening" for s in sequence[:n]) == 4)
+    expected = next(n for n in range(1, 21) if sum(s in ("split", "morning") for s in sequence[:n]) == 4)
 
     def build(n: int) -> Problem:
         return provider_problem("four", "2026-11-26", visits, carer_sequence(n, homes, [], 7), 0)
@@ -89,7 +89,7 @@ def test_large_providers_are_planned_by_the_engine_zone_by_zone() -> None:
     """Above ``whole_up_to`` visits the engine plans the day in zones and merges them: the same
     method as every other provider, never the construction alone; the plan is still checked."""
     visits = [
-        _visit(10 * k + i, 51.200 + 0.2 * k + 0.002 * i, f"{8 + i}:00", f"{8 + i}:30")
+        _visit(10 * k + i, 51.200 + 0.2 * k + 0.002 * i, f"{7 + i:02d}:00", f"{7 + i:02d}:30")
         for k in range(2)
         for i in range(6)
     ]
