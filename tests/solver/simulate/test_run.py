@@ -52,7 +52,8 @@ def test_table_is_complete(local: tuple[Outcome, Path]) -> None:
         assert row["fleet"] >= row["carers"] >= row["providers"] >= row["zones"]
         assert row["cost_per_care_h_gbp"] > 12.71 * 1.25  # wage, on-costs, travel and mileage
     three = {r["design"]: r for r in outcome.rows if r["m"] == 3}
-    assert three["legacy3"]["providers"] == 9 and three["legacy3"]["zones"] == 3
+    # three providers in each of the three zones; at this scale one may draw no client that day
+    assert three["legacy3"]["zones"] == 3 and 3 <= three["legacy3"]["providers"] <= 9
     for result in outcome.results.values():  # carers used: those with a visit, within the fleet
         runs = [r for r in result["solution"]["runs"] if r["stops"]]
         assert result["figures"]["carers"] == len(runs) <= result["figures"]["fleet"]
