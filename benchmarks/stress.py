@@ -18,7 +18,11 @@ file is committed for them.
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 from solver.generate.day import GenerateConfig, ShiftPattern, generate_day
 from solver.model.problem import Problem
@@ -95,3 +99,33 @@ def stress_day(name: str) -> Problem:
     day = STRESS_DAYS[name]
     problem = generate_day(zone=day.zone, visits=day.visits, seed=day.seed, config=day.config())
     return problem.model_copy(update={"id": name})
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The results of ``python -m benchmarks.quality --set homecare-stress`` as a table, one row
+    per day and solver, for benchmarks/README.md."""
+    lines = [
+        "| day | solver | served | double-ups served | travel h | wall s | checker | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    order = {name: i for i, name in enumerate(STRESS_DAYS)}
+    for r in sorted(report["runs"], key=lambda r: (order.get(r["instance"], 99), r["solver"])):
+        if "cost" not in r:
+            lines.append(f"| {r['instance']} | {r['solver']} | {r.get('error', 'missing')} | | | | | |")
+            continue
+        relaxed = bool(r.get("relaxed"))
+        verdict = "clean" if not r["violations"] else "INVALID"
+        if r["violations"] and r.get("violation_count", 0) > 1:
+            verdict += f" ({r['violation_count']})"
+        if relaxed:
+            verdict += " on the relaxed day*"
+        doubles = f"{r['double_ups_served']} / {r['double_ups']}" + (" one carer*" if relaxed else "")
+        lines.append(
+            f"| {r['instance']} | {r['solver']} | {r['served']} / {r['visits']} | {doubles} "
+            f"| {r['cost'] / 3600:.1f} | {r['wall_s']:.1f} | {verdict} | {r['loadavg'][0]:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m benchmarks.stress results/homecare-stress-10.json
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
