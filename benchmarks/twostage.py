@@ -45,6 +45,7 @@ class TwoStageRun:
     wall_s: float
     stages: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    notes: list[str] = field(default_factory=list)  # what each stage ended with
 
 
 class Model:
@@ -187,17 +188,25 @@ def run_ortools_twostage(
     left = max(time_limit_s - stages["build_s"], 0.2)
     first = free.routing.SolveWithParameters(free.parameters(STAGE1_SHARE * left, True, iterations))
     stages["stage1_s"] = time.monotonic() - started - stages["build_s"]
+    said = [f"stage 1: {_status(free)}"]
     if first is None:
-        return TwoStageRun(None, time.monotonic() - started, stages, "stage 1 found no plan")
+        return TwoStageRun(None, time.monotonic() - started, stages, "stage 1 found no plan", said)
     routes = without_lone_copies(nodes, free.routes(first))
+    said.append(
+        f"stage 1: {sum(map(len, free.routes(first)))} of {len(nodes)} copies placed, "
+        f"{sum(map(len, routes))} kept without lone copies"
+    )
     best, model = first, free
     left = max(time_limit_s - (time.monotonic() - started), 0.1)
     start = paired.routing.ReadAssignmentFromRoutes(routes, True)
     if start is not None:
         params = paired.parameters(left, False, iterations)
         second = paired.routing.SolveFromAssignmentWithParameters(start, params)
+        said.append(f"stage 2: {_status(paired)}")
         if second is not None:
             best, model = second, paired
+    else:
+        said.append("stage 2: stage 1's routes could not be read into the full model")
     stages["stage2_s"] = time.monotonic() - started - stages["build_s"] - stages["stage1_s"]
     wall = time.monotonic() - started
     runs, hints = model.timed(best)
@@ -222,5 +231,10 @@ def run_ortools_twostage(
             until=Deadline.after(10.0),
         )
     except BreakPlacementError as exc:
-        return TwoStageRun(None, wall, stages, f"plan not convertible: {exc}")
-    return TwoStageRun(solution, wall, stages)
+        return TwoStageRun(None, wall, stages, f"plan not convertible: {exc}", said)
+    return TwoStageRun(solution, wall, stages, notes=said)
+
+
+def _status(model: Model) -> str:
+    """OR-Tools' status name of the model's last search (e.g. ROUTING_SUCCESS, ROUTING_FAIL_TIMEOUT)."""
+    return str(routing_enums_pb2.RoutingSearchStatus.Value.Name(model.routing.status()))
