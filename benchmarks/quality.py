@@ -100,6 +100,7 @@ def run_full_peer(name: str, problem: Problem, limit: float, iterations: int | N
             "violation_count": 1,
             "wall_s": round(result.wall_s, 2),
             "notes": result.notes,
+            "no_plan": result.error,
         }
     row = _checked(problem, result.solution, result.wall_s)
     row["stages_s"] = {k: round(v, 2) for k, v in result.stages.items()}

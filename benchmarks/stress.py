@@ -115,6 +115,8 @@ def markdown(report: dict[str, Any]) -> str:
             continue
         relaxed = bool(r.get("relaxed"))
         verdict = "clean" if not r["violations"] else "INVALID"
+        if r.get("no_plan") or r["violations"] == ["stage 1 found no plan"]:
+            verdict = "no plan"
         if r["violations"] and r.get("violation_count", 0) > 1:
             verdict += f" ({r['violation_count']})"
         if relaxed:
