@@ -4,7 +4,9 @@ Every peer gets the integer travel-time matrices of :mod:`solver.engine.compiled
 sets these are the DIMACS ``floor(10 * euclid)`` arcs, so time and distance are one number),
 the same windows, service times, shifts, homes and capacities, and minimises travel only, on
 one thread, within the same time limit. A peer returns routes as visit indices per carer;
-:mod:`benchmarks.feasibility` checks them, not the peer.
+:mod:`benchmarks.feasibility` checks them, not the peer. A full-rules peer
+(:data:`FULL_PEERS`, ``benchmarks/twostage.py``) is given the whole day instead and returns a
+contract Solution, which ``solver/analysis/check.py`` judges as it judges carerun's.
 
 PyVRP and VROOM come from the optional ``bench`` extra (``pip install -e ".[bench]"``); a
 peer whose package is missing is reported as such, never silently skipped.
@@ -20,10 +22,12 @@ from datetime import timedelta
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from benchmarks.twostage import TwoStageRun, run_ortools_twostage
 from solver.engine.compiled import UNLIMITED, Compiled
 from solver.engine.hgs import Fleet, problem_data, routes_of
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import vroom_input
+from solver.model.problem import Problem
 from solver.provenance import versions
 
 Routes = list[list[int]]  # per carer, visit indices in order
@@ -169,4 +173,8 @@ PEERS: dict[str, Callable[[Compiled, float, int, int | None], PeerRun]] = {
     "pyvrp": run_pyvrp,
     "vroom": run_vroom,
     "ortools-plain": run_ortools_plain,
+}
+# Peers that plan a day under its full rules and return a contract Solution for the checker.
+FULL_PEERS: dict[str, Callable[[Problem, float, int, int | None], TwoStageRun]] = {
+    "ortools-twostage": run_ortools_twostage,
 }

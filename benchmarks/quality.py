@@ -32,17 +32,21 @@ from rich.table import Table
 
 from benchmarks.env import machine
 from benchmarks.feasibility import evaluate
-from benchmarks.peers import PEERS, PeerMissing, package_version
-from benchmarks.sets import SETS, SUBSET8, Case
+from benchmarks.peers import FULL_PEERS, PEERS, PeerMissing, package_version
+from benchmarks.sets import SETS, SUBSET8, Case, relax
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
 from solver.engine.portfolio import solve_portfolio
 from solver.engine.search import solve
 from solver.engine.strategies import STRATEGIES
-from solver.model.problem import Problem
+from solver.model.problem import Problem, Solution
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REFERENCE_PEERS = ("pyvrp", "vroom")
+# Where a set's days keep their full rules, the gap is to the peer that plans under them too.
+FULL_REFERENCE_PEERS = ("ortools-twostage",)
+DEFAULT_PEER_LIST = "pyvrp,vroom,ortools-plain"
+DEFAULT_PEERS = {"homecare-stress": "ortools-twostage,vroom,pyvrp"}
 WARM_STARTS = ("none", "vroom")
 Row = dict[str, Any]
 
@@ -63,30 +67,77 @@ def run_carerun(problem: Problem, limit: float, iterations: int | None, variant:
         strategy = variant.partition(":")[2] or None
         solution = solve(problem, time_limit_s=limit, solution_limit=iterations, strategy=strategy)
     wall = time.monotonic() - started
+    return _checked(problem, solution, wall)
+
+
+def _checked(problem: Problem, solution: Solution, wall: float) -> Row:
+    """A plan's figures, judged by the independent checker (the full rules of ``problem``)."""
     violations = check(problem, solution)
     return {
         "cost": solution.kpis.travel_s,
         "vehicles": solution.kpis.carers_used,
         "served": solution.kpis.visits_assigned,
+        "double_ups": solution.kpis.double_ups,
+        "double_ups_served": solution.kpis.double_ups_assigned,
         "violations": [str(v) for v in violations[:5]],
+        "violation_count": len(violations),
         "wall_s": round(wall, 2),
     }
 
 
-def run_peer(name: str, problem: Problem, limit: float, iterations: int | None) -> Row:
+def run_full_peer(name: str, problem: Problem, limit: float, iterations: int | None) -> Row:
+    """A peer that plans under the full rules and hands back a Solution for the checker."""
+    result = FULL_PEERS[name](problem, limit, 0, iterations)
+    if result.solution is None:
+        doubles = sum(v.carers_required == 2 for v in problem.visits)
+        return {
+            "cost": 0,
+            "vehicles": 0,
+            "served": 0,
+            "double_ups": doubles,
+            "double_ups_served": 0,
+            "violations": [result.error],
+            "violation_count": 1,
+            "wall_s": round(result.wall_s, 2),
+            "notes": result.notes,
+            "no_plan": result.error,
+        }
+    row = _checked(problem, result.solution, result.wall_s)
+    row["stages_s"] = {k: round(v, 2) for k, v in result.stages.items()}
+    row["notes"] = result.notes
+    return row
+
+
+def run_peer(name: str, problem: Problem, limit: float, iterations: int | None, full: bool = False) -> Row:
+    """A peer on the compiled day, its routes judged by ``benchmarks/feasibility.py``. On a
+    full-rules day (``full``) it gets the relaxed day; its double-ups served are then those of
+    the full day it served with one carer (never synchronised)."""
+    original = problem
+    if full:
+        problem = relax(problem)
     cp = compile_problem(problem)
     try:
         result = PEERS[name](cp, limit, 0, iterations)
     except PeerMissing as exc:
         return {"error": str(exc)}
     ev = evaluate(cp, result.routes)
-    return {
+    row: Row = {
         "cost": ev.cost,
         "vehicles": ev.vehicles,
         "served": ev.served,
         "violations": ev.violations[:5],
         "wall_s": round(result.wall_s, 2),
     }
+    if full:
+        doubles = {v for v, visit in enumerate(original.visits) if visit.carers_required == 2}
+        served = {v for route in result.routes for v in route}
+        row.update(
+            relaxed=True,
+            double_ups=len(doubles),
+            double_ups_served=len(doubles & served),
+            synchronised=False,
+        )
+    return row
 
 
 def _load(path: Path, fresh: bool) -> dict[str, Any]:
@@ -125,10 +176,18 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(f"error: --instances: no {sorted(missing)} in set {args.set}", file=sys.stderr)
             return 2
-    peers = [p.strip() for p in args.peers.split(",") if p.strip()]
-    unknown = [p for p in peers if p not in PEERS]
+    peers_text = (
+        DEFAULT_PEERS.get(args.set, "pyvrp,vroom,ortools-plain") if args.peers is None else args.peers
+    )
+    peers = [p.strip() for p in peers_text.split(",") if p.strip()]
+    no_carerun = args.no_carerun
+    if args.solvers:
+        chosen = [s.strip() for s in args.solvers.split(",") if s.strip()]
+        peers, no_carerun = [s for s in chosen if s != "carerun"], "carerun" not in chosen
+    known = {*PEERS, *FULL_PEERS}
+    unknown = [p for p in peers if p not in known]
     if unknown:
-        print(f"error: --peers: unknown {unknown}; choose from {sorted(PEERS)}", file=sys.stderr)
+        print(f"error: --peers/--solvers: unknown {unknown}; choose from {sorted(known)}", file=sys.stderr)
         return 2
     warm_starts = [w.strip() for w in args.warm_starts.split(",") if w.strip()]
     if any(w not in WARM_STARTS for w in warm_starts):
@@ -139,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --strategies: choose from {sorted(STRATEGIES)}", file=sys.stderr)
         return 2
     solvers = [
-        *([] if args.no_carerun else ["carerun"]),
+        *([] if no_carerun else ["carerun"]),
         *(f"carerun:{s}" for s in strategies),
         *(f"carerun-warm:{w}" for w in warm_starts),
         *(["carerun-portfolio"] if args.portfolio else []),
@@ -179,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             if solver.startswith("carerun"):
                 row = run_carerun(problem, args.time_limit, args.iterations, solver)
             else:
-                row = run_peer(solver, problem, args.time_limit, args.iterations)
+                row = _run_peer(solver, case, problem, args)
             row.update(
                 instance=case.name,
                 solver=solver,
@@ -196,6 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=1) + "\n")
     _print(report, cases, solvers)
     return 0
+
+
+def _run_peer(solver: str, case: Case, problem: Problem, args: argparse.Namespace) -> Row:
+    if solver in FULL_PEERS:
+        if not case.full_rules:
+            return {"error": f"{solver} plans full-rules days only (set homecare-stress)"}
+        return run_full_peer(solver, problem, args.time_limit, args.iterations)
+    return run_peer(solver, problem, args.time_limit, args.iterations, full=case.full_rules)
 
 
 def _finish(report: dict[str, Any], cases: list[Case]) -> None:
@@ -230,10 +297,13 @@ def _finish(report: dict[str, Any], cases: list[Case]) -> None:
 def _gap(r: Row, case: Case, runs: list[Row]) -> float | None:
     if case.best_known is not None:
         return round(100 * (r["distance"] / case.best_known - 1), 2)
+    if r.get("relaxed"):
+        return None  # an easier day than the full-rules rows: not comparable
+    reference = FULL_REFERENCE_PEERS if case.full_rules else REFERENCE_PEERS
     refs = [
         p
         for p in runs
-        if p["instance"] == r["instance"] and p["solver"] in REFERENCE_PEERS and "cost" in p and p["feasible"]
+        if p["instance"] == r["instance"] and p["solver"] in reference and "cost" in p and p["feasible"]
     ]
     if not refs:
         return None
@@ -279,6 +349,8 @@ def _cell(r: Row | None) -> str:
     text = "INFEASIBLE" if r["violations"] else str(r["gap_pct"])
     if r["served"] != r["visits"]:
         text += f" ({r['served']}/{r['visits']})"
+    if "double_ups" in r:
+        text += f" · {r['double_ups_served']}/{r['double_ups']} dbl" + ("*" if r.get("relaxed") else "")
     return f"{text} · {r['distance']:g} · {r['vehicles']}v · {r['wall_s']:g}s"
 
 
@@ -290,7 +362,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--set", required=True, choices=sorted(SETS))
     p.add_argument("--time-limit", type=float, required=True, help="seconds per solver and instance")
-    p.add_argument("--peers", default="pyvrp,vroom,ortools-plain", help="comma-separated; '' for none")
+    p.add_argument(
+        "--peers",
+        default=None,
+        help="comma-separated; '' for none (default pyvrp,vroom,ortools-plain; "
+        "for homecare-stress ortools-twostage,vroom,pyvrp)",
+    )
+    p.add_argument(
+        "--solvers",
+        default="",
+        help="exactly these, comma-separated, carerun among them or not (overrides --peers and --no-carerun)",
+    )
     p.add_argument(
         "--instances",
         default="",

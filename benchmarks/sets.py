@@ -33,6 +33,9 @@ class Case:
     scale: float  # cost units (travel seconds of the compiled instance) per shown unit
     unit: str
     note: str = ""
+    # True: carerun and full-rules peers get the whole day and the checker judges their plans;
+    # peers that cannot express it get ``relax(problem)`` and are marked as relaxed.
+    full_rules: bool = False
 
 
 def _classic(sub: str, pattern: str) -> list[Case]:
@@ -120,10 +123,28 @@ def _mankowska() -> list[Case]:
     ]
 
 
+def _homecare_stress() -> list[Case]:
+    from benchmarks.stress import STRESS_DAYS, STRESS_NOTE, stress_day
+
+    return [
+        Case(
+            name=name,
+            load=lambda name=name: stress_day(name),  # type: ignore[misc]
+            best_known=None,
+            scale=60.0,
+            unit="travel minutes",
+            note=STRESS_NOTE,
+            full_rules=True,
+        )
+        for name in STRESS_DAYS
+    ]
+
+
 SETS: dict[str, Callable[[], list[Case]]] = {
     "solomon": lambda: _classic("solomon", "*.txt"),
     "homberger200": lambda: _classic("homberger", "*_2_*.txt"),
     "homberger400": lambda: _classic("homberger", "*_4_*.txt"),
     "homecare": _homecare,
     "mankowska": _mankowska,
+    "homecare-stress": _homecare_stress,
 }

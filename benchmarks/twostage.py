@@ -1,0 +1,240 @@
+"""``ortools-twostage``: home care in OR-Tools as a competent user would write it, as a peer.
+
+The question it answers: how far does OR-Tools get on a full-rules day of home care when it is
+modelled the plain way, without carerun's own construction and repair? A double-up is two copies
+of the visit with equal start cumuls on the time dimension and different vehicles. Asking also
+for equal active variables from the start makes cheapest insertion place almost no double-up (a
+lone copy cannot be inserted), so the search runs in two stages:
+
+1. parallel cheapest insertion and guided local search with the copies free to be served alone;
+   copies whose partner was left out are then taken out of the routes;
+2. guided local search on the full model (copies active together) from that plan.
+
+Rules expressed in OR-Tools: windows and shifts (cumul ranges), skills, gender and excluded
+carers (allowed values of each copy's vehicle variable), walkers' speed (one transit callback
+per travel mode), breaks (break intervals on the time dimension), maximum working time (an upper
+bound on the route span), maximum visits per carer (a count dimension) and drop penalties by
+priority (disjunctions). The plan is turned into a contract Solution with the visit starts
+OR-Tools chose and judged by ``solver/analysis/check.py``; a plan it rejects is reported as such.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.engine.compiled import UNLIMITED, Compiled, compile_problem
+from solver.engine.construct import Nodes
+from solver.engine.deadline import Deadline
+from solver.engine.extract import BreakPlacementError, build_solution
+from solver.model.problem import Problem, Solution
+
+STAGE1_SHARE = 0.5  # of the limit left after building the models; stage 2 gets the rest
+PRIORITY_WEIGHT = {0: 100, 1: 10, 2: 1}  # critical, normal, low: drop penalty multipliers
+Sequence = list[tuple[int, int]]  # (node, start second)
+
+
+@dataclass
+class TwoStageRun:
+    """The peer's plan as a contract Solution (None with ``error`` if it could not be built)."""
+
+    solution: Solution | None
+    wall_s: float
+    stages: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    notes: list[str] = field(default_factory=list)  # what each stage ended with
+
+
+class Model:
+    """One OR-Tools routing model of a compiled day; ``paired`` adds equal active variables."""
+
+    def __init__(self, cp: Compiled, nodes: Nodes, paired: bool) -> None:
+        self.cp, self.nodes = cp, nodes
+        n, k = len(nodes), cp.n_carers
+        self.manager = pywrapcp.RoutingIndexManager(
+            n + 2 * k, k, list(range(n, n + k)), list(range(n + k, n + 2 * k))
+        )
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        visit = nodes.visit
+        self.place = np.concatenate([cp.v_place[visit], cp.c_start, cp.c_end]).astype(np.int64)
+        self.service = np.concatenate([cp.v_dur[visit], np.zeros(2 * k, dtype=np.int64)])
+        self._time()
+        self._who()
+        self._breaks()
+        self._caps()
+        self._double_ups(paired)
+
+    def _time(self) -> None:
+        """Travel of the carer's mode as arc cost; travel plus service as the time transit."""
+        cp, routing = self.cp, self.routing
+        transits = []
+        for m, travel in enumerate(cp.dur_by_mode):
+            arc = travel[np.ix_(self.place, self.place)]
+            cost = routing.RegisterTransitMatrix(arc.tolist())
+            transits.append(routing.RegisterTransitMatrix((arc + self.service[:, None]).tolist()))
+            for carer in np.flatnonzero(cp.c_mode == m):
+                routing.SetArcCostEvaluatorOfVehicle(cost, int(carer))
+        horizon = int(max(cp.c_shift_e.max(), cp.v_we.max(initial=0))) + 1
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            [transits[int(m)] for m in cp.c_mode], horizon, [horizon] * cp.n_carers, False, "time"
+        )
+        self.time = routing.GetDimensionOrDie("time")
+        for node, v in enumerate(self.nodes.visit):
+            self.time.CumulVar(self.manager.NodeToIndex(node)).SetRange(int(cp.v_ws[v]), int(cp.v_we[v]))
+        for c in range(cp.n_carers):
+            for index in (routing.Start(c), routing.End(c)):
+                self.time.CumulVar(index).SetRange(int(cp.c_shift_s[c]), int(cp.c_shift_e[c]))
+            if cp.c_max_work[c] < UNLIMITED:
+                self.time.SetSpanUpperBoundForVehicle(int(cp.c_max_work[c]), c)
+
+    def _who(self) -> None:
+        """Skills, gender and exclusions as each copy's allowed vehicles; a drop penalty per copy."""
+        cp, routing = self.cp, self.routing
+        base = 4 * max(int(m.max()) for m in cp.dur_by_mode) + 10_000
+        for node, v in enumerate(self.nodes.visit):
+            index = self.manager.NodeToIndex(node)
+            routing.VehicleVar(index).SetValues([-1, *cp.allowed(int(v))])
+            routing.AddDisjunction([index], base * PRIORITY_WEIGHT[int(cp.v_prio[v])])
+
+    def _breaks(self) -> None:
+        """Each break an interval inside its window, never over a visit's service."""
+        cp, solver = self.cp, self.routing.solver()
+        node_service = [int(self.service[self.manager.IndexToNode(i)]) for i in range(self.routing.Size())]
+        self.break_vars: list[list[pywrapcp.IntervalVar]] = []
+        for c in range(cp.n_carers):
+            intervals = [
+                solver.FixedDurationIntervalVar(ws, we, d, False, f"break {c}.{i}")
+                for i, (ws, we, d) in enumerate(cp.c_breaks[c])
+            ]
+            if intervals:
+                self.time.SetBreakIntervalsOfVehicle(intervals, c, node_service)
+                for interval in intervals:
+                    self.routing.AddIntervalToAssignment(interval)
+            self.break_vars.append(intervals)
+
+    def _caps(self) -> None:
+        cp = self.cp
+        if (cp.c_max_visits < UNLIMITED).any():
+            one = self.routing.RegisterUnaryTransitVector([1] * len(self.nodes) + [0] * (2 * cp.n_carers))
+            caps = [int(min(x, len(self.nodes))) for x in cp.c_max_visits]
+            self.routing.AddDimensionWithVehicleCapacity(one, 0, caps, True, "visits")
+
+    def _double_ups(self, paired: bool) -> None:
+        """Copies start together on different carers; ``paired``: both served or neither."""
+        solver, routing = self.routing.solver(), self.routing
+        for copies in self.nodes.of_visit:
+            if len(copies) != 2:
+                continue
+            a, b = (self.manager.NodeToIndex(n) for n in copies)
+            solver.Add(self.time.CumulVar(a) == self.time.CumulVar(b))
+            different = solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b))
+            solver.Add(different >= routing.ActiveVar(a))  # an inactive partner is vehicle -1
+            if paired:
+                solver.Add(routing.ActiveVar(a) == routing.ActiveVar(b))
+
+    def parameters(self, seconds: float, first: bool, iterations: int | None) -> object:
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        if first:
+            params.first_solution_strategy = (
+                routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+            )
+        params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        params.time_limit.FromMilliseconds(max(int(seconds * 1000), 1))
+        if iterations is not None:
+            params.solution_limit = iterations
+        return params
+
+    def routes(self, assignment: pywrapcp.Assignment) -> list[list[int]]:
+        """Copy nodes per carer, in order."""
+        out = []
+        for c in range(self.cp.n_carers):
+            route, index = [], assignment.Value(self.routing.NextVar(self.routing.Start(c)))
+            while not self.routing.IsEnd(index):
+                route.append(self.manager.IndexToNode(index))
+                index = assignment.Value(self.routing.NextVar(index))
+            out.append(route)
+        return out
+
+    def timed(self, assignment: pywrapcp.Assignment) -> tuple[list[Sequence], list[list[int]]]:
+        """Each carer's (node, start) in order and its break starts, as OR-Tools set them."""
+        runs = [
+            [(n, assignment.Min(self.time.CumulVar(self.manager.NodeToIndex(n)))) for n in route]
+            for route in self.routes(assignment)
+        ]
+        breaks = [[assignment.StartValue(iv) for iv in ivs] for ivs in self.break_vars]
+        return runs, breaks
+
+
+def without_lone_copies(nodes: Nodes, routes: list[list[int]]) -> list[list[int]]:
+    """Take out every copy of a double-up whose partner is not served."""
+    served = {n for route in routes for n in route}
+    lone = {n for copies in nodes.of_visit if len(copies) == 2 for n in copies if not set(copies) <= served}
+    return [[n for n in route if n not in lone] for route in routes]
+
+
+def run_ortools_twostage(
+    problem: Problem, time_limit_s: float, seed: int = 0, iterations: int | None = None
+) -> TwoStageRun:
+    """Both stages within ``time_limit_s`` (models built first, their time counted in)."""
+    del seed  # OR-Tools' routing search is deterministic
+    started = time.monotonic()
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    free, paired = Model(cp, nodes, paired=False), Model(cp, nodes, paired=True)
+    stages = {"build_s": time.monotonic() - started}
+    left = max(time_limit_s - stages["build_s"], 0.2)
+    first = free.routing.SolveWithParameters(free.parameters(STAGE1_SHARE * left, True, iterations))
+    stages["stage1_s"] = time.monotonic() - started - stages["build_s"]
+    said = [f"stage 1: {_status(free)}"]
+    if first is None:
+        return TwoStageRun(None, time.monotonic() - started, stages, "stage 1 found no plan", said)
+    routes = without_lone_copies(nodes, free.routes(first))
+    said.append(
+        f"stage 1: {sum(map(len, free.routes(first)))} of {len(nodes)} copies placed, "
+        f"{sum(map(len, routes))} kept without lone copies"
+    )
+    best, model = first, free
+    left = max(time_limit_s - (time.monotonic() - started), 0.1)
+    start = paired.routing.ReadAssignmentFromRoutes(routes, True)
+    if start is not None:
+        params = paired.parameters(left, False, iterations)
+        second = paired.routing.SolveFromAssignmentWithParameters(start, params)
+        said.append(f"stage 2: {_status(paired)}")
+        if second is not None:
+            best, model = second, paired
+    else:
+        said.append("stage 2: stage 1's routes could not be read into the full model")
+    stages["stage2_s"] = time.monotonic() - started - stages["build_s"] - stages["stage1_s"]
+    wall = time.monotonic() - started
+    runs, hints = model.timed(best)
+    if model is free:  # stage 2 failed: stage 1's plan with its lone copies taken out
+        keep = {n for route in routes for n in route}
+        runs = [[(n, t) for n, t in run if n in keep] for run in runs]
+    notes = [] if model is paired else ["stage 2 found no plan; stage 1's plan without lone copies"]
+    try:
+        solution = build_solution(
+            cp,
+            nodes,
+            runs,
+            hints,
+            engine="ortools-twostage",
+            wall_s=wall,
+            seed=0,
+            objective=int(best.ObjectiveValue()),
+            time_limit_s=time_limit_s,
+            notes=notes,
+            first_solution="PARALLEL_CHEAPEST_INSERTION",
+            enforce=False,
+            until=Deadline.after(10.0),
+        )
+    except BreakPlacementError as exc:
+        return TwoStageRun(None, wall, stages, f"plan not convertible: {exc}", said)
+    return TwoStageRun(solution, wall, stages, notes=said)
+
+
+def _status(model: Model) -> str:
+    """OR-Tools' status name of the model's last search (e.g. ROUTING_SUCCESS, ROUTING_FAIL_TIMEOUT)."""
+    return str(routing_enums_pb2.RoutingSearchStatus.Value.Name(model.routing.status()))

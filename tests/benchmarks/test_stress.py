@@ -1,0 +1,109 @@
+"""The homecare-stress days have the shapes they claim, and the two-stage OR-Tools peer plans
+full-rules days that the checker accepts, double-ups synchronised."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import quality
+from benchmarks.sets import SETS
+from benchmarks.stress import STRESS_DAYS, stress_day
+from benchmarks.twostage import run_ortools_twostage, without_lone_copies
+from solver.analysis.check import check
+from solver.engine.compiled import compile_problem
+from solver.engine.construct import Nodes
+from solver.generate.day import generate_day
+from solver.model.problem import Problem
+
+EVENING = 15 * 3600  # a visit whose window opens at 15:00 or later is a tea or bed call
+SPLIT_SPAN = 15 * 3600  # the split shift runs 07:00-22:00
+
+
+@pytest.fixture(scope="module")
+def days() -> dict[str, Problem]:
+    return {name: stress_day(name) for name in STRESS_DAYS}
+
+
+def test_the_set_is_registered_with_full_rules() -> None:
+    cases = SETS["homecare-stress"]()
+    assert [c.name for c in cases] == list(STRESS_DAYS)
+    assert len(cases) >= 12 and all(c.full_rules for c in cases)
+
+
+def test_days_are_generated_the_same_every_time(days: dict[str, Problem]) -> None:
+    name = "rural-330-d30-evening"
+    assert stress_day(name).model_dump_json() == days[name].model_dump_json()
+    assert days[name].id == name
+
+
+def test_places_sizes_and_double_up_shares(days: dict[str, Problem]) -> None:
+    assert {d.zone for d in STRESS_DAYS.values()} == {
+        "Salisbury",
+        "Devizes",
+        "Pewsey",
+        "South West Wiltshire",
+    }
+    assert {d.visits for d in STRESS_DAYS.values()} == {330, 1000}
+    assert {d.double_share for d in STRESS_DAYS.values()} == {0.1, 0.2, 0.3}
+    for name, day in STRESS_DAYS.items():
+        problem = days[name]
+        assert len(problem.visits) == day.visits, name
+        share = sum(v.carers_required == 2 for v in problem.visits) / day.visits
+        assert abs(share - day.double_share) <= 0.04, (name, share)
+
+
+def test_walkers_evening_peak_and_split_shifts(days: dict[str, Problem]) -> None:
+    assert max(d.walk_share for d in STRESS_DAYS.values()) >= 0.3
+    for name, day in STRESS_DAYS.items():
+        problem = days[name]
+        walkers = sum(c.travel_mode == "walk" for c in problem.carers) / len(problem.carers)
+        if day.walk_share:
+            assert abs(walkers - day.walk_share) <= 0.05, (name, walkers)
+            assert 0.05 <= walkers <= 0.35, (name, walkers)
+        else:
+            assert walkers == 0, name
+        evening = sum(v.window.start >= EVENING for v in problem.visits) / len(problem.visits)
+        assert (evening >= 0.58) if day.evening else (evening <= 0.52), (name, evening)
+        split = [c for c in problem.carers if c.shift.end - c.shift.start == SPLIT_SPAN]
+        if day.split:
+            assert len(split) / len(problem.carers) >= 0.75, name
+            assert all(c.breaks for c in problem.carers), name
+        assert all(c.breaks for c in split), name
+
+
+def test_lone_copies_are_taken_out() -> None:
+    problem = generate_day(zone="Bradford on Avon", visits=40, seed=1)
+    nodes = Nodes.of(compile_problem(problem))
+    pair = next(copies for copies in nodes.of_visit if len(copies) == 2)
+    single = next(copies[0] for copies in nodes.of_visit if len(copies) == 1)
+    routes = [[pair[0], single], [], [pair[1]]]
+    assert without_lone_copies(nodes, routes) == routes
+    assert without_lone_copies(nodes, [[pair[0], single], []]) == [[single], []]
+
+
+def test_twostage_plan_passes_the_checker_with_synchronised_double_ups() -> None:
+    problem = generate_day(zone="Bradford on Avon", visits=40, seed=1)
+    run = run_ortools_twostage(problem, time_limit_s=4.0)
+    assert run.solution is not None, run.error
+    assert check(problem, run.solution) == []
+    assert run.wall_s <= 4.0 + 1.5
+    assert set(run.stages) == {"build_s", "stage1_s", "stage2_s"}
+    starts: dict[str, list[tuple[str, int]]] = {}
+    for r in run.solution.runs:
+        for stop in r.stops:
+            starts.setdefault(stop.visit_id, []).append((r.carer_id, stop.start))
+    doubles = [v.id for v in problem.visits if v.carers_required == 2 and v.id in starts]
+    assert doubles, "no double-up served"
+    for visit_id in doubles:
+        (c1, s1), (c2, s2) = starts[visit_id]
+        assert c1 != c2 and s1 == s2
+    assert run.solution.kpis.visits_assigned >= 20
+
+
+def test_relaxed_peer_on_a_full_rules_day_counts_double_ups_it_served_alone() -> None:
+    problem = generate_day(zone="Bradford on Avon", visits=40, seed=1)
+    row = quality.run_peer("vroom", problem, 2.0, iterations=1, full=True)
+    doubles = sum(v.carers_required == 2 for v in problem.visits)
+    assert row["relaxed"] is True and row["synchronised"] is False
+    assert row["double_ups"] == doubles and 0 < row["double_ups_served"] <= doubles
+    assert not row["violations"]
