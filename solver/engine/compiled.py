@@ -58,6 +58,11 @@ class Compiled:
     dist_by_mode: list[IntArray] = field(default_factory=list)
     rules: Rules | None = None
     reachable: BoolArray | None = None  # [visit, carer]: start -> visit -> end has a route
+    # Paid waiting between visits, priced in the search's objective (solver/engine/lns/cost.py):
+    # objective seconds per minute of waiting, 0 for none; an idle gap of at least
+    # ``unpaid_gap_min`` minutes is unpaid and costs nothing (UNLIMITED: every gap is paid).
+    wait_cost_per_min: float = 0.0
+    unpaid_gap_min: int = UNLIMITED
 
     @property
     def r(self) -> Rules:

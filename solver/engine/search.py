@@ -38,7 +38,6 @@ from solver.engine.construct import (
     Nodes,
     Plan,
     construct,
-    improve,
     plan_from_runs,
     repair,
     route_travel,
@@ -49,6 +48,7 @@ from solver.engine.deadline import Deadline
 from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
+from solver.engine.lns import LNS_NOTE, MaxIterations, full_rules, improve_plan
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.problem import Problem, Solution
@@ -715,6 +715,12 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
         out.best = best
     if not len(nodes) or skip:
         return out
+    if full_rules(cp) and best is not warm:  # OR-Tools' filters ignore the ties: our own search
+        out.best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
+        notes.append(LNS_NOTE)
+        if progress:
+            progress(time.monotonic() - limits.began)
+        return out
     # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics
     has_pairs = bool((cp.v_req == 2).any()) or bool(cp.r.links) or cp.r.cap < UNLIMITED
     first, ran = "PAIR_INSERTION", False
@@ -781,7 +787,8 @@ def _improved(cp: Compiled, nodes: Nodes, limits: Limits, plan: Plan, unplaced: 
     rounds = dl.iteration_limit
     if rounds is None and dl.solution_limit is not None:
         rounds = RUINS_PER_SOLUTION * dl.solution_limit
-    improve(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, iterations=rounds)
+    stop = MaxIterations(rounds) if rounds is not None else None
+    improve_plan(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, stop=stop)
     return _from_plan(cp, nodes, plan)
 
 
