@@ -159,7 +159,7 @@ def _hand_over(ins: Inserter, nodes: Nodes, view: View, rng: np.random.Generator
     c = int(view.carer_of[move])
     if not ins.remove(c, move):
         return False
-    return hand_over(ins, v, keep, move, view.carer_of)
+    return hand_over(ins, v, keep, move, view.carer_of, away=c)
 
 
 __all__ = ["MaxIterations", "MaxRuntime", "Outcome", "improve_plan"]

@@ -25,18 +25,18 @@ FREE_START = 0.3  # chance that a double-up starts at a random common time, not 
 
 
 def insert_visit(ins: Inserter, v: int, rng: np.random.Generator) -> bool:
-    """Insert visit ``v`` at the cheapest feasible place not blinked; False if none."""
-    if int(ins.cp.v_req[v]) == 2:
-        return insert_pair(ins, v, rng)
-    return insert_single(ins, v, rng)
+    """Insert visit ``v`` at the cheapest feasible place not blinked, else at the cheapest
+    feasible place (a blink never leaves a visit out); False if there is none."""
+    insert = insert_pair if int(ins.cp.v_req[v]) == 2 else insert_single
+    return insert(ins, v, rng) or insert(ins, v, rng, blink=0.0)
 
 
-def insert_single(ins: Inserter, v: int, rng: np.random.Generator) -> bool:
+def insert_single(ins: Inserter, v: int, rng: np.random.Generator, blink: float = BLINK) -> bool:
     node = ins.b.nodes.of_visit[v][0]
     cand = ins.candidates(v, pinned_only=True)
     if not len(cand["idx"]):
         return False
-    keep = np.flatnonzero(rng.random(len(cand["idx"])) >= BLINK)
+    keep = np.flatnonzero(rng.random(len(cand["idx"])) >= blink)
     order = keep[np.lexsort((cand["idx"][keep], cand["cost"][keep]))][:TRIES]
     hold = v in ins.links_of  # a linked visit's start is held, like a double-up's
     for i in order:
@@ -57,13 +57,13 @@ def _cheapest_per_carer(cand: dict[str, IntArray]) -> IntArray:
     return order[rank < PER_CARER]
 
 
-def insert_pair(ins: Inserter, v: int, rng: np.random.Generator) -> bool:
+def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = BLINK) -> bool:
     """Both copies of double-up ``v`` into two carers' runs at one start: the earliest the two
     gaps share, or (by chance ``FREE_START``) any time both gaps allow."""
     cp = ins.cp
     cand = ins.candidates(v, pinned_only=False)
     keep = _cheapest_per_carer(cand)
-    keep = keep[rng.random(len(keep)) >= BLINK]
+    keep = keep[rng.random(len(keep)) >= blink]
     if len(keep) < 2:
         return False
     start, latest, cost, carer = (cand[k][keep] for k in ("start", "latest", "cost", "carer"))
@@ -106,14 +106,15 @@ def _place_pair(ins: Inserter, pair: tuple[int, int], slots: tuple[int, int], t:
     return True
 
 
-def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: IntArray) -> bool:
-    """One copy of double-up ``v`` to another carer at the pair's start; the other copy stays.
-    The moved copy must already be out of its run (its start is still held in ``plan.fixed``)."""
+def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: IntArray, away: int) -> bool:
+    """One copy of double-up ``v`` to a carer other than ``away`` (who had it) at the pair's
+    start; the other copy stays. The moved copy must already be out of its run (its start is
+    still held in ``plan.fixed``)."""
     cp = ins.cp
     t = ins.plan.fixed[keep_node]
     cand = ins.candidates(v, pinned_only=False)
     other = int(carer_of[keep_node])
-    ok = (cand["start"] <= t) & (t <= cand["latest"]) & (cand["carer"] != other)
+    ok = (cand["start"] <= t) & (t <= cand["latest"]) & (cand["carer"] != other) & (cand["carer"] != away)
     pin = int(cp.pinned[v])
     if pin >= 0 and pin != other:
         ok &= cand["carer"] == pin
