@@ -48,7 +48,7 @@ from solver.engine.deadline import Deadline
 from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
-from solver.engine.lns import LNS_NOTE, MaxIterations, full_rules, improve_plan
+from solver.engine.lns import LNS_NOTE, MaxIterations, full_rules, improve_plan, search_note
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.problem import Problem, Solution
@@ -694,7 +694,8 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     carerun's own ruin and recreate instead."""
     dl = limits.deadline
     deterministic = dl.deterministic
-    skip = _model_fits(cp, nodes, limits) if len(nodes) else None
+    lns = bool(len(nodes)) and full_rules(cp)  # OR-Tools' filters ignore the ties: our own search
+    skip = _model_fits(cp, nodes, limits) if len(nodes) and not lns else None
     budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
@@ -708,18 +709,18 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     if best is warm:
         out.first = out.fallback_first = "WARM_START"
         out.fallback_name = "warm-start"
+    if lns and best is not warm:
+        notes.append(LNS_NOTE)
+        out.best = best.offer(_improved(cp, nodes, limits, plan, unplaced, notes))
+        if progress:
+            progress(time.monotonic() - limits.began)
+        return out
     if skip:
         if unplaced:  # moving visits aside for the ones still out, given real time this once
             unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.6), hard=dl)
         best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
         out.best = best
     if not len(nodes) or skip:
-        return out
-    if full_rules(cp) and best is not warm:  # OR-Tools' filters ignore the ties: our own search
-        out.best = best.offer(_improved(cp, nodes, limits, plan, unplaced))
-        notes.append(LNS_NOTE)
-        if progress:
-            progress(time.monotonic() - limits.began)
         return out
     # pairs, gaps and the carer cap defeat OR-Tools' own first-solution heuristics
     has_pairs = bool((cp.v_req == 2).any()) or bool(cp.r.links) or cp.r.cap < UNLIMITED
@@ -780,15 +781,25 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     return out
 
 
-def _improved(cp: Compiled, nodes: Nodes, limits: Limits, plan: Plan, unplaced: list[int]) -> Best:
+def _improved(
+    cp: Compiled,
+    nodes: Nodes,
+    limits: Limits,
+    plan: Plan,
+    unplaced: list[int],
+    notes: list[str] | None = None,
+) -> Best:
     """``plan`` after ruin and recreate until the deadline, or for a number of rounds set by the
-    solution limit (so that the same seed gives the same plan)."""
+    solution limit (so that the same seed gives the same plan); ``notes`` hears how it went."""
     dl = limits.deadline
     rounds = dl.iteration_limit
     if rounds is None and dl.solution_limit is not None:
         rounds = RUINS_PER_SOLUTION * dl.solution_limit
     stop = MaxIterations(rounds) if rounds is not None else None
-    improve_plan(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, stop=stop)
+    began = time.monotonic()
+    done = improve_plan(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, stop=stop)
+    if notes is not None:
+        notes.append(search_note(done, began - limits.began, time.monotonic() - began))
     return _from_plan(cp, nodes, plan)
 
 

@@ -21,4 +21,13 @@ def full_rules(cp: Compiled) -> bool:
     return bool((cp.v_req == 2).any()) or bool(cp.r.links) or any(cp.c_breaks)
 
 
-__all__ = ["LNS_NOTE", "MaxIterations", "MaxRuntime", "Outcome", "full_rules", "improve_plan"]
+def search_note(done: Outcome, first_plan_s: float, seconds: float) -> str:
+    """What the search did, for ``solver.notes`` (the benchmarks read the figures from it)."""
+    rate = done.iterations / seconds if seconds > 0 else 0.0
+    return (
+        f"ruin and recreate: {done.iterations} iterations in {seconds:.1f} s ({rate:.0f} per second), "
+        f"{done.improved} improving; first plan at {first_plan_s:.2f} s"
+    )
+
+
+__all__ = ["LNS_NOTE", "MaxIterations", "MaxRuntime", "Outcome", "full_rules", "improve_plan", "search_note"]
