@@ -48,7 +48,16 @@ from solver.engine.deadline import Deadline
 from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
-from solver.engine.lns import LNS_NOTE, MaxIterations, full_rules, improve_plan, search_note
+from solver.engine.lns import (
+    LNS_MIN_NODES,
+    LNS_NOTE,
+    LNS_SHARE,
+    MaxIterations,
+    full_rules,
+    improve_plan,
+    left_out,
+    search_note,
+)
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.problem import Problem, Solution
@@ -694,8 +703,11 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     carerun's own ruin and recreate instead."""
     dl = limits.deadline
     deterministic = dl.deterministic
-    lns = bool(len(nodes)) and full_rules(cp)  # OR-Tools' filters ignore the ties: our own search
-    skip = _model_fits(cp, nodes, limits) if len(nodes) and not lns else None
+    # OR-Tools' filters ignore the ties of double-ups and gaps: our own search first, and alone
+    # where breaks make every OR-Tools neighbour expensive (docs/engine.md, "carerun's own search")
+    lns = len(nodes) >= LNS_MIN_NODES and full_rules(cp)
+    alone = lns and any(cp.c_breaks)
+    skip = _model_fits(cp, nodes, limits) if len(nodes) and not alone else None
     budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
@@ -711,10 +723,13 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
         out.fallback_name = "warm-start"
     if lns and best is not warm:
         notes.append(LNS_NOTE)
-        out.best = best.offer(_improved(cp, nodes, limits, plan, unplaced, notes))
+        share = 1.0 if alone or skip else LNS_SHARE
+        out.best = best = best.offer(_improved(cp, nodes, limits, plan, unplaced, notes, share))
         if progress:
             progress(time.monotonic() - limits.began)
-        return out
+        if alone or skip:
+            return out
+        unplaced = left_out(nodes, plan)
     if skip:
         if unplaced:  # moving visits aside for the ones still out, given real time this once
             unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.6), hard=dl)
@@ -788,10 +803,12 @@ def _improved(
     plan: Plan,
     unplaced: list[int],
     notes: list[str] | None = None,
+    share: float = 1.0,
 ) -> Best:
     """``plan`` after ruin and recreate until the deadline, or for a number of rounds set by the
-    solution limit (so that the same seed gives the same plan); ``notes`` hears how it went."""
-    dl = limits.deadline
+    solution limit (so that the same seed gives the same plan), in ``share`` of the time left;
+    ``notes`` hears how it went."""
+    dl = limits.deadline.share(share)
     rounds = dl.iteration_limit
     if rounds is None and dl.solution_limit is not None:
         rounds = RUINS_PER_SOLUTION * dl.solution_limit

@@ -15,7 +15,7 @@ from solver.analysis.check import check
 from solver.engine.compiled import Compiled, compile_problem
 from solver.engine.construct import Builder, Inserter, Nodes, Plan, construct
 from solver.engine.deadline import Deadline
-from solver.engine.lns import LNS_NOTE, MaxIterations, MaxRuntime, full_rules, improve_plan
+from solver.engine.lns import LNS_MIN_NODES, LNS_NOTE, MaxIterations, MaxRuntime, full_rules, improve_plan
 from solver.engine.lns.cost import Objective, drop_weights
 from solver.engine.lns.recreate import hand_over, insert_pair
 from solver.engine.lns.ruin import Ruins, View
@@ -193,7 +193,7 @@ def test_the_search_never_returns_a_worse_plan_than_it_was_given() -> None:
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=10_000))
 def test_generated_days_come_back_clean_through_the_engine(seed: int) -> None:
-    problem = generate_day("Westbury", visits=35, seed=seed)
+    problem = generate_day("Westbury", visits=45, seed=seed)
     cp = compile_problem(problem)
     assert full_rules(cp)
     solution = solve(problem, time_limit_s=20, seed=seed, solution_limit=1)
@@ -215,3 +215,16 @@ def test_ruins_take_out_whole_double_ups() -> None:
             out = op(view, rng, int(served[rng.integers(len(served))]), 6)
             assert out and len(set(out)) == len(out)
             assert all(view.carer_of[n] >= 0 for v in out for n in nodes.of_visit[v])
+
+
+def test_a_day_without_breaks_is_searched_by_both_and_comes_back_clean() -> None:
+    problem = generate_day("Westbury", visits=45, seed=11)
+    data = problem.model_dump(mode="json", exclude_none=True)
+    for c in data["carers"]:
+        c["breaks"] = []
+    no_breaks = Problem.model_validate(data)
+    cp = compile_problem(no_breaks)
+    assert full_rules(cp) and not any(cp.c_breaks) and len(Nodes.of(cp)) >= LNS_MIN_NODES
+    solution = solve(no_breaks, time_limit_s=20, seed=0, solution_limit=2)
+    assert LNS_NOTE in solution.solver.notes
+    assert check(no_breaks, solution) == []
