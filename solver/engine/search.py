@@ -68,6 +68,7 @@ Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
 FIRST_ROUND_SHARE = 0.6
 MIN_ROUND_S = 0.5
+REPAIR_SHARE = 0.3  # of the time left, moving visits aside before carerun's own search
 RUINS_PER_SOLUTION = 40  # ruin-and-recreate rounds per engine solution, when runs must be reproducible
 # Room kept at the end of a solve for re-timing, diagnosis and the checker: measured at about
 # 1 s for 2,400 visit copies on a loaded 2-core machine (benchmarks/results/scale.json).
@@ -723,6 +724,10 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
         out.fallback_name = "warm-start"
     if lns and best is not warm:
         notes.append(LNS_NOTE)
+        if unplaced:  # coverage comes first: moving visits aside for those out, as on big days
+            moving = dl.share(REPAIR_SHARE)
+            unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=moving, hard=dl)
+            best = best.offer(_from_plan(cp, nodes, plan))
         share = 1.0 if alone or skip else LNS_SHARE
         out.best = best = best.offer(_improved(cp, nodes, limits, plan, unplaced, notes, share))
         if progress:
