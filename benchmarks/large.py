@@ -1,12 +1,14 @@
 """The engine's options on a full-rules home-care day (double-ups, breaks, skills and all).
 
     python -m benchmarks.large [--time-limit 60] [--instance large]
-        [--engines single,portfolio,decomposed] [--out FILE]
+        [--engines single,portfolio,decomposed] [--seeds 0,1,2] [--out FILE]
 
 Runs the single engine, the two-process portfolio (``solver/engine/portfolio.py``) and decomposition
-(``solver/engine/decompose.py``) at the same wall limit, one after another, checks every plan with
-``solver/analysis/check.py`` and writes ``benchmarks/results/<instance>-<limit>.json`` with machine,
-versions, command and load.
+(``solver/engine/decompose.py``) at the same wall limit, one after another, once per seed, checks
+every plan with ``solver/analysis/check.py`` and writes ``benchmarks/results/<instance>-<limit>.json``
+with machine, versions, command and load. ``first-plan`` is the single engine at a 2 s limit: how
+soon a checked plan is in hand. Where the engine ran its own ruin and recreate, a row has its
+iterations per second and when its first plan was ready (read from ``solver.notes``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +36,20 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def _row(name: str, run: Callable[[], Solution], problem: Problem) -> dict[str, Any]:
+SEARCH_NOTE = re.compile(
+    r"ruin and recreate: (\d+) iterations in ([\d.]+) s \((\d+) per second\).*first plan at ([\d.]+) s"
+)
+
+
+def _search_figures(solution: Solution) -> dict[str, Any]:
+    """Iterations, iterations per second and first-plan time of the engine's own search, if it ran."""
+    for note in solution.solver.notes:
+        if m := SEARCH_NOTE.search(note):
+            return {"iterations": int(m[1]), "iterations_per_s": int(m[3]), "first_plan_s": float(m[4])}
+    return {}
+
+
+def _row(name: str, run: Callable[[], Solution], problem: Problem, seed: int = 0) -> dict[str, Any]:
     load = os.getloadavg()[0]
     started = time.monotonic()
     solution = run()
@@ -41,6 +57,7 @@ def _row(name: str, run: Callable[[], Solution], problem: Problem) -> dict[str, 
     k = solution.kpis
     return {
         "engine": name,
+        "seed": seed,
         "wall_s": round(wall, 2),
         "visits_served": k.visits_assigned,
         "visits": k.visits,
@@ -51,13 +68,17 @@ def _row(name: str, run: Callable[[], Solution], problem: Problem) -> dict[str, 
         "carers_used": k.carers_used,
         "violations": len(check(problem, solution)),
         "loadavg": [round(load, 2), round(os.getloadavg()[0], 2)],
+        **_search_figures(solution),
     }
 
 
-ENGINES: dict[str, Callable[[Problem, float], Solution]] = {
-    "single": lambda problem, limit: solve(problem, time_limit_s=limit),
-    "portfolio": lambda problem, limit: solve_portfolio(problem, time_limit_s=limit),
-    "decomposed": lambda problem, limit: solve_decomposed(problem, time_limit_s=limit),
+FIRST_PLAN_S = 2.0
+DEFAULT_ENGINES = "single,portfolio,decomposed"
+ENGINES: dict[str, Callable[[Problem, float, int], Solution]] = {
+    "single": lambda problem, limit, seed: solve(problem, time_limit_s=limit, seed=seed),
+    "portfolio": lambda problem, limit, seed: solve_portfolio(problem, time_limit_s=limit, seed=seed),
+    "decomposed": lambda problem, limit, seed: solve_decomposed(problem, time_limit_s=limit, seed=seed),
+    "first-plan": lambda problem, limit, seed: solve(problem, time_limit_s=FIRST_PLAN_S, seed=seed),
 }
 
 
@@ -65,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.large", description=__doc__)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--instance", default="large", help="a name in instances/homecare")
-    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ", ".join(ENGINES))
+    parser.add_argument("--engines", default=DEFAULT_ENGINES, help="comma-separated: " + ", ".join(ENGINES))
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds, one run of each engine per seed")
     parser.add_argument("--out", default="", help="default benchmarks/results/<instance>-<limit>.json")
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -74,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--instance: a file in instances/homecare; --engines: of {list(ENGINES)}")
     problem = load_problem(path)
     limit = args.time_limit
-    rows = [_row(name, partial(ENGINES[name], problem, limit), problem) for name in engines]
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+    rows = [
+        _row(name, partial(ENGINES[name], problem, limit, seed), problem, seed)
+        for seed in seeds
+        for name in engines
+    ]
     report = {
         "command": "python -m benchmarks.large " + " ".join(argv if argv is not None else sys.argv[1:]),
         "instance": f"homecare/{args.instance}.json",

@@ -446,6 +446,27 @@ class Inserter:
             self._commit(c, *done)
         return True
 
+    # ------------------------------------------------------------------ for other searches
+    def candidates(self, v: int, pinned_only: bool) -> dict[str, IntArray]:
+        """Gaps where visit ``v`` may go, one entry each: slot ``idx``, earliest ``start``,
+        ``latest`` start, insertion ``cost`` and ``carer`` (a bound: timing is confirmed by
+        ``try_insert``)."""
+        return self._evaluate(v, self.allowed_mask(v, pinned_only))
+
+    def slot(self, idx: int) -> tuple[int, int]:
+        """The carer and position in their run of a candidate's slot."""
+        return int(self._flat["carer"][idx]), int(self._flat["pos"][idx])
+
+    def try_insert(
+        self, c: int, pos: int, node: int, fixed: dict[int, int]
+    ) -> tuple[list[int], Schedule] | None:
+        """Run ``c`` with ``node`` at ``pos``, timed with ``fixed`` starts; None if untimeable."""
+        return self._try(c, pos, node, fixed)
+
+    def commit(self, c: int, elems: list[int], sched: Schedule) -> None:
+        """Make ``elems`` (timed as ``sched``) carer ``c``'s run."""
+        self._commit(c, elems, sched)
+
     def insert(self, v: int) -> bool:
         return self.insert_pair(v) if int(self.cp.v_req[v]) == 2 else self.insert_single(v)
 
@@ -469,7 +490,11 @@ class Inserter:
         self.visit_count, self.load = count, load  # type: ignore[assignment]
 
     def remove(self, c: int, node: int) -> bool:
-        elems = [e for e in self.plan.runs[c] if e != node]
+        return self.remove_many(c, {node})
+
+    def remove_many(self, c: int, nodes: set[int]) -> bool:
+        """Take ``nodes`` out of carer ``c``'s run, timed once; False if the rest cannot be timed."""
+        elems = [e for e in self.plan.runs[c] if e not in nodes]
         sched = self.b.schedule(c, elems, self.plan.fixed)
         if sched is None:
             return False

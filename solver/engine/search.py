@@ -38,7 +38,6 @@ from solver.engine.construct import (
     Nodes,
     Plan,
     construct,
-    improve,
     plan_from_runs,
     repair,
     route_travel,
@@ -49,6 +48,16 @@ from solver.engine.deadline import Deadline
 from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
+from solver.engine.lns import (
+    LNS_MIN_NODES,
+    LNS_NOTE,
+    LNS_SHARE,
+    MaxIterations,
+    full_rules,
+    improve_plan,
+    left_out,
+    search_note,
+)
 from solver.engine.strategies import apply as apply_strategy
 from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
 from solver.model.clock import DAY_S
@@ -60,6 +69,7 @@ Progress = Callable[[float], None]
 Runs = list[list[tuple[int, int]]]
 FIRST_ROUND_SHARE = 0.6
 MIN_ROUND_S = 0.5
+REPAIR_SHARE = 0.3  # of the time left, moving visits aside before carerun's own search
 RUINS_PER_SOLUTION = 40  # ruin-and-recreate rounds per engine solution, when runs must be reproducible
 # Room kept at the end of a solve for re-timing, diagnosis and the checker: measured at about
 # 1 s for 2,400 visit copies on a loaded 2-core machine (benchmarks/results/scale.json).
@@ -721,7 +731,11 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     carerun's own ruin and recreate instead."""
     dl = limits.deadline
     deterministic = dl.deterministic
-    skip = _model_fits(cp, nodes, limits) if len(nodes) else None
+    # OR-Tools' filters ignore the ties of double-ups and gaps: our own search first, and alone
+    # where breaks make every OR-Tools neighbour expensive (docs/engine.md, "carerun's own search")
+    lns = len(nodes) >= LNS_MIN_NODES and full_rules(cp)
+    alone = lns and any(cp.c_breaks)
+    skip = _model_fits(cp, nodes, limits) if len(nodes) and not alone else None
     budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
@@ -735,6 +749,19 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     if best is warm:
         out.first = out.fallback_first = "WARM_START"
         out.fallback_name = "warm-start"
+    if lns and best is not warm:
+        notes.append(LNS_NOTE)
+        if unplaced:  # coverage comes first: moving visits aside for those out, as on big days
+            moving = dl.share(REPAIR_SHARE)
+            unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=moving, hard=dl)
+            best = best.offer(_from_plan(cp, nodes, plan))
+        share = 1.0 if alone or skip else LNS_SHARE
+        out.best = best = best.offer(_improved(cp, nodes, limits, plan, unplaced, notes, share))
+        if progress:
+            progress(time.monotonic() - limits.began)
+        if alone or skip:
+            return out
+        unplaced = left_out(nodes, plan)
     if skip:
         if unplaced:  # moving visits aside for the ones still out, given real time this once
             unplaced = repair(cp, nodes, plan, unplaced, seed=limits.seed, deadline=dl.share(0.6), hard=dl)
@@ -801,14 +828,27 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     return out
 
 
-def _improved(cp: Compiled, nodes: Nodes, limits: Limits, plan: Plan, unplaced: list[int]) -> Best:
+def _improved(
+    cp: Compiled,
+    nodes: Nodes,
+    limits: Limits,
+    plan: Plan,
+    unplaced: list[int],
+    notes: list[str] | None = None,
+    share: float = 1.0,
+) -> Best:
     """``plan`` after ruin and recreate until the deadline, or for a number of rounds set by the
-    solution limit (so that the same seed gives the same plan)."""
-    dl = limits.deadline
+    solution limit (so that the same seed gives the same plan), in ``share`` of the time left;
+    ``notes`` hears how it went."""
+    dl = limits.deadline.share(share)
     rounds = dl.iteration_limit
     if rounds is None and dl.solution_limit is not None:
         rounds = RUINS_PER_SOLUTION * dl.solution_limit
-    improve(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, iterations=rounds)
+    stop = MaxIterations(rounds) if rounds is not None else None
+    began = time.monotonic()
+    done = improve_plan(cp, nodes, plan, unplaced, seed=limits.seed, until=dl, stop=stop)
+    if notes is not None:
+        notes.append(search_note(done, began - limits.began, time.monotonic() - began))
     return _from_plan(cp, nodes, plan)
 
 

@@ -1,0 +1,165 @@
+"""Ruin and recreate over a feasible plan, the engine's improvement phase on full-rules days.
+
+Each iteration takes some visits out (``ruin.py``), offers them and a few of the visits still
+out back (``recreate.py``), and keeps the result by simulated annealing on the objective of
+``cost.py``; one in ``HAND_OVER_EVERY`` iterations instead hands one copy of a double-up to
+another carer. The best plan seen is kept and handed back, so the phase is anytime: it ends
+when its stop rule says (``stops.py``) or the deadline passes, whichever comes first.
+
+A plan here is the construction's (``solver/engine/construct.py``): runs of elements, each run
+timed exactly with the starts of double-ups and linked visits held; taking a visit out frees
+its start, and putting it back chooses a new one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.engine.compiled import Compiled
+from solver.engine.construct import Builder, Inserter, Nodes, Plan, insertion_order
+from solver.engine.deadline import Deadline
+from solver.engine.lns.cost import Objective
+from solver.engine.lns.recreate import hand_over, insert_visit
+from solver.engine.lns.ruin import Ruins, View
+from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
+
+OFFER_OUT = 6  # visits still out offered again each iteration
+HAND_OVER_EVERY = 8
+START_TEMP = 0.15  # of a mean leg: the worsening accepted with chance 1/e at the start
+END_TEMP = 0.002
+
+
+@dataclass
+class Outcome:
+    """What the search did: the visits still out, iterations run, improvements of the best."""
+
+    out: list[int]
+    iterations: int
+    improved: int
+    cost: int
+
+
+def ruin_size(n_served: int, rng: np.random.Generator) -> int:
+    """Visits per ruin: a few, up to about 4% of the day (at least 4, at most 30)."""
+    top = max(4, min(30, n_served // 25))
+    return int(rng.integers(3, top + 1))
+
+
+def improve_plan(
+    cp: Compiled,
+    nodes: Nodes,
+    plan: Plan,
+    out: list[int],
+    seed: int,
+    until: Deadline,
+    stop: StopRule | None = None,
+) -> Outcome:
+    """Improve ``plan`` in place (it ends as the best plan found) from visits ``out`` left out;
+    ``stop`` (default: the deadline) and ``until`` both end the search."""
+    rule = stop if stop is not None else MaxRuntime(until)
+    ins = Inserter(Builder(cp, nodes), plan)
+    obj = Objective(cp, nodes)
+    rng = np.random.default_rng(seed)
+    ruins = Ruins(cp, nodes, np.ones(cp.n_visits, dtype=bool))
+    costs = [obj.run(c, plan.runs[c], plan.schedules[c]) for c in range(cp.n_carers)]
+    current = sum(costs) + obj.lost(out)
+    best_cost, best_state, best_out = current, ins.save(), list(out)
+    legs = max(sum(len(r) for r in plan.runs), 1)
+    temp0 = START_TEMP * max(sum(costs), 1) / legs
+    done = improved = 0
+    while not rule.done(done) and not until.expired():
+        temp = temp0 * (END_TEMP / START_TEMP) ** rule.progress(done)
+        done += 1
+        state = ins.save()
+        before = [list(r) for r in plan.runs]
+        view = View.of(plan, len(nodes))
+        if done % HAND_OVER_EVERY == 0:
+            new_out = out if _hand_over(ins, nodes, view, rng) else None
+        else:
+            new_out = _ruin_recreate(cp, ins, ruins, view, out, rng)
+        if new_out is None:
+            ins.restore(state)
+            continue
+        changed = [c for c, run in enumerate(plan.runs) if run != before[c]]
+        fresh = {c: obj.run(c, plan.runs[c], plan.schedules[c]) for c in changed}
+        cost = current + sum(fresh[c] - costs[c] for c in changed) + obj.lost(new_out) - obj.lost(out)
+        if cost <= current or rng.random() < math.exp((current - cost) / max(temp, 1e-9)):
+            current, out = cost, new_out
+            for c, value in fresh.items():
+                costs[c] = value
+            if cost < best_cost:
+                best_cost, best_state, best_out = cost, ins.save(), list(out)
+                improved += 1
+        else:
+            ins.restore(state)
+    ins.restore(best_state)
+    return Outcome(best_out, done, improved, best_cost)
+
+
+def _ruin_recreate(
+    cp: Compiled, ins: Inserter, ruins: Ruins, view: View, out: list[int], rng: np.random.Generator
+) -> list[int] | None:
+    """One ruin and recreate; the visits out afterwards, or None if a removal failed."""
+    served = ruins.served(view)
+    if not len(served):
+        return None
+    seed = int(served[rng.integers(len(served))])
+    op = ruins.ops[int(rng.integers(len(ruins.ops)))]
+    removed = op(view, rng, seed, ruin_size(len(served), rng))
+    if not _take_out(ins, view, removed):
+        return None
+    offered = [out[i] for i in rng.permutation(len(out))[:OFFER_OUT]]
+    left = [v for v in _order(cp, removed + offered, rng) if not insert_visit(ins, v, rng)]
+    kept = set(offered)
+    return [v for v in out if v not in kept] + left
+
+
+def _order(cp: Compiled, visits: list[int], rng: np.random.Generator) -> list[int]:
+    """Priority first, then (by chance) the construction's order, random, or widest-first."""
+    pick = int(rng.integers(3))
+    if pick == 0:
+        return insertion_order(cp, visits, int(rng.integers(2**31)))
+    jitter = rng.random(len(visits))
+    pairs = zip(visits, jitter, strict=True)
+    if pick == 1:
+        key = [(int(cp.v_prio[v]), -int(cp.v_req[v]), float(j)) for v, j in pairs]
+    else:
+        key = [(int(cp.v_prio[v]), int(cp.v_ws[v] - cp.v_we[v]), float(j)) for v, j in pairs]
+    return [v for _, v in sorted(zip(key, visits, strict=True))]
+
+
+def _take_out(ins: Inserter, view: View, visits: list[int]) -> bool:
+    """Every copy of ``visits`` out of its run (one timing per run), their held starts freed."""
+    by_run: dict[int, set[int]] = {}
+    gone: set[int] = set()
+    for v in visits:
+        for node in ins.b.nodes.of_visit[v]:
+            gone.add(node)
+            c = int(view.carer_of[node])
+            if c >= 0:
+                by_run.setdefault(c, set()).add(node)
+    for c in sorted(by_run):
+        if not ins.remove_many(c, by_run[c]):
+            return False
+    ins.plan.fixed = {n: t for n, t in ins.plan.fixed.items() if n not in gone}
+    return True
+
+
+def _hand_over(ins: Inserter, nodes: Nodes, view: View, rng: np.random.Generator) -> bool:
+    """A served double-up's copy, taken from one of its carers and given to another."""
+    of = nodes.of_visit
+    pairs = [v for v, copies in enumerate(of) if len(copies) == 2 and view.carer_of[copies[0]] >= 0]
+    if not pairs:
+        return False
+    v = pairs[int(rng.integers(len(pairs)))]
+    keep, move = nodes.of_visit[v] if rng.random() < 0.5 else nodes.of_visit[v][::-1]
+    c = int(view.carer_of[move])
+    if not ins.remove(c, move):
+        return False
+    return hand_over(ins, v, keep, move, view.carer_of, away=c)
+
+
+__all__ = ["MaxIterations", "MaxRuntime", "Outcome", "improve_plan"]
