@@ -75,6 +75,7 @@ def improve_plan(
         done += 1
         state = ins.save()
         before = [list(r) for r in plan.runs]
+        timed = list(plan.schedules)  # a run re-timed (a partner moved) is changed too
         view = View.of(plan, len(nodes))
         if done % HAND_OVER_EVERY == 0:
             new_out = out if _hand_over(ins, nodes, view, rng) else None
@@ -83,7 +84,9 @@ def improve_plan(
         if new_out is None:
             ins.restore(state)
             continue
-        changed = [c for c, run in enumerate(plan.runs) if run != before[c]]
+        changed = [
+            c for c, run in enumerate(plan.runs) if run != before[c] or plan.schedules[c] is not timed[c]
+        ]
         fresh = {c: obj.run(c, plan.runs[c], plan.schedules[c]) for c in changed}
         cost = current + sum(fresh[c] - costs[c] for c in changed) + obj.lost(new_out) - obj.lost(out)
         if cost <= current or rng.random() < math.exp((current - cost) / max(temp, 1e-9)):
