@@ -109,15 +109,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(settings.database_url)
-        store.recover()
-        dispatcher = Dispatcher(store, settings)
-        dispatcher.start()
+        store = Store(settings.database_url)  # migrates it first, under a lock
+        dispatcher = Dispatcher(store, settings) if settings.in_process_worker else None
+        if dispatcher is not None:
+            dispatcher.start()
         app.state.store, app.state.dispatcher = store, dispatcher
         try:
             yield
         finally:
-            dispatcher.close()
+            if dispatcher is not None:
+                dispatcher.close()
             store.close()
 
     app = FastAPI(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, field_errors, invalid
-from api.runner import run_local
+from api.runner import Outcome, Work, run_local
 from api.settings import Settings
 from api.store import Store
 from solver.model.problem import Problem, Solution
@@ -82,3 +82,24 @@ async def solve_now(request: Request, problem: Problem) -> Solution:
     if outcome.solution is None:
         raise ApiError(503, "Solve failed", outcome.error or "the solver returned no plan")
     return Solution.model_validate_json(outcome.solution)
+
+
+async def in_slot(request: Request, payload: str, time_limit_s: float, work: Work, what: str) -> Outcome:
+    """Run ``work`` in a worker process in one of the synchronous slots (429 when all are busy),
+    killed after ``time_limit_s``, so no request can hold the API's own CPU or run unbounded.
+    ``what`` names the work in the refusal."""
+    settings = settings_of(request)
+    slots: threading.BoundedSemaphore = request.app.state.sync_slots
+    if not slots.acquire(blocking=False):
+        raise overloaded(settings, f"all {settings.sync_concurrency} synchronous slots are busy ({what})")
+    try:
+        return await run_in_threadpool(run_local, payload, time_limit_s, 0.0, lambda: False, work)
+    finally:
+        slots.release()
+
+
+def timed_out(outcome: Outcome, what: str, limit_s: float) -> ApiError:
+    """503 for work that ended without an answer (killed at its time limit, or crashed)."""
+    if outcome.timed_out:
+        return ApiError(503, f"{what} timed out", f"no answer within {limit_s:g} s (CARERUN_CHECK_TIMEOUT_S)")
+    return ApiError(503, f"{what} failed", outcome.error or "the worker process returned nothing")

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Tenant, body_schema, overloaded, parse, settings_of
+from api.deps import Tenant, body_schema, in_slot, overloaded, parse, settings_of, timed_out
 from api.errors import ApiError, FieldError, documented, field_errors, from_issues, invalid
 from api.limits import checked_problem
-from api.runner import Outcome, replan_json, run_local
-from api.views import EvaluateBody, EvaluateRequest, EvaluateResult, ReplanRequest, ViolationView
-from solver.day.evaluate import PlanDocument, evaluate
-from solver.model.errors import FieldIssue, InputError, join_path
+from api.runner import Outcome, evaluate_json, replan_json, run_local
+from api.views import EvaluateBody, EvaluateRequest, EvaluateResult, ReplanRequest
+from solver.day.evaluate import PlanDocument
+from solver.model.errors import FieldIssue, join_path
 from solver.model.problem import Solution
 
 router = APIRouter(prefix="/v1")
@@ -74,21 +74,25 @@ def _plan_of(raw: object) -> PlanDocument:
     "/evaluate",
     response_model=EvaluateResult,
     tags=["rules"],
-    responses=documented(401, 413, 422),
+    responses=documented(401, 413, 422, 429, 503),
     openapi_extra=body_schema(EvaluateRequest),
 )
 async def evaluate_plan(request: Request, who: Tenant) -> EvaluateResult:
     """Re-time a given plan (a Solution, or each carer's visit ids in order) from the problem:
     its KPIs and every rule it breaks, so a hand-made rota compares with an optimised one."""
+    settings = settings_of(request)
     body: EvaluateBody = parse(EvaluateBody, await request.body(), "evaluate request")
     plan = _plan_of(body.plan)
-    checked_problem(body.problem, settings_of(request), sync=False, prefix="problem")
-    try:
-        solution, found = await run_in_threadpool(evaluate, body.problem, plan)
-    except InputError as exc:
-        raise invalid(plan_errors(exc.errors), "plan") from None
-    views = [ViolationView(**v.to_dict()) for v in found]
-    return EvaluateResult(ok=not found, solution=solution, violations=views)
+    checked_problem(body.problem, settings, sync=False, prefix="problem")
+    payload = json.dumps(
+        {"problem": json.loads(body.problem.model_dump_json()), "plan": json.loads(plan.model_dump_json())}
+    )
+    outcome = await in_slot(request, payload, settings.check_timeout_s, evaluate_json, "evaluate")
+    if outcome.kind == "invalid":
+        raise invalid(plan_errors(list(outcome.issues)), "plan")
+    if outcome.solution is None:
+        raise timed_out(outcome, "Evaluate", settings.check_timeout_s)
+    return EvaluateResult.model_validate_json(outcome.solution)
 
 
 async def _replan_in_slot(request: Request, body: str, time_limit_s: float) -> Outcome:

@@ -9,7 +9,15 @@ Stopping early (DELETE) goes through the engine's ``stop`` hook, which keeps the
 
 from __future__ import annotations
 
+import ctypes
+import json
+import logging
 import multiprocessing as mp
+import os
+import secrets
+import signal
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +32,9 @@ from solver.model.errors import FieldIssue, InputError
 
 POLL_S = 0.25
 DASK_STOP_CHECK_S = 1.0
+PURGE_EVERY_S = 600.0
+PR_SET_PDEATHSIG = 1
+log = logging.getLogger("carerun.worker")
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ class Outcome:
     solution: str | None = None
     error: str | None = None
     issues: tuple[FieldIssue, ...] = ()
+    timed_out: bool = False
 
 
 def solve_json(problem_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
@@ -73,7 +85,45 @@ def replan_json(request_json: str, time_limit_s: float, stop: Callable[[], bool]
     return solution.model_dump_json()
 
 
+def die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this process when its parent dies, so a solver never
+    outlives a killed server or worker (its parent is the fork server, which exits with them)."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def check_json(request_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
+    """``POST /v1/check`` in a worker process: {problem, solution} to the CheckResult."""
+    from api.views import CheckRequest, CheckResult, ViolationView
+    from solver.analysis.check import check
+
+    req = CheckRequest.model_validate_json(request_json)
+    found = check(req.problem, req.solution)
+    views = [ViolationView(**v.to_dict()) for v in found]
+    return CheckResult(ok=not found, violations=views).model_dump_json()
+
+
+def evaluate_json(request_json: str, time_limit_s: float, stop: Callable[[], bool] | None = None) -> str:
+    """``POST /v1/evaluate`` in a worker process: {problem, plan (the short form)} to the
+    EvaluateResult; a plan naming unknown carers or visits comes back as ``invalid``."""
+    from api.views import EvaluateResult, ViolationView
+    from solver.day.evaluate import PlanDocument, evaluate
+    from solver.model.problem import Problem
+
+    raw = json.loads(request_json)
+    problem = Problem.model_validate_json(json.dumps(raw["problem"]))
+    plan = PlanDocument.model_validate_json(json.dumps(raw["plan"]))
+    solution, found = evaluate(problem, plan)
+    views = [ViolationView(**v.to_dict()) for v in found]
+    return EvaluateResult(ok=not found, solution=solution, violations=views).model_dump_json()
+
+
 def _child(work: Work, payload: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
+    die_with_parent()
     try:
         conn.send(("ok", work(payload, time_limit_s, stop_event.is_set)))
     except InputError as exc:
@@ -95,7 +145,14 @@ def context() -> ForkServerContext:
         ctx = mp.get_context("forkserver")
         assert isinstance(ctx, ForkServerContext)
         ctx.set_forkserver_preload(
-            ["solver.engine.search", "solver.model.problem", "solver.day.replan", "api.views"]
+            [
+                "solver.engine.search",
+                "solver.model.problem",
+                "solver.day.replan",
+                "solver.day.evaluate",
+                "solver.analysis.check",
+                "api.views",
+            ]
         )
         _CONTEXT = ctx
     return _CONTEXT
@@ -136,7 +193,9 @@ def run_local(
             now = time.monotonic()
             if now > deadline:
                 return Outcome(
-                    "failed", error=f"no plan within the time limit plus {grace_s:g} s grace: solver killed"
+                    "failed",
+                    error=f"no plan within the time limit plus {grace_s:g} s grace: solver killed",
+                    timed_out=True,
                 )
             if stop_deadline is None and should_stop():
                 stop_event.set()
@@ -207,17 +266,28 @@ def run_dask(
 # --------------------------------------------------------------------------- dispatch
 
 
+def worker_id() -> str:
+    """Who holds a claim: host, process and a random part (a pid can come back after a restart)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class Dispatcher:
-    """Moves queued jobs into solves, at most ``settings.workers`` at a time, and records results."""
+    """A worker of the shared queue: claims jobs while fewer than ``settings.workers`` run here,
+    renews its leases, puts back the jobs of dead workers, erases jobs past the retention time,
+    and records each result only while it still owns the job."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store, self.settings = store, settings
+        self.owner = worker_id()
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._running: set[str] = set()
+        self._lost: set[str] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._client: Any = None
+        self._last_beat = 0.0
+        self._last_purge = 0.0
 
     def start(self) -> None:
         if self.settings.dask_scheduler:
@@ -233,7 +303,7 @@ class Dispatcher:
 
     def close(self) -> None:
         """A clean shutdown puts the jobs it interrupts back in the queue; their solver processes
-        die with the server, and the next start solves them again."""
+        die with the worker, and another worker (or the next start) solves them again."""
         self._closing.set()
         self._wake.set()
         if self._thread is not None:
@@ -241,7 +311,7 @@ class Dispatcher:
         with self._lock:
             interrupted = list(self._running)
         for job_id in interrupted:
-            self.store.requeue(job_id)
+            self.store.requeue(job_id, self.owner)
         if self._client is not None:
             self._client.close()
 
@@ -251,7 +321,14 @@ class Dispatcher:
 
     def _loop(self) -> None:
         while not self._closing.is_set():
-            job = self.store.claim_next() if self.running() < self.settings.workers else None
+            try:
+                self._housekeeping()
+                job = None
+                if self.running() < self.settings.workers:
+                    job = self.store.claim_next(self.owner, self.settings.lease_s)
+            except Exception:  # the database went away for a moment: try again shortly
+                log.exception("queue unavailable; retrying")
+                job = None
             if job is None:
                 self._wake.wait(0.5)
                 self._wake.clear()
@@ -259,6 +336,25 @@ class Dispatcher:
             with self._lock:
                 self._running.add(job.id)
             threading.Thread(target=self._run, args=(job,), name=f"job-{job.id}", daemon=True).start()
+
+    def _housekeeping(self) -> None:
+        """Renew leases every third of a lease; reap expired ones and purge old jobs now and then."""
+        now = time.monotonic()
+        if now - self._last_beat >= self.settings.lease_s / 3:
+            self._last_beat = now
+            with self._lock:
+                mine = list(self._running)
+            lost = self.store.heartbeat(mine, self.owner, self.settings.lease_s)
+            if lost:
+                log.warning("lost %d job(s) to other workers or erasure: abandoning them", len(lost))
+                with self._lock:
+                    self._lost |= lost
+            self.store.reap(self.settings.max_attempts)
+        if self.settings.retention_days > 0 and now - self._last_purge >= PURGE_EVERY_S:
+            self._last_purge = now
+            gone = self.store.purge(self.settings.retention_days * 86400)
+            if gone:
+                log.info("erased %d job(s) older than %g days", gone, self.settings.retention_days)
 
     def _run(self, job: Job) -> None:
         try:
@@ -269,14 +365,17 @@ class Dispatcher:
             if self._closing.is_set():
                 return
             if outcome.kind == "solved":
-                self.store.finish(job.id, "solved", solution=outcome.solution)
+                self.store.finish(job.id, "solved", solution=outcome.solution, owner=self.owner)
             elif outcome.kind == "stopped":
-                self.store.finish(job.id, "cancelled", solution=outcome.solution, error=outcome.error)
+                self.store.finish(
+                    job.id, "cancelled", solution=outcome.solution, error=outcome.error, owner=self.owner
+                )
             else:
-                self.store.finish(job.id, "failed", error=outcome.error)
+                self.store.finish(job.id, "failed", error=outcome.error, owner=self.owner)
         finally:
             with self._lock:
                 self._running.discard(job.id)
+                self._lost.discard(job.id)
             self._wake.set()
 
     def _solve(self, job: Job) -> Outcome:
@@ -285,6 +384,9 @@ class Dispatcher:
         def should_stop() -> bool:  # one database read a second at most
             if self._closing.is_set():
                 return True
+            with self._lock:
+                if job.id in self._lost:
+                    return True
             now = time.monotonic()
             if now - last[0] < 1.0:
                 return False

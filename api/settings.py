@@ -32,6 +32,24 @@ def _float(name: str, default: float) -> float:
     return float(_number(name, default, float))
 
 
+def _positive(name: str, default: float) -> float:
+    value = _float(name, default)
+    if value <= 0:
+        raise ValueError(f"{name}={value:g}: must be more than 0")
+    return value
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={raw!r}: expected true or false")
+
+
 def default_database_url() -> str:
     path = Path(os.environ.get("CARERUN_DB_PATH", "carerun-api.sqlite3")).resolve()
     return f"sqlite:///{path}"
@@ -55,6 +73,15 @@ class Settings:
     health_ttl_s: float = 30.0
     retry_after_s: int = 5
     dask_scheduler: str | None = None
+    # the shared queue (api.store): a claim's lease, renewed every third of it while solving
+    lease_s: float = 30.0
+    max_attempts: int = 2
+    # False: this API only queues jobs, and `carerun worker` processes solve them
+    in_process_worker: bool = True
+    # ended jobs (problem, plan, versions: personal data) are erased after this long; 0 keeps them
+    retention_days: float = 30.0
+    # /v1/check and /v1/evaluate run in a synchronous slot and are killed after this long
+    check_timeout_s: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,4 +102,9 @@ class Settings:
             health_ttl_s=_float("CARERUN_HEALTH_TTL_S", cls.health_ttl_s),
             retry_after_s=_int("CARERUN_RETRY_AFTER_S", cls.retry_after_s),
             dask_scheduler=os.environ.get("CARERUN_DASK_SCHEDULER") or None,
+            lease_s=_positive("CARERUN_LEASE_S", cls.lease_s),
+            max_attempts=max(_int("CARERUN_MAX_ATTEMPTS", cls.max_attempts), 1),
+            in_process_worker=_flag("CARERUN_IN_PROCESS_WORKER", cls.in_process_worker),
+            retention_days=_float("CARERUN_RETENTION_DAYS", cls.retention_days),
+            check_timeout_s=_float("CARERUN_CHECK_TIMEOUT_S", cls.check_timeout_s),
         )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import Tenant, body_schema, parse, settings_of, solve_now
+from api.deps import Tenant, body_schema, in_slot, parse, settings_of, solve_now, timed_out
 from api.errors import documented
 from api.limits import checked_problem
-from api.views import CheckRequest, CheckResult, ViolationView
+from api.runner import check_json
+from api.views import CheckRequest, CheckResult
 from solver.model.problem import Problem, Solution
 
 router = APIRouter(prefix="/v1")
@@ -33,14 +33,15 @@ async def solve_sync(request: Request, who: Tenant) -> Solution:
     "/check",
     response_model=CheckResult,
     tags=["solve"],
-    responses=documented(401, 413, 422),
+    responses=documented(401, 413, 422, 429, 503),
     openapi_extra=body_schema(CheckRequest),
 )
 async def check_plan(request: Request, who: Tenant) -> CheckResult:
     """Re-time a plan from the problem alone and list every rule it breaks."""
-    from solver.analysis.check import check
-
+    settings = settings_of(request)
     req: CheckRequest = parse(CheckRequest, await request.body(), "check request")
-    checked_problem(req.problem, settings_of(request), sync=False, prefix="problem")
-    found = await run_in_threadpool(check, req.problem, req.solution)
-    return CheckResult(ok=not found, violations=[ViolationView(**v.to_dict()) for v in found])
+    checked_problem(req.problem, settings, sync=False, prefix="problem")
+    outcome = await in_slot(request, req.model_dump_json(), settings.check_timeout_s, check_json, "check")
+    if outcome.solution is None:
+        raise timed_out(outcome, "Check", settings.check_timeout_s)
+    return CheckResult.model_validate_json(outcome.solution)

@@ -1,13 +1,22 @@
 """Jobs, problems, solutions and API keys in SQLite (WAL) or PostgreSQL, through SQLAlchemy Core.
 
 The database is the only state the API keeps, so a restart loses nothing: every job is a row,
-and its problem and solution are JSON text beside it. One API process dispatches the jobs of a
-database; solving may still happen on many machines (see ``api.runner``).
+and its problem and solution are JSON text beside it. The jobs table is also the queue that any
+number of workers share (``carerun worker`` on other machines, or the API's own): a worker claims
+a job with ``SELECT ... FOR UPDATE SKIP LOCKED``, becomes its owner for a lease it renews while it
+solves, and may record the outcome only while it still owns the job. A worker that dies stops
+renewing; once its lease has expired any worker puts the job back in the queue, or fails it after
+``max_attempts`` tries. The schema is Alembic's (``api.migrations``), never ``create_all``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
+import logging
+import re
 import secrets
 import threading
 import time
@@ -23,12 +32,14 @@ from sqlalchemy import (
     Connection,
     Engine,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    case,
     create_engine,
     delete,
     event,
@@ -42,7 +53,10 @@ from sqlalchemy.exc import IntegrityError
 STATUSES = ("queued", "solving", "solved", "failed", "cancelled")
 ACTIVE = ("queued", "solving")
 KEY_PREFIX = "crk_"
-RESTART_REASON = "the server stopped while this job was solving; submit it again"
+RESTART_REASON = "the worker solving this job stopped (its lease expired) too often; submit it again"
+ERASED = ("solved", "failed", "cancelled")
+JOB_ID = re.compile(r"[0-9a-f]{32}")
+log = logging.getLogger("carerun.store")
 FIRST_KEPT_VERSION = 2  # version 1 is the job's own plan, read from the job row
 
 metadata = MetaData()
@@ -71,6 +85,12 @@ jobs = Table(
     Column("stop_requested", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # the queue: who solves the job, until when its claim holds, how many claims it has had
+    Column("owner", String(100), nullable=True),
+    Column("lease_until", Float, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Index("ix_jobs_status_created", "status", "created_at"),
+    Index("ix_jobs_tenant_created", "tenant", "created_at"),
 )
 
 # Versions a coordinator kept of a job's plan (changes by hand, re-plans). The job's own plan is
@@ -103,6 +123,17 @@ class Job:
     stop_requested: bool
     created_at: float
     updated_at: float
+    owner: str | None = None
+    lease_until: float | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a tenant's jobs, newest first; ``cursor`` fetches the next (None: no more)."""
+
+    jobs: list[Job]
+    cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,33 @@ class Overloaded(Exception):
         self.reason = reason
 
 
+class BadCursor(ValueError):
+    """A paging cursor this server did not hand out."""
+
+
+def valid_job_id(job_id: str) -> bool:
+    """Job ids are 32 hex digits (uuid4); anything else cannot name a job, and must not reach a
+    query (PostgreSQL refuses text with NUL bytes outright)."""
+    return JOB_ID.fullmatch(job_id) is not None
+
+
+def encode_cursor(created_at: float, job_id: str) -> str:
+    raw = json.dumps([created_at, job_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    """The (created_at, id) a cursor resumes after; BadCursor for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, job_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise BadCursor(cursor) from None
+    if not isinstance(created_at, int | float) or not isinstance(job_id, str) or not valid_job_id(job_id):
+        raise BadCursor(cursor)
+    return float(created_at), job_id
+
+
 def hash_key(key: str) -> str:
     """Keys are 256 random bits, so one SHA-256 suffices (no password stretching needed)."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -161,12 +219,15 @@ def make_engine(url: str) -> Engine:
 class Store:
     """All reads and writes of the API's database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.is_postgres = self.engine.dialect.name == "postgresql"
         self._submit_lock = threading.Lock()
-        metadata.create_all(self.engine)
+        if migrate:
+            from api.migrate import upgrade
+
+            upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -255,6 +316,8 @@ class Store:
 
     def get(self, job_id: str, tenant: str | None = None) -> Job | None:
         """A job by id; with ``tenant``, another tenant's job is None, exactly like an unknown id."""
+        if not valid_job_id(job_id):
+            return None
         query = select(jobs).where(jobs.c.id == job_id)
         if tenant is not None:
             query = query.where(jobs.c.tenant == tenant)
@@ -262,18 +325,26 @@ class Store:
             row = conn.execute(query).first()
         return None if row is None else Job(**row._asdict())
 
-    def list_jobs(self, tenant: str, limit: int = 100) -> list[Job]:
+    def list_jobs(self, tenant: str, limit: int = 100, cursor: str | None = None) -> Page:
+        """A page of the tenant's jobs, newest first, resuming after ``cursor`` (keyset paging, so
+        a page costs the same however deep it is). BadCursor for a cursor not handed out here."""
+        query = select(jobs).where(jobs.c.tenant == tenant)
+        if cursor is not None:
+            created_at, job_id = decode_cursor(cursor)
+            query = query.where(
+                (jobs.c.created_at < created_at) | ((jobs.c.created_at == created_at) & (jobs.c.id < job_id))
+            )
+        query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit + 1)
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(jobs)
-                .where(jobs.c.tenant == tenant)
-                .order_by(jobs.c.created_at.desc(), jobs.c.id)
-                .limit(limit)
-            ).all()
-        return [Job(**r._asdict()) for r in rows]
+            found = [Job(**r._asdict()) for r in conn.execute(query).all()]
+        more = len(found) > limit
+        page = found[:limit]
+        return Page(page, encode_cursor(page[-1].created_at, page[-1].id) if more and page else None)
 
-    def claim_next(self) -> Job | None:
-        """Move the oldest queued job to ``solving`` and return it; None when nothing waits."""
+    def claim_next(self, owner: str = "", lease_s: float = 60.0) -> Job | None:
+        """Claim the oldest queued job for ``owner`` until ``lease_s`` from now; None when nothing
+        waits. SKIP LOCKED lets many workers claim at once without waiting on each other."""
+        now = time.time()
         with self._tx() as conn:
             row = conn.execute(
                 select(jobs.c.id)
@@ -287,23 +358,66 @@ class Store:
             claimed = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == row.id, jobs.c.status == "queued")
-                .values(status="solving", updated_at=time.time())
+                .values(
+                    status="solving",
+                    owner=owner,
+                    lease_until=now + lease_s,
+                    attempts=jobs.c.attempts + 1,
+                    updated_at=now,
+                )
             )
             if claimed.rowcount != 1:
                 return None
         return self.get(row.id)
 
-    def finish(self, job_id: str, status: str, solution: str | None = None, error: str | None = None) -> None:
-        assert status in STATUSES
+    def heartbeat(self, job_ids: list[str], owner: str, lease_s: float) -> set[str]:
+        """Renew ``owner``'s lease on ``job_ids``; the ids it no longer owns (another worker
+        took them over after the lease ran out, or they were erased) come back to be abandoned."""
+        if not job_ids:
+            return set()
         with self._tx() as conn:
             conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
-                .values(status=status, solution=solution, error=error, updated_at=time.time())
+                .where(jobs.c.id.in_(job_ids), jobs.c.owner == owner, jobs.c.status == "solving")
+                .values(lease_until=time.time() + lease_s)
             )
+            held = conn.execute(
+                select(jobs.c.id).where(
+                    jobs.c.id.in_(job_ids), jobs.c.owner == owner, jobs.c.status == "solving"
+                )
+            ).scalars()
+            return set(job_ids) - set(held)
+
+    def finish(
+        self,
+        job_id: str,
+        status: str,
+        solution: str | None = None,
+        error: str | None = None,
+        owner: str | None = None,
+    ) -> bool:
+        """Record how a job ended. With ``owner`` (every worker passes it) only while that worker
+        still owns the job and it is solving: a stale owner's result is refused (False, logged),
+        so a job ends exactly once however many workers once held it. Without ``owner`` it is an
+        operator's write and applies whatever the state."""
+        assert status in STATUSES
+        query = update(jobs).where(jobs.c.id == job_id)
+        if owner is not None:
+            query = query.where(jobs.c.owner == owner, jobs.c.status == "solving")
+        with self._tx() as conn:
+            done = conn.execute(
+                query.values(
+                    status=status, solution=solution, error=error, lease_until=None, updated_at=time.time()
+                )
+            ).rowcount
+        if not done:
+            log.warning("refused %s for job %s from %s: it no longer owns the job", status, job_id, owner)
+        return bool(done)
 
     def request_stop(self, job_id: str, tenant: str) -> Job | None:
         """Ask a job to stop: a queued job is cancelled at once, a solving one keeps its best plan."""
+        if not valid_job_id(job_id):
+            return None
         now = time.time()
         with self._tx() as conn:
             conn.execute(
@@ -328,25 +442,58 @@ class Store:
             row = conn.execute(select(jobs.c.stop_requested).where(jobs.c.id == job_id)).first()
         return bool(row and row.stop_requested)
 
-    def requeue(self, job_id: str) -> bool:
-        """Put a solving job back in the queue (a clean shutdown interrupted it, not the job)."""
+    def requeue(self, job_id: str, owner: str | None = None) -> bool:
+        """Put a solving job back in the queue (a clean shutdown interrupted it, not the job, so
+        the claim does not count as a try). With ``owner``, only a job that worker still owns."""
+        query = update(jobs).where(jobs.c.id == job_id, jobs.c.status == "solving")
+        if owner is not None:
+            query = query.where(jobs.c.owner == owner)
         with self._tx() as conn:
             result = conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.status == "solving")
-                .values(status="queued", updated_at=time.time())
+                query.values(
+                    status="queued",
+                    owner=None,
+                    lease_until=None,
+                    attempts=case((jobs.c.attempts > 0, jobs.c.attempts - 1), else_=0),
+                    updated_at=time.time(),
+                )
             )
         return result.rowcount == 1
 
-    def recover(self) -> int:
-        """At start-up: jobs left ``solving`` by a dead process become ``failed`` with the reason."""
+    def reap(self, max_attempts: int, now: float | None = None) -> tuple[int, int]:
+        """Jobs whose lease ran out (their worker died or hung): back to the queue, or ``failed``
+        with the reason once they have had ``max_attempts`` claims. (requeued, failed)."""
+        now = time.time() if now is None else now
+        expired = (jobs.c.status == "solving") & (jobs.c.lease_until.is_(None) | (jobs.c.lease_until < now))
         with self._tx() as conn:
-            result = conn.execute(
+            failed = conn.execute(
                 update(jobs)
-                .where(jobs.c.status == "solving")
-                .values(status="failed", error=RESTART_REASON, updated_at=time.time())
-            )
-        return int(result.rowcount)
+                .where(expired, jobs.c.attempts >= max_attempts)
+                .values(status="failed", error=RESTART_REASON, lease_until=None, updated_at=now)
+            ).rowcount
+            requeued = conn.execute(
+                update(jobs)
+                .where(expired)
+                .values(status="queued", owner=None, lease_until=None, updated_at=now)
+            ).rowcount
+        if failed or requeued:
+            log.warning("expired leases: %d job(s) back in the queue, %d failed", requeued, failed)
+        return int(requeued), int(failed)
+
+    def recover(self, max_attempts: int = 1) -> int:
+        """Jobs left ``solving`` with an expired lease: requeued or failed (see ``reap``); how many
+        failed. A job another live worker holds is left alone, whatever process starts."""
+        return self.reap(max_attempts)[1]
+
+    def purge(self, older_than_s: float, now: float | None = None) -> int:
+        """Erase ended jobs (with their problems, plans and versions) not touched for
+        ``older_than_s``: the retention limit on personal data. How many jobs went."""
+        cutoff = (time.time() if now is None else now) - older_than_s
+        old = select(jobs.c.id).where(jobs.c.status.in_(ERASED), jobs.c.updated_at < cutoff)
+        with self._tx() as conn:
+            conn.execute(delete(plan_versions).where(plan_versions.c.job_id.in_(old)))
+            gone = conn.execute(delete(jobs).where(jobs.c.status.in_(ERASED), jobs.c.updated_at < cutoff))
+        return int(gone.rowcount)
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -359,6 +506,8 @@ class Store:
     ) -> VersionInfo | None:
         """Keep a version of a job's plan under the next free number; None when the tenant has
         no such job. Two writers racing for one number: the loser retries with the next."""
+        if not valid_job_id(job_id):
+            return None
         for _ in range(5):
             try:
                 return self._insert_version(job_id, tenant, label, problem_json, solution_json, violations)
@@ -408,6 +557,8 @@ class Store:
 
     def get_version(self, job_id: str, tenant: str, number: int) -> Version | None:
         """One kept version with its problem and solution; None for another tenant's job too."""
+        if not valid_job_id(job_id):
+            return None
         v = plan_versions.c
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -418,7 +569,10 @@ class Store:
         return None if row is None else Version(**row._asdict())
 
     def delete_job(self, job_id: str, tenant: str) -> bool:
-        """Remove a job and every version kept of it (they hold the same personal data)."""
+        """Erase a job and every version kept of it (they hold the same personal data). A worker
+        still solving it loses it at its next heartbeat, and its result is refused."""
+        if not valid_job_id(job_id):
+            return False
         with self._tx() as conn:
             owned = conn.execute(delete(jobs).where(jobs.c.id == job_id, jobs.c.tenant == tenant)).rowcount
             if owned:

@@ -29,6 +29,9 @@ class JobSummary(BaseModel):
     time_limit_s: float
     stop_requested: bool
     error: str | None = Field(default=None, description="Why a job failed or how it was cancelled.")
+    attempts: int = Field(
+        default=0, description="How many times a worker has taken the job (more than 1: a worker died)."
+    )
 
 
 class JobView(JobSummary):
@@ -39,6 +42,9 @@ class JobView(JobSummary):
 
 class JobList(BaseModel):
     jobs: list[JobSummary]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 class CheckRequest(BaseModel):
@@ -115,6 +121,7 @@ def summary(job: Job) -> JobSummary:
         visits=job.visits,
         time_limit_s=job.time_limit_s,
         stop_requested=job.stop_requested,
+        attempts=job.attempts,
         error=job.error,
     )
 

@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.api import pg
+from tests.api.pg import PG_ENV
 from tests.solver.tiny import DIST, DUR, A, B, C, H, carer, visit
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_ENV = "CARERUN_TEST_POSTGRES_URL"
 
 
 def tiny_problem(**options: Any) -> dict[str, Any]:
@@ -43,23 +44,32 @@ def instance(name: str, time_limit_s: float) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """SQLite always; PostgreSQL when CARERUN_TEST_POSTGRES_URL is set (CI sets it), emptied first."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-        return
-    url = os.environ.get(PG_ENV)
-    if not url:
+@pytest.fixture(scope="session")
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """This xdist worker's own PostgreSQL database (created at first use, dropped at the end);
+    skips when CARERUN_TEST_POSTGRES_URL is not set (.ci/run sets it)."""
+    base = pg.base_url()
+    if base is None:
         pytest.skip(f"{PG_ENV} is not set: no PostgreSQL here (.ci/run installs and sets one)")
-    from sqlalchemy import create_engine
-
-    from api.store import metadata
-
-    engine = create_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = pg.worker_database_url(base, worker)
     yield url
+    pg.drop_database(base, url)
+
+
+@pytest.fixture
+def empty_postgres(postgres_url: str) -> str:
+    """The worker's PostgreSQL database with nothing in it."""
+    pg.empty(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite always; PostgreSQL (this worker's own database, emptied) when it is configured."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    return str(request.getfixturevalue("empty_postgres"))
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

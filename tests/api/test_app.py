@@ -262,18 +262,23 @@ def test_schema_health_docs_and_openapi(api: Api) -> None:
     )
 
 
-def test_restart_marks_solving_jobs_failed(tmp_path: Path) -> None:
-    """In-process version of the restart rule (the SIGKILL test in test_server does it for real)."""
-    for api in open_api(tmp_path, workers=0):
+def test_a_job_whose_worker_died_is_failed_after_max_attempts(tmp_path: Path) -> None:
+    """In-process version of the lease rule (the SIGKILL tests in test_server do it for real)."""
+    for api in open_api(tmp_path, workers=0, max_attempts=1):
         job_id = api.client.post("/v1/plans", json=tiny_problem(), headers=api.headers()).json()["id"]
-        api.client.app.state.store.claim_next()  # type: ignore[attr-defined]
+        api.client.app.state.store.claim_next("a-dead-worker", lease_s=0.01)  # type: ignore[attr-defined]
         key = api.key
     app = create_app(api.client.app.state.settings)  # type: ignore[attr-defined]
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:
-        job = client.get(f"/v1/plans/{job_id}", headers={"Authorization": f"Bearer {key}"}).json()
-    assert job["status"] == "failed" and "server stopped" in job["error"]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            job = client.get(f"/v1/plans/{job_id}", headers={"Authorization": f"Bearer {key}"}).json()
+            if job["status"] != "solving":
+                break
+            time.sleep(0.1)
+    assert job["status"] == "failed" and "lease expired" in job["error"] and job["attempts"] == 1
 
 
 def test_clean_shutdown_requeues_the_job_it_interrupts(tmp_path: Path) -> None:

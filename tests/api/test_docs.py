@@ -9,7 +9,7 @@ A replayable pair in docs/api.md is written as::
     ```
     <!-- response: STATUS -->
     ```json
-    the response body
+    the response body (left out for 204, which has none)
     ```
 
 - ``{id}`` in PATH is the ``id`` of the last response that had one (the job just submitted);
@@ -87,7 +87,7 @@ def pairs(text: str) -> list[Pair]:
             request, at = _block(text, at, where)
         status = _RESPONSE.match(text, at)
         assert status, f"{where}: expected <!-- response: STATUS --> after the request"
-        response, _ = _block(text, status.end(), where)
+        response = None if status[1] == "204" else _block(text, status.end(), where)[0]
         out.append(Pair(line, mark[1], mark[2], flags, request, int(status[1]), response))
     return out
 
@@ -184,6 +184,9 @@ def test_every_marked_pair_replays_against_the_live_app(tmp_path: Path) -> None:
             if pair.status >= 400:
                 vroom = pair.path == "/v1/vroom"  # VROOM's own error shape, for VROOM clients
                 assert answer.headers["content-type"] == (JSON if vroom else PROBLEM_JSON), str(pair)
+            if pair.status == 204:
+                assert answer.content == b"", f"{pair}: a 204 with a body"
+                continue
             body = answer.json()
             # A sentence naming the job ("no job '...'") names the live id, not the guide's.
             expected = json.loads(json.dumps(pair.response).replace(documented_id, last_id or ""))

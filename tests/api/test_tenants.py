@@ -16,6 +16,6 @@ def test_second_tenant_gets_404_on_every_job_route(api: Api) -> None:
         assert foreign.status_code == unknown.status_code == 404
         assert foreign.json()["title"] == unknown.json()["title"]
         assert job_id in foreign.json()["detail"]  # it only echoes the id that was asked for
-    assert api.client.get("/v1/plans", headers=theirs).json() == {"jobs": []}
+    assert api.client.get("/v1/plans", headers=theirs).json() == {"jobs": [], "next_cursor": None}
     mine = api.client.get(f"/v1/plans/{job_id}", headers=api.headers()).json()
     assert mine["status"] == "solved" and not mine["stop_requested"]  # their DELETE did nothing
