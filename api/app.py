@@ -96,10 +96,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         versions.VersionRequest,
         ProblemDetails,
     ):
+        # The validation schema wins: FastAPI's response schemas of the contract's lean models
+        # (Problem, Carer, Visit, Options) are empty, their serializer being a function.
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in schema.pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        components.setdefault(model.__name__, schema)
+            components[name] = sub
+        components[model.__name__] = schema
     app.openapi_schema = doc
     return doc
 

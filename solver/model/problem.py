@@ -53,7 +53,7 @@ TimeOfDay = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$",
+            "pattern": r"^(([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?|24:00(:00)?)$",
             "description": "Time of day, 'HH:MM' or 'HH:MM:SS' (24-hour clock).",
             "examples": ["07:30"],
         }
