@@ -9,6 +9,7 @@ Stopping early (DELETE) goes through the engine's ``stop`` hook, which keeps the
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
@@ -85,14 +86,29 @@ def replan_json(request_json: str, time_limit_s: float, stop: Callable[[], bool]
     return solution.model_dump_json()
 
 
-def die_with_parent() -> None:
-    """Linux: have the kernel SIGKILL this process when its parent dies, so a solver never
-    outlives a killed server or worker (its parent is the fork server, which exits with them)."""
+def die_with_parent(parent_at_start: int) -> None:
+    """Linux: have the kernel SIGKILL this solver when its parent, the fork server, dies, and let
+    the fork server die with the server or worker that started it.
+
+    The fork server exits when the last holder of its "alive" pipe closes it. Every process it
+    forks inherits that pipe, so a running solver would keep the fork server (and so itself)
+    alive after its server was killed; closing the solver's copy leaves the server as the only
+    holder. Solvers start no processes through the fork server, so they do not need the pipe
+    (the engine's own pools fork). The pipe's descriptor is only reachable through the standard
+    library's private state, hence the getattr."""
     if sys.platform != "linux":
         return
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # the parent died before the request took effect
+    if os.getppid() != parent_at_start:  # the fork server died before the request took effect
         os._exit(1)
 
 
@@ -123,7 +139,7 @@ def evaluate_json(request_json: str, time_limit_s: float, stop: Callable[[], boo
 
 
 def _child(work: Work, payload: str, time_limit_s: float, stop_event: Any, conn: Connection) -> None:
-    die_with_parent()
+    die_with_parent(os.getppid())
     try:
         conn.send(("ok", work(payload, time_limit_s, stop_event.is_set)))
     except InputError as exc:
@@ -178,7 +194,7 @@ def run_local(
     stop_deadline: float | None = None
     try:
         while True:
-            if receiver.poll(POLL_S):
+            if receiver.poll(min(POLL_S, max(deadline - time.monotonic(), 0.0))):
                 try:
                     kind, payload = receiver.recv()
                 except EOFError:

@@ -1,4 +1,5 @@
-"""A real ``carerun serve`` process on a loopback port, for end-to-end, restart and fuzz tests."""
+"""A real ``carerun serve`` process on a loopback port, and real ``carerun worker`` processes, for
+end-to-end, restart and fuzz tests."""
 
 from __future__ import annotations
 
@@ -89,3 +90,56 @@ class Server:
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
+
+
+def session_pids(sid: int) -> set[int]:
+    """Live processes of session ``sid`` (a server or worker started with start_new_session is
+    its session's leader, and every process it starts, solvers too, inherits the session)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:  # state, ppid, pgrp, session
+            found.add(int(entry.name))
+    return found
+
+
+class Worker:
+    """``python -m api.cli worker`` (what ``carerun worker`` runs) on a database, in its own session."""
+
+    def __init__(self, log: Path, env: dict[str, str], slots: int = 1) -> None:
+        self.env, self.log, self.slots = env, log, slots
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "worker", "--workers", str(self.slots)],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the worker process alone: what it started must die with it by itself."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)

@@ -47,7 +47,13 @@ def test_zone_day_end_to_end(tmp_path: Path) -> None:
 
 def test_sigkill_restart_accounts_for_every_job(tmp_path: Path) -> None:
     db = tmp_path / "restart.sqlite3"
-    env = {"CARERUN_WORKERS": "1", "CARERUN_GRACE_S": "5"}
+    # one try per job: the job the kill interrupts fails once its lease runs out (2 s)
+    env = {
+        "CARERUN_WORKERS": "1",
+        "CARERUN_GRACE_S": "5",
+        "CARERUN_LEASE_S": "2",
+        "CARERUN_MAX_ATTEMPTS": "1",
+    }
     server = Server(db, **env).start()
     try:
         key = server.cli("keys", "create", "--tenant", "acme-care")
@@ -66,8 +72,8 @@ def test_sigkill_restart_accounts_for_every_job(tmp_path: Path) -> None:
         listed = {j["id"]: j for j in client.get("/v1/plans").json()["jobs"]}
         assert set(listed) == {done, long, waiting}  # every job accounted for
         assert client.get(f"/v1/plans/{done}").json()["solution"] == finished["solution"]  # result kept
-        lost = client.get(f"/v1/plans/{long}").json()
-        assert lost["status"] == "failed" and lost["error"] == RESTART_REASON
+        lost = poll(client, long, ("failed", "solved", "cancelled"), timeout=30)
+        assert lost["status"] == "failed" and lost["error"] == RESTART_REASON and lost["attempts"] == 1
         resumed = poll(client, waiting, ("solved", "failed"))
         assert resumed["status"] == "solved"
         assert (
