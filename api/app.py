@@ -102,8 +102,29 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for name, sub in schema.pop("$defs", {}).items():
             components[name] = sub
         components[model.__name__] = schema
+    _link_jobs(doc)
     app.openapi_schema = doc
     return doc
+
+
+def _link_jobs(doc: dict[str, Any]) -> None:
+    """OpenAPI links from ``POST /v1/plans``'s answer to every operation on that job, so that
+    clients and Schemathesis' stateful tests follow a real job id (``$response.body#/id``)."""
+    paths = doc.get("paths", {})
+    created = paths.get("/v1/plans", {}).get("post", {}).get("responses", {}).get("202")
+    if created is None:
+        return
+    links = {}
+    for path, operations in paths.items():
+        if not path.startswith("/v1/plans/{job_id}"):
+            continue
+        for operation in operations.values():
+            if "operationId" in operation:
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {"job_id": "$response.body#/id"},
+                }
+    created["links"] = links
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -21,6 +21,7 @@ import os
 import random
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,6 +215,45 @@ def test_generated_requests(method: str, path: str, live: Live, api_schema: Any)
     tally = fuzz_operation(live, api_schema, method, path, QUICK_CASES, SEED)
     assert tally["5xx"] == 0
     assert tally["cases"] >= (1 if (method, path) in WITHOUT_INPUT else QUICK_CASES)
+
+
+def test_linked_calls_follow_real_jobs(live: Live, api_schema: Any) -> None:
+    """Schemathesis' state machine over the document's OpenAPI links: a job created by
+    ``POST /v1/plans`` is then read, versioned and deleted by its id, every check on each call."""
+    tally: Counter[str] = Counter()
+    base = api_schema.as_state_machine()
+
+    class Linked(base):  # type: ignore[valid-type,misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": live.server.url, "headers": live.headers}
+
+        def before_call(self, case: Any) -> None:
+            """About half the new jobs are a real day, so that the links have a job to follow; which
+            half is a function of the generated body, so that hypothesis can replay a run."""
+            if (case.method, case.path) == ("POST", "/v1/plans") and zlib.crc32(repr(case.body).encode()) % 2:
+                case.body = tiny_problem(time_limit_s=0.2)
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kw: Any
+        ) -> None:
+            tally[f"{case.method} {case.path} {response.status_code // 100}xx"] += 1
+            case.validate_response(response, checks=CHECKS, headers=live.headers)
+
+    try:
+        Linked.run(
+            settings=settings(
+                max_examples=QUICK_CASES,
+                stateful_step_count=6,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+        )
+    finally:
+        print(f"linked: {dict(sorted(tally.items()))}", file=sys.stderr)
+    assert not any(key.endswith("5xx") for key in tally)
+    assert any(key.startswith("GET /v1/plans/{job_id} 2") for key in tally)  # a link was followed
 
 
 @pytest.mark.slow
