@@ -9,6 +9,7 @@ nothing to do; on SQLite (one machine) a lock file beside the database does the 
 from __future__ import annotations
 
 import fcntl
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,8 +33,9 @@ def config(conn: Connection | None = None) -> Config:
     return cfg
 
 
+@functools.cache
 def head() -> str:
-    """The newest revision this code knows."""
+    """The newest revision this code knows (read once: the scripts do not change under us)."""
     found = ScriptDirectory.from_config(config()).get_current_head()
     assert found is not None
     return found
