@@ -60,9 +60,10 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def parse(model: type[BaseModel], body: bytes, what: str) -> Any:
-    """Strict JSON-mode validation, as the CLI does it: a time of day must be a string here."""
+    """Strict JSON-mode validation, as the CLI does it: a time of day must be a string here, and
+    no bool or string passes for a number."""
     try:
-        return model.model_validate_json(body)
+        return model.model_validate_json(body, strict=True)
     except ValidationError as exc:
         raise invalid(field_errors(exc), what) from None
 

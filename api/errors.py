@@ -1,9 +1,10 @@
 """RFC 9457 ``application/problem+json`` bodies that name the field at fault.
 
-Every error the API returns has this one shape, so a client needs one parser. Field errors are
-the ``FieldIssue``s of the solver's ``InputError`` (``solver.model.errors``), the same paths the
-CLI prints (``visits[3].window``), so a message reads the same whether it came from a file or a
-request.
+Every error the API returns has this one shape, so a client needs one parser, except on the
+VROOM endpoint, whose clients already parse VROOM's ``{"code", "error"}`` (``error_response``).
+Field errors are the ``FieldIssue``s of the solver's ``InputError`` (``solver.model.errors``),
+the same paths the CLI prints (``visits[3].window``), so a message reads the same whether it
+came from a file or a request.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from solver.io.vroom import VroomError
 from solver.model.errors import REPORTED, FieldIssue, InputError, issues_of, join_path
 
 MEDIA_TYPE = "application/problem+json"
@@ -99,4 +101,42 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
         }
         for s in statuses
+    }
+
+
+# VROOM clients parse {"code", "error"}; its codes are 1 internal, 2 input, 3 routing.
+VROOM_PATH = "/v1/vroom"
+VROOM_INPUT_ERROR, VROOM_INTERNAL_ERROR = 2, 1
+
+
+def vroom_code(status: int) -> int:
+    """VROOM's code for an HTTP status: the request's fault is an input error, ours internal."""
+    return VROOM_INPUT_ERROR if 400 <= status < 500 else VROOM_INTERNAL_ERROR
+
+
+def error_response(
+    path: str,
+    status: int,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The error body for a request to ``path``: VROOM's shape on the VROOM endpoint (with the
+    field errors alongside, so the field is still named), problem+json everywhere else."""
+    if path.rstrip("/") != VROOM_PATH:
+        return response(status, title, detail, errors, headers)
+    body = VroomError(
+        code=vroom_code(status),
+        error=f"{title}: {detail}",
+        errors=[{"path": e.path, "message": e.message} for e in errors],
+    )
+    return JSONResponse(body.model_dump(), status_code=status, headers=dict(headers or {}))
+
+
+def documented_vroom(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``documented`` for the VROOM endpoint, whose errors are VROOM's ``{"code", "error"}``."""
+    return {
+        s: {"description": entry["description"], "model": VroomError}
+        for s, entry in documented(*statuses).items()
     }

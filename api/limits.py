@@ -11,11 +11,9 @@ keeps plans overflow-free but may thin the margin between priorities.
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import MEDIA_TYPE, FieldError, ProblemDetails, invalid
+from api.errors import FieldError, error_response, invalid
 from api.settings import Settings
 from solver.model.errors import join_path
 from solver.model.problem import MatrixTravel, Problem
@@ -37,7 +35,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         seen = 0
 
@@ -52,14 +50,9 @@ class BodyLimit:
 
         await self.app(scope, counted, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = ProblemDetails(
-            title="Content Too Large", status=413, detail=f"the request body is over {self.max_bytes} bytes"
-        )
-        payload = json.dumps(body.model_dump()).encode()
-        headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"the request body is over {self.max_bytes} bytes"
+        await error_response(scope["path"], 413, "Content Too Large", detail)(scope, receive, send)
 
 
 def _too_big(problem: Problem, settings: Settings, sync: bool) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date as Date
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic.config import ExtraValues
 
 from solver.model.clock import format_time, minutes_to_s, parse_time
 from solver.model.errors import FieldIssue, issues_error
@@ -52,7 +53,7 @@ TimeOfDay = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\d{1,2}:[0-5]\d(:[0-5]\d)?$",
+            "pattern": r"^(([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?|24:00(:00)?)$",
             "description": "Time of day, 'HH:MM' or 'HH:MM:SS' (24-hour clock).",
             "examples": ["07:30"],
         }
@@ -95,9 +96,32 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class Strict(BaseModel):
-    """Base for every contract object: unknown fields are rejected, never ignored."""
+    """Base for every contract object: unknown fields are rejected, never ignored, and a JSON
+    document is read in pydantic's strict mode, so ``true`` is never a latitude and ``"15"`` never
+    a duration (a client that sends them has a bug worth hearing about). Python callers keep
+    pydantic's usual conversions (a date may be a string there)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        extra: ExtraValues | None = None,
+        context: Any | None = None,
+        by_alias: bool | None = None,
+        by_name: bool | None = None,
+    ) -> Self:
+        return super().model_validate_json(
+            json_data,
+            strict=True if strict is None else strict,
+            extra=extra,
+            context=context,
+            by_alias=by_alias,
+            by_name=by_name,
+        )
 
 
 class Lean(Strict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -93,7 +95,13 @@ def test_coordinates_example_answers_in_vroom_shape(api: Api) -> None:
         arrivals = [s["arrival"] for s in steps]
         assert arrivals == sorted(arrivals) and arrivals[0] >= 28800 and arrivals[-1] <= 61200
         assert steps[-1]["duration"] == route["duration"] and route["cost"] == route["duration"]
-        assert route["service"] == sum(s["service"] for s in jobs)
+        assert route["service"] == sum(s["service"] for s in steps)  # breaks included, as VROOM
+        assert route["waiting_time"] == sum(s["waiting_time"] for s in steps)
+        for step in jobs:
+            assert step["job"] == step["id"]
+        for before, after in itertools.pairwise(steps):  # VROOM's timing identity
+            gone = before["arrival"] + before["waiting_time"] + before["setup"] + before["service"]
+            assert after["arrival"] == gone + after["duration"] - before["duration"], (before, after)
     vehicle2 = [r for r in out["routes"] if r["vehicle"] == 2]
     assert all(len([s for s in r["steps"] if s["type"] == "job"]) <= 2 for r in vehicle2)  # max_tasks
     job6 = next(s for r in out["routes"] for s in r["steps"] if s.get("id") == 6 and s["type"] == "job")
@@ -132,7 +140,8 @@ def test_unsupported_or_inconsistent_input_is_422_naming_vroom_fields(api: Api) 
     for path, body in cases.items():
         response = post(api, body)
         assert response.status_code == 422, (path, response.text)
-        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["code"] == 2 and path in response.json()["error"]
         assert path in [e["path"] for e in response.json()["errors"]], (path, response.json())
     assert post(api, bad_index).json()["errors"][0] == {
         "path": "jobs[0].location_index",
@@ -192,3 +201,68 @@ def test_every_job_is_routed_or_unassigned_exactly_once(
                 window = job["time_windows"][0] if job["time_windows"] else [0, 86400]
                 assert window[0] <= start <= window[1]
                 assert set(job["skills"]) <= ({1} if route["vehicle"] == 1 else set())
+
+
+def test_errors_are_vroom_shaped_with_vroom_codes(api: Api) -> None:
+    """VROOM clients read {"code", "error"}: 2 for the request's fault, here too for a bad key."""
+    no_key = api.client.post("/v1/vroom", json=MATRIX)
+    assert no_key.status_code == 401 and no_key.json()["code"] == 2 and "API key" in no_key.json()["error"]
+    not_json = api.client.post("/v1/vroom", content=b"{", headers=api.headers())
+    assert not_json.status_code == 422 and not_json.json()["code"] == 2
+    elsewhere = api.client.post("/v1/solve", content=b"{", headers=api.headers())
+    assert elsewhere.headers["content-type"] == "application/problem+json"
+
+
+def test_bools_and_strings_are_not_numbers(api: Api) -> None:
+    bool_lat = {**MATRIX, "matrices": None, "jobs": [{"id": 1, "location": [0.0, False]}]}
+    string_service = {**MATRIX, "jobs": [{"id": 1, "location_index": 1, "service": "15"}]}
+    bool_id = {**MATRIX, "jobs": [{"id": True, "location_index": 1}]}
+    for body, path in (
+        (bool_lat, "jobs[0].location[1]"),
+        (string_service, "jobs[0].service"),
+        (bool_id, "jobs[0].id"),
+    ):
+        response = post(api, body)
+        assert response.status_code == 422, response.text
+        assert path in [e["path"] for e in response.json()["errors"]]
+
+
+def test_unix_timestamps_come_back_as_unix_timestamps(api: Api) -> None:
+    """VROOM clients often send absolute times: offsets from the earliest, mapped back."""
+    day = 1_600_416_000  # 2020-09-18 08:00 UTC, the day of VROOM's own timestamped example
+    body = {
+        **MATRIX,
+        "vehicles": [{"id": 10, "start_index": 0, "end_index": 0, "time_window": [day, day + 7200]}],
+        "jobs": [
+            {"id": 100, "location_index": 1, "service": 600, "time_windows": [[day + 600, day + 3600]]},
+            {"id": 101, "location_index": 2, "service": 600, "time_windows": [[day, 4_294_967_295]]},
+        ],
+    }
+    out = post(api, body).json()
+    (route,) = out["routes"]
+    arrivals = [s["arrival"] for s in route["steps"]]
+    assert day <= arrivals[0] and arrivals[-1] <= day + 7200
+    job100 = next(s for s in route["steps"] if s.get("job") == 100)
+    assert day + 600 <= job100["arrival"] + job100["waiting_time"] <= day + 3600
+    too_late = {
+        **body,
+        "jobs": [{"id": 1, "location_index": 1, "time_windows": [[day + 90000, day + 90060]]}],
+    }
+    response = post(api, too_late)
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "jobs[0].time_windows"
+
+
+def test_a_small_request_answers_in_well_under_a_second(api: Api) -> None:
+    post(api, MATRIX)  # the engine is imported on first use
+    started = time.monotonic()
+    response = post(api, MATRIX)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 1.0
+    assert response.json()["summary"]["computing_times"]["solving"] < 500
+
+
+def test_a_405_allows_every_method_of_the_path(api: Api) -> None:
+    response = api.client.put("/v1/plans/abc", headers=api.headers())
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "DELETE"}
+    assert api.client.get("/v1/vroom", headers=api.headers()).headers["allow"] == "POST"

@@ -4,12 +4,13 @@ shape, with input errors naming VROOM's fields. The HTTP route is tested in test
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 import pytest
 
 from solver.engine.search import solve
-from solver.io.vroom import VroomInput, from_vroom, to_vroom
+from solver.io.vroom import VroomInput, from_vroom, origin_of, to_vroom
 from solver.model.errors import FieldIssue, InputError
 from solver.model.problem import MatrixTravel
 
@@ -103,3 +104,62 @@ def test_a_solution_comes_back_in_vroom_shape() -> None:
     assert route.vehicle == 10 and route.duration == 300 + 400 + 600 and route.distance == 13000
     assert out.summary.priority == 100 and out.summary.computing_times.loading == 2
     assert out.unassigned == []
+
+
+def test_older_spellings_and_one_dimension_loads() -> None:
+    """VROOM's top-level ``matrix`` is the car profile's durations; ``delivery`` (or ``amount``)
+    is the visit's demand and ``capacity`` the carer's."""
+    body = {
+        "vehicles": [{"id": 1, "start_index": 0, "capacity": [3]}],
+        "jobs": [
+            {"id": 1, "location_index": 1, "delivery": [2]},
+            {"id": 2, "location_index": 2, "amount": [1]},
+        ],
+        "matrix": [[0, 60, 60], [60, 0, 60], [60, 60, 0]],
+    }
+    problem = from_vroom(VroomInput.model_validate(body))
+    assert isinstance(problem.travel, MatrixTravel) and list(problem.travel.durations_s) == ["car"]
+    assert [v.demand for v in problem.visits] == [2, 1] and problem.carers[0].capacity == 3
+
+
+def test_a_pickup_is_refused_by_name() -> None:
+    with pytest.raises(InputError) as caught:
+        from_vroom(vroom(jobs=[{"id": 1, "location_index": 1, "pickup": [1]}]))
+    assert [e.path for e in caught.value.errors] == ["jobs[0].pickup"]
+
+
+def test_unix_timestamps_are_offsets_from_the_earliest() -> None:
+    day = 1_600_416_000
+    vin = vroom(
+        vehicles=[{"id": 1, "start_index": 0, "time_window": [day, day + 7200]}],
+        jobs=[{"id": 1, "location_index": 1, "time_windows": [[day + 600, day + 10**6]]}],
+    )
+    assert origin_of(vin) == day
+    problem = from_vroom(vin)
+    assert (problem.carers[0].shift.start, problem.carers[0].shift.end) == (0, 7200)
+    assert (problem.visits[0].window.start, problem.visits[0].window.end) == (600, 86400)
+    assert origin_of(vroom()) == 0
+
+
+def test_a_break_may_interrupt_a_drive_and_steps_add_up() -> None:
+    """The break is taken 100 s into a 300 s drive: VROOM's arrival identity holds at each step."""
+    vin = vroom(
+        vehicles=[
+            {
+                "id": 10,
+                "start_index": 0,
+                "end_index": 0,
+                "time_window": [0, 7200],
+                "breaks": [{"id": 5, "time_windows": [[100, 100]], "service": 600}],
+            }
+        ],
+        jobs=[{"id": 100, "location_index": 1, "service": 600}],
+    )
+    problem = from_vroom(vin, time_limit_s=1)
+    solution = solve(problem, time_limit_s=1, seed=0, solution_limit=20)
+    (route,) = to_vroom(vin, problem, solution, loading_s=0).routes
+    assert [s.type for s in route.steps].count("break") == 1
+    for before, after in itertools.pairwise(route.steps):
+        gone = before.arrival + before.waiting_time + before.setup + before.service
+        assert after.arrival == gone + after.duration - before.duration
+    assert route.service == 600 + 600 and route.duration == 300 + 300
