@@ -14,14 +14,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api import meta, plans, rules, screen, solving, versions, vroom
-from api.deps import settings_of
+from api.deps import known_query, settings_of
 from api.errors import ApiError, FieldError, ProblemDetails, error_response, invalid
 from api.limits import BodyLimit, BodyTooLarge
 from api.runner import Dispatcher
@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "and a VROOM-compatible endpoint. Errors are application/problem+json.",
         lifespan=lifespan,
         separate_input_output_schemas=False,
+        dependencies=[Depends(known_query)],
     )
     app.state.settings = settings
     app.state.sync_slots = threading.BoundedSemaphore(max(settings.sync_concurrency, 1))

@@ -7,15 +7,37 @@ import threading
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ApiError, field_errors, invalid
+from api.errors import ApiError, FieldError, field_errors, invalid
 from api.runner import Outcome, Work, run_local
 from api.settings import Settings
 from api.store import Store
 from solver.model.problem import Problem, Solution
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare: a misspelt ``?limt=5`` would otherwise
+    be ignored, and the client would read a default page as the answer it asked for."""
+    route = request.scope.get("route")
+    declared = query_names(route.dependant) if isinstance(route, APIRoute) else set()
+    extra = sorted(set(request.query_params) - declared)
+    if extra:
+        errors = [FieldError(path=name, message="unknown query parameter") for name in extra]
+        raise invalid(errors, "query")
+
+
+def query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route reads, its dependencies' included."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return names
+
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `carerun keys create --tenant NAME`.")
 

@@ -58,7 +58,10 @@ def test_pages_cover_every_job_once_newest_first(queue_api: Api) -> None:
     assert queue_api.client.get("/v1/plans", headers=queue_api.headers(other=True)).json()["jobs"] == []
 
 
-@pytest.mark.parametrize("params", [{"cursor": "nope"}, {"cursor": "W10"}, {"limit": 0}, {"limit": 501}])
+@pytest.mark.parametrize(
+    "params",
+    [{"cursor": "nope"}, {"cursor": "W10"}, {"limit": 0}, {"limit": 501}, {"limt": 5}, {"H": "false"}],
+)
 def test_a_bad_page_request_is_a_422_naming_the_field(queue_api: Api, params: dict[str, Any]) -> None:
     answer = queue_api.client.get("/v1/plans", params=params, headers=queue_api.headers())
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
