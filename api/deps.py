@@ -4,6 +4,8 @@ the synchronous solve."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -90,17 +92,25 @@ def parse(model: type[BaseModel], body: bytes, what: str) -> Any:
         raise invalid(field_errors(exc), what) from None
 
 
-async def solve_now(request: Request, problem: Problem) -> Solution:
-    """A synchronous solve in a worker process; 429 when every synchronous slot is busy."""
+@contextmanager
+def sync_slot(request: Request, busy: str = "synchronous solve slots are busy") -> Iterator[Settings]:
+    """One of the API's synchronous slots, held for the block, so that no request can run
+    unbounded beside the others; a 429 ("all N " + ``busy``) when every slot is busy."""
     settings = settings_of(request)
     slots: threading.BoundedSemaphore = request.app.state.sync_slots
     if not slots.acquire(blocking=False):
-        raise overloaded(settings, f"all {settings.sync_concurrency} synchronous solve slots are busy")
+        raise overloaded(settings, f"all {settings.sync_concurrency} {busy}")
     try:
-        limit = min(problem.options.time_limit_s, settings.sync_max_time_limit_s)
-        outcome = await run_in_threadpool(run_local, problem.model_dump_json(), limit, settings.grace_s)
+        yield settings
     finally:
         slots.release()
+
+
+async def solve_now(request: Request, problem: Problem) -> Solution:
+    """A synchronous solve in a worker process; 429 when every synchronous slot is busy."""
+    with sync_slot(request) as settings:
+        limit = min(problem.options.time_limit_s, settings.sync_max_time_limit_s)
+        outcome = await run_in_threadpool(run_local, problem.model_dump_json(), limit, settings.grace_s)
     if outcome.solution is None:
         raise ApiError(503, "Solve failed", outcome.error or "the solver returned no plan")
     return Solution.model_validate_json(outcome.solution)
@@ -110,14 +120,8 @@ async def in_slot(request: Request, payload: str, time_limit_s: float, work: Wor
     """Run ``work`` in a worker process in one of the synchronous slots (429 when all are busy),
     killed after ``time_limit_s``, so no request can hold the API's own CPU or run unbounded.
     ``what`` names the work in the refusal."""
-    settings = settings_of(request)
-    slots: threading.BoundedSemaphore = request.app.state.sync_slots
-    if not slots.acquire(blocking=False):
-        raise overloaded(settings, f"all {settings.sync_concurrency} synchronous slots are busy ({what})")
-    try:
+    with sync_slot(request, f"synchronous slots are busy ({what})"):
         return await run_in_threadpool(run_local, payload, time_limit_s, 0.0, lambda: False, work)
-    finally:
-        slots.release()
 
 
 def timed_out(outcome: Outcome, what: str, limit_s: float) -> ApiError:

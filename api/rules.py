@@ -10,13 +10,12 @@ request body's fields.
 from __future__ import annotations
 
 import json
-import threading
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Tenant, body_schema, in_slot, overloaded, parse, settings_of, timed_out
+from api.deps import Tenant, body_schema, in_slot, parse, settings_of, sync_slot, timed_out
 from api.errors import ApiError, FieldError, documented, field_errors, from_issues, invalid
 from api.limits import checked_problem
 from api.runner import Outcome, evaluate_json, replan_json, run_local
@@ -89,16 +88,10 @@ async def evaluate_plan(request: Request, who: Tenant) -> EvaluateResult:
 
 async def _replan_in_slot(request: Request, body: str, time_limit_s: float) -> Outcome:
     """One of the synchronous solve slots, as ``POST /v1/solve`` takes: 429 when all are busy."""
-    settings = settings_of(request)
-    slots: threading.BoundedSemaphore = request.app.state.sync_slots
-    if not slots.acquire(blocking=False):
-        raise overloaded(settings, f"all {settings.sync_concurrency} synchronous solve slots are busy")
-    try:
+    with sync_slot(request) as settings:
         return await run_in_threadpool(
             run_local, body, time_limit_s, settings.grace_s, lambda: False, replan_json
         )
-    finally:
-        slots.release()
 
 
 @router.post(

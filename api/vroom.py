@@ -6,13 +6,12 @@ Errors here are VROOM's ``{"code", "error"}`` (``api.errors.error_response``).
 
 from __future__ import annotations
 
-import threading
 import time
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Tenant, body_schema, overloaded, parse, settings_of, solve_now
+from api.deps import Tenant, body_schema, parse, settings_of, solve_now, sync_slot
 from api.errors import ApiError, FieldError, documented_vroom, invalid, invalid_input
 from api.limits import checked_problem
 from solver.io.vroom import (
@@ -38,19 +37,13 @@ IN_PROCESS_JOBS = SMALL_JOBS
 async def solve_here(request: Request, problem: Problem) -> Solution:
     """The engine in a thread of this process, under the same synchronous slots as ``solve_now``;
     bounded by its own time limit, which ``time_limit_for`` keeps short for small requests."""
-    settings = settings_of(request)
-    slots: threading.BoundedSemaphore = request.app.state.sync_slots
-    if not slots.acquire(blocking=False):
-        raise overloaded(settings, f"all {settings.sync_concurrency} synchronous solve slots are busy")
-    try:
+    with sync_slot(request) as settings:
         from solver.engine.search import solve
 
         limit = min(problem.options.time_limit_s, settings.sync_max_time_limit_s)
         return await run_in_threadpool(
             solve, problem, time_limit_s=limit, solution_limit=problem.options.solution_limit
         )
-    finally:
-        slots.release()
 
 
 @router.post(
