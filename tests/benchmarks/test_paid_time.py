@@ -1,0 +1,20 @@
+"""The paid-time harness says which day its figures are on."""
+
+from __future__ import annotations
+
+import hashlib
+
+from benchmarks import paid_time
+from solver.io.documents import load_problem
+
+V1_ZONE = paid_time.ROOT / "instances" / "homecare" / "v1" / "zone.json"
+
+
+def test_results_name_the_day_by_path_id_size_and_hash() -> None:
+    problem = load_problem(V1_ZONE)
+    named = paid_time.instance_of(V1_ZONE, problem)
+    assert named["path"] == "instances/homecare/v1/zone.json"
+    assert named["id"] == problem.id and named["visits"] == 330 and named["carers"] == 42
+    assert named["sha256"] == hashlib.sha256(V1_ZONE.read_bytes()).hexdigest()
+    shipped = paid_time.instance_of(paid_time.ZONE, load_problem(paid_time.ZONE))
+    assert shipped["path"] == "instances/homecare/zone.json" and shipped["sha256"] != named["sha256"]
