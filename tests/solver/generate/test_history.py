@@ -90,7 +90,9 @@ def test_every_entry_ends_inside_the_carers_shift_and_keeps_eleven_hours_rest() 
     """Each past day's last finish leaves 11 hours before the carer's shift starts today."""
     p = with_history(load_problem(ROOT / "instances" / "homecare" / "zone.json"))
     shifts = {c.id: c.shift for c in p.carers}
-    assert all(h.end is not None and shifts[h.carer_id].start < h.end <= shifts[h.carer_id].end for h in p.history)
+    assert all(
+        h.end is not None and shifts[h.carer_id].start < h.end <= shifts[h.carer_id].end for h in p.history
+    )
     finishes = last_finishes(p)
     assert len(finishes) > len(p.carers) // 2  # most carers worked yesterday
     for carer_id, finish in finishes.items():
