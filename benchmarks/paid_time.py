@@ -30,7 +30,7 @@ from solver.analysis.check import check
 from solver.analysis.pay import PayPolicy, plan_cost
 from solver.engine.search import solve
 from solver.io.documents import load_problem
-from solver.model.problem import Problem
+from solver.model.problem import Problem, Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -73,8 +73,18 @@ def row(problem: Problem, objective: str, seed: int, limit: float) -> dict[str, 
         "cost_gbp": round(cost.total, 2),
         "cost_per_care_h": round(cost.total / (cost.care_s / 3600), 2),
         "flagged_runs": k.flagged_runs,
+        "flags": flag_counts(solution),
         "violations": len(check(variant, solution)),
     }
+
+
+def flag_counts(solution: Solution) -> dict[str, int]:
+    """How many runs carry each pay flag (BELOW_NLW, WTR_NO_BREAK, WTR_DAILY_REST)."""
+    counts: dict[str, int] = {}
+    for run in solution.runs:
+        for flag in run.pay.flags if run.pay is not None else []:
+            counts[flag] = counts.get(flag, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def instance_of(path: Path, problem: Problem) -> dict[str, Any]:
