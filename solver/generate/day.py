@@ -567,6 +567,99 @@ def _shift_counts(n: int, shifts: Mapping[str, ShiftPattern]) -> dict[str, int]:
     return counts
 
 
+def _time_bounds(
+    visits: Sequence[Mapping[str, Any]], config: GenerateConfig
+) -> list[tuple[float, dict[str, float]]]:
+    """Work that must fall inside each stretch [a, b] of the day (on a half-hour grid), beside
+    the minutes each shift pattern is out in it.
+
+    A visit belongs to a stretch when its whole window (and its length) lies inside it: a bed
+    call whose window opens at 20:30 can only go to a carer still out after 20:30, and a morning
+    call due by 09:30 only to one out before then. A per-slot count misses both, since early
+    splits are out during the bed slot's first hour and late splits during the morning's last.
+    """
+    first, last = parse_time(config.day_start), parse_time(config.day_end)
+    starts = np.array([v["window"]["start"] for v in visits], dtype=np.int64)
+    ends = np.array([v["window"]["end"] + v["duration_min"] * 60 for v in visits], dtype=np.int64)
+    work = np.array(
+        [(v["duration_min"] + config.travel_allowance_min) * v["carers_required"] for v in visits],
+        dtype=float,
+    )
+    grid = range(first, last + 1, 1800)
+    bounds = []
+    for a in grid:
+        for b in grid:
+            need = float(work[(starts >= a) & (ends <= b)].sum()) if b > a else 0.0
+            if need > 0:
+                out = {name: _minutes_in(p.blocks, a, b) for name, p in config.shifts.items()}
+                bounds.append((need, out))
+    return bounds
+
+
+def _shortfall(counts: Mapping[str, int], bounds: Sequence[tuple[float, dict[str, float]]]) -> int:
+    """Index of the bound the counts miss by the largest share, or -1 when they meet them all."""
+    worst, which = 0.0, -1
+    for k, (need, out) in enumerate(bounds):
+        have = sum(counts[name] * minutes for name, minutes in out.items())
+        ratio = need / have if have > 0 else math.inf
+        if ratio > worst + 1e-9:
+            worst, which = ratio, k
+    return which
+
+
+def shift_mix(n: int, visits: Sequence[Mapping[str, Any]], config: GenerateConfig) -> dict[str, int]:
+    """Pattern counts for ``n`` carers: the configured mix, reshaped to the day's demand.
+
+    Starting from the mix's exact counts, a carer is moved, one at a time, to a pattern of the
+    same kind that is more out in the most heavily loaded stretch of the day (usually from the
+    early split to the late split, when the bed calls after 20:00 are short), as long as the
+    move lowers the heaviest load of any stretch. Providers roster this way: the hours bend to
+    the calls, while the fleet and its share of split shifts stay as sized.
+    """
+    counts = _shift_counts(n, config.shifts)
+    bounds = _time_bounds(visits, config)
+    for _ in range(n):
+        k = _shortfall(counts, bounds)
+        if k < 0:
+            break
+        out = bounds[k][1]
+        moved = False
+        for giver, taker in _moves(counts, out, config.shifts):
+            trial = dict(counts)
+            trial[giver] -= 1
+            trial[taker] += 1
+            if _worst_ratio(trial, bounds) < _worst_ratio(counts, bounds) - 1e-9:
+                counts, moved = trial, True
+                break
+        if not moved:
+            break
+    return counts
+
+
+def _moves(
+    counts: Mapping[str, int], out: Mapping[str, float], shifts: Mapping[str, ShiftPattern]
+) -> list[tuple[str, str]]:
+    """(giver, taker) pairs that put more carer-minutes where ``out`` counts them, best first.
+
+    A carer keeps her kind of shift (a split stays a split, a single block a single block), so
+    the survey's share of split shifts holds; only the hours of the day move."""
+    pairs = [
+        (giver, taker)
+        for giver in shifts
+        for taker in shifts
+        if counts[giver] > 0
+        and len(shifts[giver].blocks) == len(shifts[taker].blocks)
+        and out[taker] > out[giver]
+    ]
+    return sorted(pairs, key=lambda pair: (out[pair[0]] - out[pair[1]], pair))
+
+
+def _worst_ratio(counts: Mapping[str, int], bounds: Sequence[tuple[float, dict[str, float]]]) -> float:
+    """The largest share of the out-minutes that any part of the day asks for."""
+    ratios = [need / max(1e-9, sum(counts[name] * m for name, m in out.items())) for need, out in bounds]
+    return max(ratios, default=0.0)
+
+
 def _carer(
     rng: np.random.Generator,
     ident: str,
@@ -599,10 +692,15 @@ def _carer(
 
 
 def _draw_carers(
-    rng: np.random.Generator, n: int, zone: Lsoas, config: GenerateConfig
+    rng: np.random.Generator,
+    n: int,
+    zone: Lsoas,
+    visits: Sequence[Mapping[str, Any]],
+    config: GenerateConfig,
 ) -> list[dict[str, Any]]:
-    """The fleet: exact shift-mix counts in a random order, homes, skills, gender and mode."""
-    counts = _shift_counts(n, config.shifts)
+    """The fleet: shift-mix counts shaped to the day (``shift_mix``) in a random order, homes,
+    skills, gender and mode."""
+    counts = shift_mix(n, visits, config)
     patterns = [name for name, count in counts.items() for _ in range(count)]
     order = rng.permutation(len(patterns))
     urban_share = float(np.mean(zone.area_km2 < config.urban_area_km2))
@@ -683,7 +781,7 @@ def generate_day(
     rng = np.random.default_rng(seed)
     clients, visit_rows, slots = _draw_visits(rng, area, visits, config)
     n_carers = carers if carers is not None else _fleet_size(visit_rows, slots, config)
-    carer_rows = _draw_carers(rng, n_carers, area, config)
+    carer_rows = _draw_carers(rng, n_carers, area, visit_rows, config)
     _add_exclusions(rng, clients, visit_rows, carer_rows)
     _repair_skills(rng, visit_rows, carer_rows, config)
     travel = HaversineTravel(

@@ -21,7 +21,8 @@ from datetime import timedelta
 import numpy as np
 
 from solver.engine.compiled import Compiled, compile_problem
-from solver.model.problem import Problem
+from solver.model.clock import format_time
+from solver.model.problem import Problem, Visit
 
 DEFAULT_DATE = Date(2026, 11, 26)
 REGULAR_SHARE = 0.85  # visits done by a regular carer when one is free
@@ -102,11 +103,20 @@ def _choose(
     return cover[int(rng.integers(len(cover)))]
 
 
+def visit_end(visit: Visit) -> int:
+    """When the visit ended on a past day: at its promised time (the window's opening without
+    one) plus its length. Only carers whose shift covers the whole window are sent, so this end
+    lies inside the carer's shift and keeps 11 hours of rest before the next day's start."""
+    start = visit.promised.time if visit.promised is not None else visit.window.start
+    return min(max(start, visit.window.start), visit.window.end) + visit.duration_s
+
+
 def generate_history(problem: Problem, days: int = 7, seed: int = 0) -> list[dict[str, str]]:
     """History entries for the ``days`` days before the problem's date, oldest first.
 
     Each client is assumed to have the same visits every day (a care package is a weekly
-    pattern), so every visit of today appears once per past day, with its carer(s)."""
+    pattern), so every visit of today appears once per past day, with its carer(s) and when it
+    ended (``end``: the pay model's daily-rest check, WTR_DAILY_REST, reads it)."""
     rng = np.random.default_rng(seed)
     cp = compile_problem(problem)
     today = problem.date or DEFAULT_DATE
@@ -135,7 +145,14 @@ def generate_history(problem: Problem, days: int = 7, seed: int = 0) -> list[dic
                     if c is None:
                         break
                     taken.append(c)
-                    out.append({"date": day, "client_id": client, "carer_id": problem.carers[c].id})
+                    out.append(
+                        {
+                            "date": day,
+                            "client_id": client,
+                            "carer_id": problem.carers[c].id,
+                            "end": format_time(visit_end(problem.visits[v])),
+                        }
+                    )
     return out
 
 

@@ -6,8 +6,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from solver.analysis.pay import DAY_S, WTR_DAILY_REST_S, last_finishes
+from solver.engine.search import solve
+from solver.generate.day import generate_day
 from solver.generate.history import generate_history, main, regular_share
 from solver.io.documents import load_problem
+from solver.model.problem import HistoryEntry, Problem
 from tests.solver.tiny import A, B, C, carer, problem, visit
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,5 +77,33 @@ def test_command_writes_the_contract_document(tmp_path: Path) -> None:
     out = tmp_path / "h.json"
     assert main([str(ROOT / "instances" / "homecare" / "small.json"), "-o", str(out), "--days", "2"]) == 0
     doc = json.loads(out.read_text())
-    assert set(doc) == {"history"} and set(doc["history"][0]) == {"date", "client_id", "carer_id"}
+    assert set(doc) == {"history"} and set(doc["history"][0]) == {"date", "client_id", "carer_id", "end"}
     assert main([str(tmp_path / "missing.json")]) == 2
+
+
+def with_history(problem: Problem, seed: int = 0) -> Problem:
+    entries = [HistoryEntry.model_validate(h) for h in generate_history(problem, seed=seed)]
+    return problem.model_copy(update={"history": entries})
+
+
+def test_every_entry_ends_inside_the_carers_shift_and_keeps_eleven_hours_rest() -> None:
+    """Each past day's last finish leaves 11 hours before the carer's shift starts today."""
+    p = with_history(load_problem(ROOT / "instances" / "homecare" / "zone.json"))
+    shifts = {c.id: c.shift for c in p.carers}
+    assert all(
+        h.end is not None and shifts[h.carer_id].start < h.end <= shifts[h.carer_id].end for h in p.history
+    )
+    finishes = last_finishes(p)
+    assert len(finishes) > len(p.carers) // 2  # most carers worked yesterday
+    for carer_id, finish in finishes.items():
+        assert DAY_S - finish + shifts[carer_id].start >= WTR_DAILY_REST_S, carer_id
+
+
+def test_a_planned_generated_day_has_no_working_time_or_wage_flags() -> None:
+    """The generator's shifts, breaks and history let a plan keep the Working Time Regulations
+    and the National Living Wage: no run is flagged WTR_* or BELOW_NLW."""
+    p = with_history(generate_day("Warminster", visits=80, seed=4))
+    plan = solve(p, time_limit_s=3, seed=0)
+    assert plan.runs and all(r.pay is not None for r in plan.runs if r.stops)
+    flags = [(r.carer_id, f) for r in plan.runs if r.pay is not None for f in r.pay.flags]
+    assert flags == []
