@@ -54,12 +54,18 @@ def test_places_sizes_and_double_up_shares(days: dict[str, Problem]) -> None:
 
 def test_walkers_evening_peak_and_split_shifts(days: dict[str, Problem]) -> None:
     assert max(d.walk_share for d in STRESS_DAYS.values()) >= 0.3
+    drawn, asked = [], []
     for name, day in STRESS_DAYS.items():
         problem = days[name]
-        walkers = sum(c.travel_mode == "walk" for c in problem.carers) / len(problem.carers)
+        n = len(problem.carers)
+        walkers = sum(c.travel_mode == "walk" for c in problem.carers) / n
         if day.walk_share:
-            assert abs(walkers - day.walk_share) <= 0.05, (name, walkers)
-            assert 0.05 <= walkers <= 0.35, (name, walkers)
+            # each carer with a town home walks by chance, so a day's share is a binomial draw:
+            # within three standard deviations of the asked share, and never none
+            spread = 3 * (day.walk_share * (1 - day.walk_share) / n) ** 0.5
+            assert walkers > 0 and abs(walkers - day.walk_share) <= spread, (name, walkers)
+            drawn.append(walkers)
+            asked.append(day.walk_share)
         else:
             assert walkers == 0, name
         evening = sum(v.window.start >= EVENING for v in problem.visits) / len(problem.visits)
@@ -69,6 +75,7 @@ def test_walkers_evening_peak_and_split_shifts(days: dict[str, Problem]) -> None
             assert len(split) / len(problem.carers) >= 0.75, name
             assert all(c.breaks for c in problem.carers), name
         assert all(c.breaks for c in split), name
+    assert abs(sum(drawn) / len(drawn) - sum(asked) / len(asked)) <= 0.03  # the set keeps its shares
 
 
 def test_lone_copies_are_taken_out() -> None:
