@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 DEMO   ?= instances/homecare/zone.json
 DEMO_TIME ?= 30
 
-.PHONY: demo test test-fast lint bench figures setup clean wheel
+.PHONY: demo test test-fast nightly lint bench figures setup clean wheel
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -35,7 +35,11 @@ demo: $(STAMP)
 	$(BIN)/carerun check $(DEMO) out/zone-plan.json
 
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m "not nightly"
+
+# The long random fuzzing campaign (hours on 2 cores); results with CARERUN_FUZZ_RESULTS=FILE.
+nightly: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m pytest -q -s -m nightly tests/api/test_fuzz.py
 
 test-fast: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"

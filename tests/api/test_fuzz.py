@@ -7,9 +7,10 @@ are linked to real state: a job-id parameter is often the id of a real job (queu
 deleted), and a share of ``POST /v1/replan`` bodies re-plan a real published plan with drawn
 events, so they reach the solver.
 
-The default run is seeded (``SEED``) and short; the ``slow`` run draws ``SLOW_CASES`` random
-cases per operation. Each run prints the cases and 5xx per operation; with
-``CARERUN_FUZZ_RESULTS=PATH`` the slow run also writes them there (benchmarks/results/fuzz.json
+The default run is seeded (``SEED``) and short; the ``nightly`` run (``make nightly``, not part
+of ``make test``) draws ``SLOW_CASES`` random cases per operation. Each run prints the cases
+and 5xx per operation; with
+``CARERUN_FUZZ_RESULTS=PATH`` the nightly run also writes them there (benchmarks/results/fuzz.json
 is written so). Schemathesis' own pytest plugin does not run under pytest 9, so each
 operation's strategy is driven by hypothesis directly; the checks are the same.
 """
@@ -278,7 +279,7 @@ def test_linked_calls_follow_real_jobs(queued: Live) -> None:
     assert any(key.startswith(on_a_job) and key.endswith("2xx") for key in tally)  # a link was followed
 
 
-@pytest.mark.slow
+@pytest.mark.nightly
 def test_a_thousand_random_cases_per_operation(
     live: Live, api_schema: Any, request: pytest.FixtureRequest
 ) -> None:
@@ -305,7 +306,7 @@ def record(
     path = Path(target)
     document = json.loads(path.read_text()) if path.exists() else {}
     document.setdefault("runs", {})[database] = {
-        "command": "CARERUN_FUZZ_RESULTS=benchmarks/results/fuzz.json pytest -m slow tests/api/test_fuzz.py",
+        "command": "CARERUN_FUZZ_RESULTS=benchmarks/results/fuzz.json make nightly",
         "seed": run_seed,
         "cases_per_operation": SLOW_CASES,
         "operations_done": len(counts),
