@@ -32,7 +32,7 @@ def test_zone_day_end_to_end(tmp_path: Path) -> None:
     with Server(tmp_path / "e2e.sqlite3", CARERUN_WORKERS="1") as server:
         key = server.cli("keys", "create", "--tenant", "acme-care")
         assert key.startswith("crk_") and "acme-care" in server.cli("keys", "list")
-        problem = instance("zone.json", time_limit_s=5)
+        problem = instance("v1/zone.json", time_limit_s=5)  # the day the threshold was set on
         with httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
         ) as client:
