@@ -42,7 +42,7 @@ nightly: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -q -s -m nightly tests/api/test_fuzz.py
 
 test-fast: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not nightly"
 
 # Speed suite (pytest-benchmark); headline figures (shipped days, Solomon): `make figures`; quality beside the
 # peers: `python -m benchmarks.quality --set solomon --time-limit 10` (see benchmarks/README.md).
