@@ -419,7 +419,8 @@ class Inserter:
             i, j = divmod(int(f), len(keep))
             if not ok[i, j]:
                 break
-            if self._place_pair(v, (n0, n1), cand, keep[i], keep[j], int(t[i, j])):
+            slots = (int(cand["idx"][keep[i]]), int(cand["idx"][keep[j]]))
+            if self.place_pair((n0, n1), slots, int(t[i, j])):
                 return True
         return False
 
@@ -429,14 +430,13 @@ class Inserter:
         rank = np.arange(len(order)) - np.searchsorted(carer, carer, side="left")
         return order[rank < CANDIDATES_PER_ROUTE]
 
-    def _place_pair(
-        self, v: int, pair: tuple[int, int], cand: dict[str, IntArray], i: int, j: int, t: int
-    ) -> bool:
+    def place_pair(self, pair: tuple[int, int], slots: tuple[int, int], t: int) -> bool:
+        """Both copies of a double-up into candidate ``slots``, starting together at ``t``:
+        all or nothing (no run changes unless both fit)."""
         fixed = {**self.plan.fixed, pair[0]: t, pair[1]: t}
         placed = []
-        for node, k in zip(pair, (i, j), strict=True):
-            slot = int(cand["idx"][k])
-            c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
+        for node, slot in zip(pair, slots, strict=True):
+            c, pos = self.slot(slot)
             done = self._try(c, pos, node, fixed)
             if done is None:
                 return False

@@ -86,24 +86,9 @@ def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = 
         t = int(lo[i, j])
         if rng.random() < FREE_START and hi[i, j] > t:
             t = int(rng.integers(t, int(hi[i, j]) + 1))
-        if _place_pair(ins, (n0, n1), (int(cand["idx"][keep[i]]), int(cand["idx"][keep[j]])), t):
+        if ins.place_pair((n0, n1), (int(cand["idx"][keep[i]]), int(cand["idx"][keep[j]])), t):
             return True
     return False
-
-
-def _place_pair(ins: Inserter, pair: tuple[int, int], slots: tuple[int, int], t: int) -> bool:
-    fixed = {**ins.plan.fixed, pair[0]: t, pair[1]: t}
-    placed = []
-    for node, idx in zip(pair, slots, strict=True):
-        c, pos = ins.slot(idx)
-        done = ins.try_insert(c, pos, node, fixed)
-        if done is None:
-            return False
-        placed.append((c, done))
-    ins.plan.fixed = fixed
-    for c, done in placed:
-        ins.commit(c, *done)
-    return True
 
 
 def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: IntArray, away: int) -> bool:
