@@ -39,7 +39,7 @@ test: $(STAMP) $(NODE_STAMP)
 
 # The long random fuzzing campaign (hours on 2 cores); results with CARERUN_FUZZ_RESULTS=FILE.
 nightly: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -q -s -m nightly tests/api/test_fuzz.py
+	$(BIN)/python -m pytest -n 2 -q -s -m nightly tests/api/test_fuzz.py
 
 test-fast: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow and not nightly"

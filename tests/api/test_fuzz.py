@@ -8,11 +8,11 @@ deleted), and a share of ``POST /v1/replan`` bodies re-plan a real published pla
 events, so they reach the solver.
 
 The default run is seeded (``SEED``) and short; the ``nightly`` run (``make nightly``, not part
-of ``make test``) draws ``SLOW_CASES`` random cases per operation. Each run prints the cases
-and 5xx per operation; with
-``CARERUN_FUZZ_RESULTS=PATH`` the nightly run also writes them there (benchmarks/results/fuzz.json
-is written so). Schemathesis' own pytest plugin does not run under pytest 9, so each
-operation's strategy is driven by hypothesis directly; the checks are the same.
+of ``make test``) draws ``SLOW_CASES`` random cases per operation, one test per operation and
+database with its own random seed (printed and recorded). Each run prints the cases and 5xx per
+operation; with ``CARERUN_FUZZ_RESULTS=PATH`` the nightly run also writes them there
+(benchmarks/results/fuzz.json is written so). Schemathesis' own pytest plugin does not run under
+pytest 9, so each operation's strategy is driven by hypothesis directly; the checks are the same.
 """
 
 from __future__ import annotations
@@ -280,43 +280,57 @@ def test_linked_calls_follow_real_jobs(queued: Live) -> None:
 
 
 @pytest.mark.nightly
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_a_thousand_random_cases_per_operation(
-    live: Live, api_schema: Any, request: pytest.FixtureRequest
+    method: str, path: str, live: Live, api_schema: Any, request: pytest.FixtureRequest
 ) -> None:
+    """One test per operation, so that a failure in one leaves the others' figures standing."""
     run_seed = random.SystemRandom().randrange(2**32)
     started, load = time.monotonic(), os.getloadavg()
-    counts = {}
-    for method, path in OPERATIONS:
+    database, operation = request.node.callspec.params["live"], f"{method} {path}"
+    try:
         tally = fuzz_operation(live, api_schema, method, path, SLOW_CASES, run_seed)
-        counts[f"{method} {path}"] = dict(tally)
-        record(request.node.callspec.params["live"], run_seed, counts, time.monotonic() - started, load)
-        assert tally["5xx"] == 0, (method, path, run_seed)
-        assert tally["cases"] >= (1 if (method, path) in WITHOUT_INPUT else SLOW_CASES), (method, path, tally)
+    except BaseException as failure:
+        record(database, operation, run_seed, {"failed": 1}, started, load)
+        print(f"{operation}: seed {run_seed}: {failure!r}"[:2000], file=sys.stderr)
+        raise
+    record(database, operation, run_seed, dict(tally), started, load)
+    assert tally["5xx"] == 0, (method, path, run_seed)
+    assert tally["cases"] >= (1 if (method, path) in WITHOUT_INPUT else SLOW_CASES), (method, path, tally)
 
 
 def record(
-    database: str, run_seed: int, counts: dict[str, dict[str, int]], wall_s: float, load: tuple[float, ...]
+    database: str,
+    operation: str,
+    run_seed: int,
+    counts: dict[str, int],
+    started: float,
+    load: tuple[float, ...],
 ) -> None:
-    """Add this run's figures so far to ``CARERUN_FUZZ_RESULTS`` (one entry per database)."""
+    """Add one operation's figures to ``CARERUN_FUZZ_RESULTS`` (one entry per database and operation).
+
+    The file is locked while it is read and rewritten: the campaign may run on several workers."""
     target = os.environ.get("CARERUN_FUZZ_RESULTS")
     if not target:
         return
+    import fcntl
+
     from benchmarks.env import machine
 
     path = Path(target)
-    document = json.loads(path.read_text()) if path.exists() else {}
-    document.setdefault("runs", {})[database] = {
-        "command": "CARERUN_FUZZ_RESULTS=benchmarks/results/fuzz.json make nightly",
-        "seed": run_seed,
-        "cases_per_operation": SLOW_CASES,
-        "operations_done": len(counts),
-        "operations": len(OPERATIONS),
-        "replan_share": f"1 in {REPLAN_SHARE} replan cases re-plans a real plan",
-        "wall_s": round(wall_s, 1),
-        "load_before": [round(x, 2) for x in load],
-        "load_after": [round(x, 2) for x in os.getloadavg()],
-        "counts": counts,
-        "server_errors": sum(c.get("5xx", 0) for c in counts.values()),
-        "machine": machine(),
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        document = json.loads(path.read_text()) if path.exists() else {}
+        run = document.setdefault("runs", {}).setdefault(database, {"operations": {}})
+        run["operations"][operation] = {
+            "seed": run_seed,
+            "cases_asked": SLOW_CASES,
+            "counts": counts,
+            "wall_s": round(time.monotonic() - started, 1),
+            "load_before": [round(x, 2) for x in load],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
+        }
+        run["operations_done"] = len(run["operations"])
+        run["server_errors"] = sum(c["counts"].get("5xx", 0) for c in run["operations"].values())
+        run["machine"] = machine()
+        path.write_text(json.dumps(document, indent=2) + "\n")
