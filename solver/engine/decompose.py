@@ -121,8 +121,12 @@ def _sub(problem: Problem, carers: list[int], visits: list[int], z: int) -> Prob
     )
 
 
-def _solve_zone(problem: Problem, time_limit_s: float, seed: int, solution_limit: int | None) -> Solution:
-    return solve(problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit)
+def _solve_zone(
+    problem: Problem, time_limit_s: float, seed: int, solution_limit: int | None, attempts: int | None
+) -> Solution:
+    return solve(
+        problem, time_limit_s=time_limit_s, seed=seed, solution_limit=solution_limit, attempts=attempts
+    )
 
 
 def solve_decomposed(
@@ -133,8 +137,10 @@ def solve_decomposed(
     solution_limit: int | None = None,
     zone_visits: int = ZONE_VISITS,
     processes: int = 2,
+    attempts: int | None = None,
 ) -> Solution:
-    """Plan ``problem`` zone by zone (``processes`` zones at a time); small days in one piece."""
+    """Plan ``problem`` zone by zone (``processes`` zones at a time); small days in one piece.
+    ``attempts`` goes to each zone's solve (``solver.engine.solve``)."""
     started = time.monotonic()
     limit = float(time_limit_s if time_limit_s is not None else problem.options.time_limit_s)
     base_seed = seed if seed is not None else problem.options.seed
@@ -142,18 +148,21 @@ def solve_decomposed(
     # a multiple of the processes, so that no core idles through a last lone zone
     k = processes * math.ceil(len(problem.visits) / (zone_visits * processes))
     if len(problem.visits) <= zone_visits or len(problem.carers) < 2:
-        return solve(problem, time_limit_s=limit, seed=base_seed, solution_limit=solution_limit)
+        return _solve_zone(problem, limit, base_seed, solution_limit, attempts)
     parts = zones(problem, k, base_seed)
     waves = math.ceil(len(parts) / processes)
     each = max((limit * 0.9 - 1.0) / waves, 0.5)  # room for the cross-zone repair and re-timing
     subs = [_sub(problem, carers, visits, z) for z, (carers, visits) in enumerate(parts)]
     if processes == 1:  # in this process: a pool worker (simulator, Dask) may not start children
-        solutions = [_solve_zone(s, each, base_seed + z, solution_limit) for z, s in enumerate(subs)]
+        solutions = [
+            _solve_zone(s, each, base_seed + z, solution_limit, attempts) for z, s in enumerate(subs)
+        ]
     else:
         context = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
             futures = [
-                pool.submit(_solve_zone, s, each, base_seed + z, solution_limit) for z, s in enumerate(subs)
+                pool.submit(_solve_zone, s, each, base_seed + z, solution_limit, attempts)
+                for z, s in enumerate(subs)
             ]
             solutions = [f.result() for f in futures]
     return _merge(problem, solutions, started, base_seed, limit, len(parts))

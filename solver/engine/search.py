@@ -92,6 +92,10 @@ LOAD_S_AT = (730, 0.7)
 LOAD_EXPONENT = 6
 
 
+# seeded insertion orders the construction tries when a count ends the search (reproducible plans)
+SEEDED_ATTEMPTS = 8
+
+
 @dataclass
 class Limits:
     deadline: Deadline  # the search's end: the solve's own, less the room kept for extraction
@@ -99,6 +103,7 @@ class Limits:
     time_limit_s: float  # as asked, for the report
     strategy: str | None = None  # a name in solver/engine/strategies.py; None: guided local search
     initial_routes: list[list[int]] | None = None  # visit indices per carer, e.g. VROOM's plan
+    attempts: int | None = None  # the construction's seeded orders; None: SEEDED_ATTEMPTS or by time
     began: float = field(default_factory=time.monotonic)  # on the wall clock, for ``progress``
 
     @property
@@ -488,6 +493,7 @@ def solve(
     warm_start: str | None = None,
     initial_routes: list[list[int]] | None = None,
     deadline: Deadline | None = None,
+    attempts: int | None = None,
 ) -> Solution:
     """Plan ``problem``; arguments given here beat the problem's own options.
 
@@ -500,6 +506,9 @@ def solve(
     ``stop``, if given, is polled in every phase; once it returns True the search ends and the
     best plan found so far comes back. ``deadline`` (``solver/engine/deadline.py``), if given,
     replaces the time limit, the solution limit and ``stop`` (tests inject a clock this way).
+    ``attempts`` caps the seeded insertion orders the construction tries (default: 8 with a
+    solution limit, else as many as its share of the time allows): a caller that plans many days
+    by solution limit, such as the zone study, gives its time to the search instead.
 
     Every phase ends by the deadline: what is left unplanned then is unassigned with a reason,
     and ``solver.notes`` says which phase the time limit cut short."""
@@ -521,6 +530,7 @@ def solve(
         time_limit_s=limit,
         strategy=strategy,
         initial_routes=initial_routes,
+        attempts=attempts,
         began=began,
     )
     seeded = seed_plan(cp, nodes, first_plan) if first_plan is not None and len(nodes) else None
@@ -738,7 +748,9 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     skip = _model_fits(cp, nodes, limits) if len(nodes) and not alone else None
     budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
-    attempts = 1 if limits.initial_routes is not None else 8 if deterministic else 64
+    attempts = limits.attempts or (SEEDED_ATTEMPTS if deterministic else 64)
+    if limits.initial_routes is not None:
+        attempts = 1
     plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts, until=dl)
     best = fallback = _from_plan(cp, nodes, plan)
     notes: list[str] = [*cp.travel.notes, skip] if skip else list(cp.travel.notes)

@@ -175,3 +175,25 @@ def test_same_seed_and_solution_limit_give_the_same_plan(seed: int) -> None:
     )
     first, second = solve(p), solve(p)
     assert first.model_dump(exclude={"solver"}) == second.model_dump(exclude={"solver"})
+
+
+@pytest.mark.parametrize(("attempts", "orders"), [(None, 8), (1, 1), (3, 3)])
+def test_attempts_caps_the_constructions_seeded_orders(
+    attempts: int | None, orders: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a solution limit the construction tries 8 seeded orders while a visit stays out (one
+    here never fits: it needs a skill nobody holds); ``attempts`` caps them."""
+    import solver.engine.construct as construct
+
+    tried: list[int] = []
+    once = construct.construct_once
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        tried.append(1)
+        return once(*args, **kw)
+
+    monkeypatch.setattr(construct, "construct_once", counted)
+    visits = [visit("v1", A, "09:00", "10:00"), visit("never", B, "09:00", "10:00", skills=["hoist"])]
+    s = solve(problem([carer("c1")], visits, solution_limit=5), attempts=attempts)
+    assert len(tried) == orders
+    assert reason(s, "never") == "NO_SKILLED_CARER" and s.kpis.visits_assigned == 1

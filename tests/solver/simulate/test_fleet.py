@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from solver.simulate.fleet import (
     SolveSettings,
     carer_sequence,
     estimate,
+    fewest,
     meets,
     probe,
     provider_problem,
@@ -111,3 +114,51 @@ def test_any_prefix_keeps_the_shift_mix(n: int) -> None:
     counts = Counter(shift_sequence(n, SHIFTS))
     assert sum(counts.values()) == n
     assert all(abs(counts[name] - p.share * n) <= 1 for name, p in SHIFTS.items())
+
+
+def _capacity(per_carer: int, visits: int, calls: list[int]) -> Callable[[int], tuple[bool, float]]:
+    """A provider whose carers each do ``per_carer`` visits: the target (99%) needs
+    ``ceil(0.99 * visits / per_carer)`` of them."""
+
+    def trial(n: int) -> tuple[bool, float]:
+        calls.append(n)
+        placed = min(n * per_carer, visits)
+        return placed >= 0.99 * visits, placed / visits
+
+    return trial
+
+
+def test_a_short_fleet_grows_by_the_work_it_could_not_place() -> None:
+    """1,000 visits at 4 a carer need 248 carers; care hours suggest 197. The probe at 197
+    places 78.8%, so the next is 251, then one step of 2% down brackets the answer: 3 probes."""
+    calls: list[int] = []
+    n = fewest(197, 1336, 0.02, _capacity(4, 1000, calls))
+    assert calls == [197, 251, 246]
+    assert n == 251 and 248 <= n <= 248 * 1.02
+
+
+def test_with_no_tolerance_the_fewest_is_exact() -> None:
+    calls: list[int] = []
+    assert fewest(197, 1336, 0.0, _capacity(4, 1000, calls)) == 248
+    assert len(calls) <= 8
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 3000),
+    st.integers(1, 400),
+    st.sampled_from([0.0, 0.02, 0.05]),
+)
+def test_the_fleet_found_meets_and_is_within_tolerance(
+    per_carer: int, visits: int, start: int, tolerance: float
+) -> None:
+    calls: list[int] = []
+    trial = _capacity(per_carer, visits, calls)
+    least = next(n for n in range(1, visits + 1) if trial(n)[0])
+    calls.clear()
+    ceiling = visits + 2
+    n = fewest(start, ceiling, tolerance, trial)
+    assert trial(n)[0]
+    assert least <= n and n - least < max(1, int(tolerance * n))
+    assert len(calls) <= 4 + 2 * math.ceil(math.log2(ceiling + 1))
