@@ -15,10 +15,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ApiError, FieldError, field_errors, invalid
+from api.errors import ApiError, FieldError, field_errors, invalid, invalid_input
 from api.runner import Outcome, Work, run_local
 from api.settings import Settings
 from api.store import Store
+from solver.model.errors import InputError
 from solver.model.problem import Problem, Solution
 
 
@@ -111,6 +112,8 @@ async def solve_now(request: Request, problem: Problem) -> Solution:
     with sync_slot(request) as settings:
         limit = min(problem.options.time_limit_s, settings.sync_max_time_limit_s)
         outcome = await run_in_threadpool(run_local, problem.model_dump_json(), limit, settings.grace_s)
+    if outcome.kind == "invalid":  # the engine refused a field the request checks could not see
+        raise invalid_input(InputError(list(outcome.issues)), "problem")
     if outcome.solution is None:
         raise ApiError(503, "Solve failed", outcome.error or "the solver returned no plan")
     return Solution.model_validate_json(outcome.solution)

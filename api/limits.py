@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import FieldError, error_response, invalid
+from api.errors import FieldError, error_response, invalid, invalid_input
 from api.settings import Settings
-from solver.model.errors import join_path
+from solver.analysis.pay import PayPolicy
+from solver.model.errors import InputError, join_path
 from solver.model.problem import MatrixTravel, Problem
 
 
@@ -89,9 +90,14 @@ def _road_travel(problem: Problem) -> list[tuple[str, str]]:
 
 
 def checked_problem(problem: Problem, settings: Settings, *, sync: bool, prefix: str = "") -> Problem:
-    """``problem`` if the service agrees to plan it, else a 422 naming each field over a limit."""
+    """``problem`` if the service agrees to plan it, else a 422 naming each field over a limit,
+    or the pay rules that cannot be read for its date (a queued job would only fail later)."""
     found = _too_big(problem, settings, sync) + _too_many_places(problem, settings) + _road_travel(problem)
     if found:
         errors = [FieldError(path=join_path(prefix, path), message=m) for path, m in found]
         raise invalid(errors[:50], "problem")
+    try:
+        PayPolicy.of(problem)
+    except InputError as error:
+        raise invalid_input(error, "problem", prefix) from None
     return problem

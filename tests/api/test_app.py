@@ -308,3 +308,22 @@ def test_problem_json_dump_round_trips(api: Api) -> None:
     assert Problem.model_validate_json(stored.problem) == Problem.model_validate(
         json.loads(json.dumps(problem))
     )
+
+
+@pytest.mark.parametrize("path", ["/v1/solve", "/v1/plans", "/v1/check", "/v1/replan"])
+def test_a_date_without_a_national_living_wage_is_a_422_naming_it(api: Api, path: str) -> None:
+    """Found by fuzzing: a day before the first National Living Wage (2016-04-01) with no wage in
+    ``pay`` failed inside the solver, a 503 on ``/v1/solve`` and a failed job on ``/v1/plans``."""
+    problem = tiny_problem() | {"date": "2000-01-01"}
+    plan = api.client.post("/v1/solve", json=tiny_problem(), headers=api.headers()).json()
+    body: dict[str, Any] = problem
+    if path == "/v1/check":
+        body = {"problem": problem, "solution": plan}
+    elif path == "/v1/replan":
+        body = {"problem": problem, "published": plan, "events": {"events": []}, "now": "09:00"}
+    answer = assert_problem_json(api.client.post(path, json=body, headers=api.headers()), 422)
+    prefix = "" if path in ("/v1/solve", "/v1/plans") else "problem."
+    assert [e["path"] for e in answer["errors"]] == [f"{prefix}date"]
+    assert "set it in pay" in answer["errors"][0]["message"]
+    dated = tiny_problem() | {"date": "2000-01-01", "pay": {"national_living_wage": 3.6}}
+    assert api.client.post("/v1/solve", json=dated, headers=api.headers()).status_code == 200
