@@ -9,8 +9,8 @@ clients need (a provider trains its staff for its packages), 80% are women, and 
 
 Search, with cheap probes (one seeded pass of the core's pair-aware insertion plus its repair):
 start from care hours (carer contact hours / 5.1 h a carer, the generator's norm). If that
-fleet misses, grow it in proportion to the carer-minutes its probe could not place; if it meets,
-gallop down. Then bisect until the fleet is known to within 2% (``fleet_tolerance``), and
+fleet misses, grow it toward one that would place all the carer-minutes (``fewest``); if it
+meets, gallop down. Then bisect until the fleet is known to within 2% (``fleet_tolerance``), and
 confirm the size with a proper engine solve by solution limit; if the proper plan misses the
 target, add carers until it meets it. A provider too big for one solve is planned by the engine
 zone by zone (``SolveSettings.whole_up_to``). The target: every critical visit served and at
@@ -182,15 +182,26 @@ Trial = Callable[[int], tuple[bool, float]]  # fleet size -> (meets the target, 
 def fewest(start: int, ceiling: int, tolerance: float, trial: Trial) -> int:
     """The smallest fleet ``trial`` accepts, to within ``tolerance`` of it (``ceiling`` if none).
 
-    From ``start``: while trials fail, grow in proportion to the work the last one could not
-    place; then step down from the first fleet that met the target, doubling the step, and
-    bisect what is left. Trials are assumed to meet more often as the fleet grows."""
+    From ``start``: while trials fail, grow toward a fleet that would place all the work, in
+    proportion to what the first trial placed, then along the line through the last two trials
+    (each carer added places less than the one before, so aiming at all of it, not at the
+    target, keeps the steps from creeping up on it). Then step down from the first fleet that met
+    the target, doubling the step, and bisect what is left. Trials are assumed to meet more often
+    as the fleet grows."""
     n = min(max(start, 1), ceiling)
     low = 0  # known to fail (no carers never meet a target)
     met, placed = trial(n)
+    before: tuple[int, float] | None = None
     while not met and n < ceiling:
         low = n
-        n = min(ceiling, max(n + 1, math.ceil(n / placed) + 1 if placed > 0 else ceiling))
+        if placed <= 0:
+            guess = ceiling
+        elif before is None or placed <= before[1]:
+            guess = math.ceil(n / placed) + 1
+        else:
+            guess = math.ceil(n + (1.0 - placed) * (n - before[0]) / (placed - before[1])) + 1
+        before = (n, placed)
+        n = min(ceiling, max(n + 1, guess))
         met, placed = trial(n)
     high = n
     step = max(1, int(tolerance * high))
