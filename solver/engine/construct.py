@@ -27,6 +27,10 @@ IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
 CANDIDATES_PER_ROUTE = 4
 POLL_EVERY = 8  # visits inserted between two looks at the deadline (the stop hook may be costly)
+# the rows of a run's gap table (``Builder.slot_rows``), one column per gap
+SLOT_KEYS = (
+    "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,14 @@ class Builder:
         self.cp = cp
         self.nodes = nodes
         self.dur3 = np.stack(cp.dur_by_mode)
+        # plain lists: the timing loops below read them per element, and a numpy scalar read
+        # with its int() costs several times a list read
+        self.visit_of: list[int] = nodes.visit.tolist()
+        self.v_place: list[int] = cp.v_place.tolist()
+        self.v_ws: list[int] = cp.v_ws.tolist()
+        self.v_we: list[int] = cp.v_we.tolist()
+        self.v_dur: list[int] = cp.v_dur.tolist()
+        self.v_demand: list[int] = cp.v_demand.tolist()
 
     # ------------------------------------------------------------------ exact timing
     def schedule(self, c: int, elems: list[int], fixed: dict[int, int]) -> Schedule | None:
@@ -165,14 +177,15 @@ class Builder:
         shift_s, shift_e = int(cp.c_shift_s[c]), int(cp.c_shift_e[c])
         place, ws, we, dur = [], [], [], []
         prev_place, visits, load = home, [], 0
+        visit_of, v_place, v_ws, v_we, v_dur = self.visit_of, self.v_place, self.v_ws, self.v_we, self.v_dur
         for k, el in enumerate(elems):
             if el >= 0:
-                v = int(self.nodes.visit[el])
-                prev_place = int(cp.v_place[v])
-                lo, hi = (fixed[el], fixed[el]) if el in fixed else (int(cp.v_ws[v]), int(cp.v_we[v]))
-                d = int(cp.v_dur[v])
+                v = visit_of[el]
+                prev_place = v_place[v]
+                lo, hi = (fixed[el], fixed[el]) if el in fixed else (v_ws[v], v_we[v])
+                d = v_dur[v]
                 visits.append(k)
-                load += int(cp.v_demand[v])
+                load += self.v_demand[v]
             else:
                 lo, hi, d = cp.c_breaks[c][-el - 1]
             place.append(prev_place)
@@ -199,56 +212,38 @@ class Builder:
     # ------------------------------------------------------------------ candidate slots
     def slots(self, c: int, elems: list[int], sched: Schedule) -> dict[str, IntArray]:
         """Every gap of a run where a visit could go, as arrays (one entry per gap)."""
+        return dict(zip(SLOT_KEYS, self.slot_rows(c, elems, sched), strict=True))
+
+    def slot_rows(self, c: int, elems: list[int], sched: Schedule) -> IntArray:
+        """The gaps of ``slots`` as one table, a row per ``SLOT_KEYS`` entry: built in one
+        conversion, since the search rebuilds a run's gaps after every move."""
         cp = self.cp
-        home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
+        end_place = int(cp.c_end[c])
         n = len(elems)
-        prev_place = [home, *sched.place]
-        prev_free = [int(cp.c_shift_s[c])] + [
-            e + d for e, d in zip(sched.earliest, sched.duration, strict=True)
-        ]
-        next_place, next_latest, next_real, is_break = [], [], [], []
+        reals = [end_place] * (n + 1)
         real_after = end_place
-        reals = [0] * (n + 1)
-        reals[n] = end_place
         for k in range(n - 1, -1, -1):
             if elems[k] >= 0:
                 real_after = sched.place[k]
             reals[k] = real_after
-        for k in range(n + 1):
-            if k == n:
-                next_place.append(end_place)
-                next_latest.append(int(cp.c_shift_e[c]))
-                is_break.append(0)
-            else:
-                next_place.append(sched.place[k])
-                next_latest.append(sched.latest[k])
-                is_break.append(1 if elems[k] < 0 else 0)
-            next_real.append(reals[k])
         size = n + 1
-
-        def a(x: list[int]) -> IntArray:
-            return np.asarray(x, dtype=np.int64)
-
-        return {
-            "carer": np.full(size, c, dtype=np.int64),
-            "pos": np.arange(size, dtype=np.int64),
-            "mode": np.full(size, int(cp.c_mode[c]), dtype=np.int64),
-            "prev_place": a(prev_place),
-            "prev_free": a(prev_free),
-            "next_place": a(next_place),
-            "next_latest": a(next_latest),
-            "next_real": a(next_real),
-            "is_break": a(is_break),
-        }
+        rows = [
+            [c] * size,
+            list(range(size)),
+            [int(cp.c_mode[c])] * size,
+            [int(cp.c_start[c]), *sched.place],
+            [int(cp.c_shift_s[c]), *(e + d for e, d in zip(sched.earliest, sched.duration, strict=True))],
+            [*sched.place, end_place],
+            [*sched.latest, int(cp.c_shift_e[c])],
+            reals,
+            [int(e < 0) for e in elems] + [0],
+        ]
+        return np.array(rows, dtype=np.int64)
 
 
-def _concat(parts: list[dict[str, IntArray]]) -> dict[str, IntArray]:
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def _offsets(parts: list[dict[str, IntArray]]) -> IntArray:
-    """Where each run's gaps begin in the concatenated arrays (one more entry: the end)."""
-    return np.concatenate([[0], np.cumsum([len(p["pos"]) for p in parts])]).astype(np.int64)
+def _offsets(parts: list[IntArray]) -> IntArray:
+    """Where each run's gaps begin in the concatenated table (one more entry: the end)."""
+    return np.concatenate([[0], np.cumsum([p.shape[1] for p in parts])]).astype(np.int64)
 
 
 class Inserter:
@@ -262,7 +257,8 @@ class Inserter:
         if not plan.schedules:
             plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
         self._slots = [self._route_slots(c) for c in range(n)]
-        self._flat = _concat(self._slots)
+        self._table = np.concatenate(self._slots, axis=1) if n else np.zeros((len(SLOT_KEYS), 0), np.int64)
+        self._flat = dict(zip(SLOT_KEYS, self._table, strict=True))
         self._offset = _offsets(self._slots)
         self.use_links = True  # diagnosis switches the gap and cap rules off to name them
         self.use_cap = True
@@ -279,10 +275,10 @@ class Inserter:
             dtype=np.int64,
         )
 
-    def _route_slots(self, c: int) -> dict[str, IntArray]:
+    def _route_slots(self, c: int) -> IntArray:
         sched = self.plan.schedules[c]
         assert sched is not None, "a plan handed to the inserter must be feasible"
-        return self.b.slots(c, self.plan.runs[c], sched)
+        return self.b.slot_rows(c, self.plan.runs[c], sched)
 
     def _placed(self) -> set[int]:
         return {e for run in self.plan.runs for e in run if e >= 0}
@@ -327,7 +323,7 @@ class Inserter:
             flat["carer"]
         ]
         where = np.flatnonzero(near)
-        s = {k: a[where] for k, a in flat.items()}
+        s = dict(zip(SLOT_KEYS, self._table[:, where], strict=True))
         to_v = d3[s["mode"], s["prev_place"], pv]
         start = np.maximum(s["prev_free"] + to_v, lo)
         after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
@@ -354,14 +350,17 @@ class Inserter:
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems
         self.plan.schedules[c] = sched
-        new = self.b.slots(c, elems, sched)
+        new = self.b.slot_rows(c, elems, sched)
         lo, hi = int(self._offset[c]), int(self._offset[c + 1])
         # splice the one run's gaps in: concatenating every run's anew made a day quadratic
-        self._flat = {k: np.concatenate([a[:lo], new[k], a[hi:]]) for k, a in self._flat.items()}
+        t = self._table
+        self._table = np.concatenate([t[:, :lo], new, t[:, hi:]], axis=1)
+        self._flat = dict(zip(SLOT_KEYS, self._table, strict=True))
         self._slots[c] = new
-        self._offset[c + 1 :] += len(new["pos"]) - (hi - lo)
-        self.visit_count[c] = len(self.plan.visit_nodes(c))
-        self.load[c] = sum(int(self.cp.v_demand[self.b.nodes.visit[e]]) for e in self.plan.visit_nodes(c))
+        self._offset[c + 1 :] += new.shape[1] - (hi - lo)
+        visits = [self.b.visit_of[e] for e in elems if e >= 0]
+        self.visit_count[c] = len(visits)
+        self.load[c] = sum(self.b.v_demand[v] for v in visits)
 
     def _try(self, c: int, pos: int, node: int, fixed: dict[int, int]) -> tuple[list[int], Schedule] | None:
         elems = [*self.plan.runs[c][:pos], node, *self.plan.runs[c][pos:]]
@@ -477,16 +476,17 @@ class Inserter:
             list(p.schedules),
             dict(p.fixed),
             list(self._slots),
-            self._flat,
+            self._table,
             self._offset.copy(),
             self.visit_count.copy(),
             self.load.copy(),
         )
 
     def restore(self, state: tuple[object, ...]) -> None:
-        runs, schedules, fixed, slots, flat, offset, count, load = state
+        runs, schedules, fixed, slots, table, offset, count, load = state
         self.plan.runs, self.plan.schedules, self.plan.fixed = runs, schedules, fixed  # type: ignore[assignment]
-        self._slots, self._flat, self._offset = slots, flat, offset  # type: ignore[assignment]
+        self._slots, self._table, self._offset = slots, table, offset  # type: ignore[assignment]
+        self._flat = dict(zip(SLOT_KEYS, self._table, strict=True))
         self.visit_count, self.load = count, load  # type: ignore[assignment]
 
     def remove(self, c: int, node: int) -> bool:
