@@ -656,12 +656,13 @@ def construct(
     attempts: int = 64,
     *,
     until: Deadline | None = None,
+    give_up_after: int | None = None,
 ) -> tuple[Plan, list[int]]:
     """The best of up to ``attempts`` seeded insertion orders within ``budget_s``, each repaired.
 
     ``until`` is the hard end: the first attempt stops inserting there too, and a visit it
     had no time for is left out. With an infinite budget and no hard end reached, the outcome
-    depends on the seed alone (reproducible plans)."""
+    depends on the seed alone (reproducible plans). ``give_up_after`` goes to ``repair``."""
     hard = until if until is not None else Deadline(math.inf)
     soft = hard.within(budget_s) if not math.isinf(budget_s) else hard
     best: tuple[tuple[int, ...], Plan, list[int]] | None = None
@@ -671,7 +672,9 @@ def construct(
         plan, unplaced = construct_once(cp, nodes, seed * 1000 + attempt, ordering, until=hard)
         if unplaced:
             step = soft.within(max(budget_s / 20, 0.2)) if not math.isinf(budget_s) else soft
-            unplaced = repair(cp, nodes, plan, unplaced, seed, deadline=step, hard=hard)
+            unplaced = repair(
+                cp, nodes, plan, unplaced, seed, deadline=step, hard=hard, give_up_after=give_up_after
+            )
         score = _score(cp, nodes, plan, unplaced)
         cut = hard.expired()  # stopped half-way: it never tried its last visits, so no rival
         if best is None or (score < best[0] and not cut):
@@ -689,12 +692,16 @@ def repair(
     deadline: float | Deadline | None = None,
     *,
     hard: Deadline | None = None,
+    give_up_after: int | None = None,
 ) -> list[int]:
     """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room.
 
     ``deadline`` (a ``Deadline``, or an instant on ``time.monotonic``; default 2 s from now)
     ends the moving aside; ``hard`` ends the repair itself, and a visit not tried by then
-    stays missing."""
+    stays missing. Once more than ``give_up_after`` visits are left out the repair stops and
+    the rest stay missing: a caller asking whether a fleet can serve all but a few learns the
+    answer without the cost of trying every other visit (on a 1,300-visit day with 104 out,
+    moving visits aside took 39 s and placed 9)."""
     inserter = Inserter(Builder(cp, nodes), plan)
     if deadline is None:
         ejecting = Deadline.after(2.0)
@@ -709,6 +716,8 @@ def repair(
             return left + order[i:]
         if not inserter.insert_with_ejection(v, ejecting):
             left.append(v)
+            if give_up_after is not None and len(left) > give_up_after:
+                return left + order[i + 1 :]
     return left
 
 

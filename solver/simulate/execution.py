@@ -32,7 +32,7 @@ from solver.simulate.cost import plan_figures
 from solver.simulate.fleet import SolveSettings, carer_sequence, provider_problem, size_fleet
 from solver.travel.valhalla import checkable
 
-TASK_VERSION = 4  # bump when a task's result would change for the same spec
+TASK_VERSION = 5  # bump when a task's result would change for the same spec
 Spec = dict[str, Any]
 Result = dict[str, Any]
 OnResult = Callable[[Result, bool], None]

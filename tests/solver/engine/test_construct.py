@@ -405,6 +405,26 @@ def test_repair_inserts_missing_visits_into_a_feasible_plan() -> None:
     assert sorted(v for c in range(2) for v in visits_of_run(plan, c, nodes)) == [0, 2, 2]
 
 
+def test_repair_gives_up_once_more_visits_are_out_than_the_caller_allows(monkeypatch: Any) -> None:
+    """Eight one-hour visits due at 09:00 in three places, one carer: one fits. Asked to give up
+    after two are out, the repair tries four (one fits) and counts the four it did not try as out, the
+    same seven the full repair leaves."""
+    visits = [visit(f"v{i}", [A, B, C][i % 3], "09:00", "09:00", 60) for i in range(8)]
+    cp, nodes = compiled([carer("c1")], visits)
+    full = repair(cp, nodes, empty_plan(cp), list(range(8)), seed=0, deadline=INF)
+    tries: list[int] = []
+    original = Inserter.insert_with_ejection
+
+    def counted(self: Inserter, v: int, until: Any) -> bool:
+        tries.append(v)
+        return original(self, v, until)
+
+    monkeypatch.setattr(Inserter, "insert_with_ejection", counted)
+    short = repair(cp, nodes, empty_plan(cp), list(range(8)), seed=0, deadline=INF, give_up_after=2)
+    assert len(full) == 7 and sorted(short) == sorted(full)
+    assert len(tries) == 4  # the one that fits, then three that do not
+
+
 # --------------------------------------------------------------------------- plan_from_runs
 
 
