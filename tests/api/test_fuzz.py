@@ -111,6 +111,8 @@ class Live:
         self.published: dict[str, Any] = {}
 
     def prepare(self) -> None:
+        """Fresh jobs to link cases to: fuzzing ``DELETE`` deletes the ones it is given."""
+        self.job_ids = []
         with httpx.Client(base_url=self.server.url, headers=self.headers, timeout=60) as client:
             for _ in range(3):
                 self.job_ids.append(client.post("/v1/plans", json=tiny_problem()).json()["id"])
@@ -185,6 +187,7 @@ def fuzz_operation(
 ) -> Counter[str]:
     """``cases`` generated requests to one operation, every check on each; their status tally."""
     operation = api_schema[path][method]
+    live.prepare()
     tally: Counter[str] = Counter()
     # built once: building a strategy costs far more than drawing from it
     positive = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
@@ -208,6 +211,8 @@ def fuzz_operation(
         # still be judged negative, and its 2xx reported as invalid data accepted.
         if valid and "job_id" in (case.path_parameters or {}) and data.draw(st.booleans()):
             case.path_parameters["job_id"] = data.draw(st.sampled_from(live.job_ids))
+            if "number" in case.path_parameters and data.draw(st.booleans()):
+                case.path_parameters["number"] = 1  # a solved job's own plan is its version 1
         replan = (method, path) == ("POST", "/v1/replan")
         if valid and replan and data.draw(st.integers(0, REPLAN_SHARE // 2 - 1)) == 0:
             case.body = data.draw(replans)
