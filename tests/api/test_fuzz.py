@@ -43,7 +43,7 @@ from tests.api.server import Server
 SEED = 20261129
 QUICK_CASES = 25
 SLOW_CASES = int(os.environ.get("CARERUN_FUZZ_CASES", "1000"))
-REPLAN_SHARE = 10  # a valid replan case is a real re-planning (a solver process) at odds 2 in this
+REPLAN_SHARE = 10  # of the valid replan cases, 2 in this many re-plan a real plan (a solver each)
 FAST = {  # generated problems that are valid must solve in a blink
     "CARERUN_SYNC_MAX_TIME_LIMIT_S": "0.2",
     "CARERUN_MAX_TIME_LIMIT_S": "0.2",
