@@ -723,16 +723,38 @@ def _add_exclusions(
             visit["excluded_carers"] = [refused[visit["client_id"]]]
 
 
-def _can_attend(carer: Mapping[str, Any], visit: Mapping[str, Any]) -> bool:
-    """Shift, gender and exclusion allow ``carer`` to do ``visit`` (skills aside)."""
-    start = max(visit["window"]["start"], carer["shift"]["start"])
-    fits = start <= visit["window"]["end"] and start + visit["duration_min"] * 60 <= carer["shift"]["end"]
-    gender = visit.get("carer_gender")
-    return (
-        fits
-        and (gender is None or carer["gender"] == gender)
-        and carer["id"] not in visit.get("excluded_carers", [])
-    )
+class _Roster:
+    """The carers as arrays, so that who can attend a visit is one vectorised test: a county
+    day is thousands of visits against hundreds of carers, which a loop in Python took minutes
+    to check."""
+
+    def __init__(self, carers: Sequence[Mapping[str, Any]]) -> None:
+        self.start = np.array([c["shift"]["start"] for c in carers], dtype=np.int64)
+        self.end = np.array([c["shift"]["end"] for c in carers], dtype=np.int64)
+        self.gender = np.array([c["gender"] for c in carers], dtype=object)
+        self.index = {str(c["id"]): i for i, c in enumerate(carers)}
+        self.skills: dict[str, NDArray[np.bool_]] = {}
+        for i, carer in enumerate(carers):
+            for skill in carer["skills"]:
+                self.holding(skill)[i] = True
+
+    def holding(self, skill: str) -> NDArray[np.bool_]:
+        """Which carers hold ``skill`` (a live row: training a carer sets it)."""
+        if skill not in self.skills:
+            self.skills[skill] = np.zeros(len(self.start), dtype=bool)
+        return self.skills[skill]
+
+    def able(self, visit: Mapping[str, Any]) -> NDArray[np.int64]:
+        """Carers whose shift, gender and the client's exclusions allow ``visit`` (skills
+        aside), in roster order."""
+        start = np.maximum(self.start, visit["window"]["start"])
+        ok = (start <= visit["window"]["end"]) & (start + visit["duration_min"] * 60 <= self.end)
+        if visit.get("carer_gender") is not None:
+            ok &= self.gender == visit["carer_gender"]
+        for carer_id in visit.get("excluded_carers", []):
+            if carer_id in self.index:
+                ok[self.index[carer_id]] = False
+        return np.flatnonzero(ok)
 
 
 def _repair_skills(
@@ -742,15 +764,21 @@ def _repair_skills(
     config: GenerateConfig,
 ) -> None:
     """Train a few more carers where too few on shift hold a visit's skills (rare skills, late calls)."""
+    roster = _Roster(carers)
     for visit in visits:
         need = config.min_eligible_per_carer_needed * visit["carers_required"]
         wanted = set(visit["skills"])
-        able = [i for i, c in enumerate(carers) if _can_attend(c, visit)]
-        short = [i for i in able if not wanted <= set(carers[i]["skills"])]
-        missing = need - (len(able) - len(short))
+        able = roster.able(visit)
+        holds = np.ones(len(able), dtype=bool)
+        for skill in wanted:
+            holds &= roster.holding(skill)[able]
+        short = [int(i) for i in able[~holds]]
+        missing = need - int(holds.sum())
         if missing > 0 and short:
             for i in rng.choice(short, size=min(missing, len(short)), replace=False):
                 carers[int(i)]["skills"] = sorted(wanted | set(carers[int(i)]["skills"]))
+                for skill in wanted:
+                    roster.holding(skill)[int(i)] = True
 
 
 def _slug(zone: str) -> str:
