@@ -260,23 +260,18 @@ def _confirm(
     while True:
         problem = build(n)
         cap = settings.cap(len(visits))
+        limit, tries = settings.solution_limit, settings.attempts
         if len(visits) <= settings.whole_up_to:
-            solution = solve(
-                problem,
-                time_limit_s=cap,
-                seed=seed,
-                solution_limit=settings.solution_limit,
-                attempts=settings.attempts,
-            )
+            solution = solve(problem, time_limit_s=cap, seed=seed, solution_limit=limit, attempts=tries)
         else:
             solution = solve_decomposed(
                 problem,
                 time_limit_s=cap,
                 seed=seed,
-                solution_limit=settings.solution_limit,
+                solution_limit=limit,
+                attempts=tries,
                 zone_visits=settings.zone_visits,
                 processes=1,
-                attempts=settings.attempts,
             )
         met = meets(visits, {u.visit_id for u in solution.unassigned})
         confirms.append((n, met))
