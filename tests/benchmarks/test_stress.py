@@ -136,7 +136,7 @@ def test_twostage_keeps_after_gaps() -> None:
 
 
 def test_twostage_reports_no_plan_when_nothing_is_placed_in_time() -> None:
-    run = run_ortools_twostage(stress_day("rural-330-d10-split"), time_limit_s=0.5)
+    run = run_ortools_twostage(stress_day("town-1000-d20-evening"), time_limit_s=1.0)
     assert run.solution is None and run.error
     assert run.plan_from == ""
 
