@@ -27,7 +27,7 @@ Two things a user meets on the way, and what is done about them:
 - Where carers have breaks, OR-Tools sets a plan's visit times route by route (one small
   scheduling problem per carer) when it restores a plan it is handed, blind to a start tied to
   another carer's route (a double-up's partner, the other visit of an ``after`` gap); so such a
-  plan cannot be restored as it stands and stage 2 ended at once with ``ROUTING_FAIL``. Pinning
+  plan may not be restorable as it stands (stage 2 ended at once with ``ROUTING_FAIL``). Pinning
   those start cumuls to the starts stage 1 chose makes the plan restorable; stage 2 can still
   move, drop and add visits, and reassign a double-up's copies, but not move a pinned visit in
   time. If stage 2 still finds nothing, stage 1's plan without its lone copies is handed back.
