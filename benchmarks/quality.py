@@ -105,6 +105,7 @@ def run_full_peer(name: str, problem: Problem, limit: float, iterations: int | N
     row = _checked(problem, result.solution, result.wall_s)
     row["stages_s"] = {k: round(v, 2) for k, v in result.stages.items()}
     row["notes"] = result.notes
+    row["plan_from"] = result.plan_from
     return row
 
 

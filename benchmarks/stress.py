@@ -121,6 +121,8 @@ def markdown(report: dict[str, Any]) -> str:
             verdict += f" ({r['violation_count']})"
         if relaxed:
             verdict += " on the relaxed day*"
+        if r.get("plan_from"):
+            verdict += f" ({r['plan_from']})"
         doubles = f"{r['double_ups_served']} / {r['double_ups']}" + (" one carer*" if relaxed else "")
         lines.append(
             f"| {r['instance']} | {r['solver']} | {r['served']} / {r['visits']} | {doubles} "

@@ -8,14 +8,29 @@ lone copy cannot be inserted), so the search runs in two stages:
 
 1. parallel cheapest insertion and guided local search with the copies free to be served alone;
    copies whose partner was left out are then taken out of the routes;
-2. guided local search on the full model (copies active together) from that plan.
+2. guided local search on the full model (copies active together) from that plan, each double-up
+   and each visit of an ``after`` gap it kept pinned at the start stage 1 gave it.
 
 Rules expressed in OR-Tools: windows and shifts (cumul ranges), skills, gender and excluded
 carers (allowed values of each copy's vehicle variable), walkers' speed (one transit callback
 per travel mode), breaks (break intervals on the time dimension), maximum working time (an upper
-bound on the route span), maximum visits per carer (a count dimension) and drop penalties by
-priority (disjunctions). The plan is turned into a contract Solution with the visit starts
-OR-Tools chose and judged by ``solver/analysis/check.py``; a plan it rejects is reported as such.
+bound on the route span), maximum visits per carer (a count dimension), ``after`` gaps between
+two visits' starts (constraints on their start cumuls, when both are served) and drop penalties
+by priority (disjunctions). The plan is turned into a contract Solution with the visit starts
+OR-Tools chose; only a plan that ``solver/analysis/check.py`` accepts is handed back.
+
+Two things a user meets on the way, and what is done about them:
+
+- "different vehicles" written as a reified ``IsDifferentVar`` makes every insertion OR-Tools
+  tries pay for its propagation (stage 1 took 4x as long); ``AllDifferentExcept`` on the two
+  vehicle variables, -1 (not served) excepted, says the same and propagates cheaply.
+- Where carers have breaks, OR-Tools sets a plan's visit times route by route (one small
+  scheduling problem per carer) when it restores a plan it is handed, blind to a start tied to
+  another carer's route (a double-up's partner, the other visit of an ``after`` gap); so such a
+  plan may not be restorable as it stands (stage 2 ended at once with ``ROUTING_FAIL``). Pinning
+  those start cumuls to the starts stage 1 chose makes the plan restorable; stage 2 can still
+  move, drop and add visits, and reassign a double-up's copies, but not move a pinned visit in
+  time. If stage 2 still finds nothing, stage 1's plan without its lone copies is handed back.
 """
 
 from __future__ import annotations
@@ -26,13 +41,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solver.analysis.check import check
 from solver.engine.compiled import UNLIMITED, Compiled, compile_problem
 from solver.engine.construct import Nodes
 from solver.engine.deadline import Deadline
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.model.problem import Problem, Solution
 
-STAGE1_SHARE = 0.5  # of the limit left after building the models; stage 2 gets the rest
+# Of the limit left after building the models; stage 2 gets the rest. Stage 1 places every
+# double-up the plan will have, so it gets the larger share.
+STAGE1_SHARE = 0.75
 PRIORITY_WEIGHT = {0: 100, 1: 10, 2: 1}  # critical, normal, low: drop penalty multipliers
 Sequence = list[tuple[int, int]]  # (node, start second)
 
@@ -46,6 +64,7 @@ class TwoStageRun:
     stages: dict[str, float] = field(default_factory=dict)
     error: str = ""
     notes: list[str] = field(default_factory=list)  # what each stage ended with
+    plan_from: str = ""  # "stage 2" or "stage 1 without lone copies"
 
 
 class Model:
@@ -66,6 +85,7 @@ class Model:
         self._breaks()
         self._caps()
         self._double_ups(paired)
+        self._gaps()
 
     def _time(self) -> None:
         """Travel of the carer's mode as arc cost; travel plus service as the time transit."""
@@ -130,10 +150,37 @@ class Model:
                 continue
             a, b = (self.manager.NodeToIndex(n) for n in copies)
             solver.Add(self.time.CumulVar(a) == self.time.CumulVar(b))
-            different = solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b))
-            solver.Add(different >= routing.ActiveVar(a))  # an inactive partner is vehicle -1
+            # a copy not served has vehicle -1: two unserved copies are not "the same carer"
+            solver.Add(solver.AllDifferentExcept([routing.VehicleVar(a), routing.VehicleVar(b)], -1))
             if paired:
                 solver.Add(routing.ActiveVar(a) == routing.ActiveVar(b))
+
+    def _gaps(self) -> None:
+        """Each ``after`` gap between two visits' starts (their first copies), when both are served."""
+        solver, routing = self.routing.solver(), self.routing
+        for link in self.cp.rules.links:
+            later, earlier = (
+                self.manager.NodeToIndex(self.nodes.of_visit[v][0]) for v in (link.later, link.earlier)
+            )
+            both = solver.Min(routing.ActiveVar(later), routing.ActiveVar(earlier))
+            gap = self.time.CumulVar(later) - self.time.CumulVar(earlier)
+            solver.Add(solver.IsGreaterOrEqualCstVar(gap, int(link.min_s)) >= both)
+            if link.max_s < UNLIMITED:
+                solver.Add(solver.IsLessOrEqualCstVar(gap, int(link.max_s)) >= both)
+
+    def pin(self, runs: list[Sequence], kept: set[int]) -> int:
+        """Fix the start of every node in ``kept`` that a constraint ties to another carer's route
+        (the copies of a double-up, the visits of an ``after`` gap) to its start in ``runs``, so
+        that OR-Tools can restore a plan holding them (see the module docstring). Call before
+        the model is closed; returns the number of nodes pinned."""
+        start = {n: t for run in runs for n, t in run}
+        tied = {n for copies in self.nodes.of_visit if len(copies) == 2 for n in copies}
+        for link in self.cp.rules.links:
+            tied.update(n for v in (link.later, link.earlier) for n in self.nodes.of_visit[v])
+        pinned = sorted(tied & kept)
+        for n in pinned:
+            self.time.CumulVar(self.manager.NodeToIndex(n)).SetValue(int(start[n]))
+        return len(pinned)
 
     def parameters(self, seconds: float, first: bool, iterations: int | None) -> object:
         params = pywrapcp.DefaultRoutingSearchParameters()
@@ -178,7 +225,8 @@ def without_lone_copies(nodes: Nodes, routes: list[list[int]]) -> list[list[int]
 def run_ortools_twostage(
     problem: Problem, time_limit_s: float, seed: int = 0, iterations: int | None = None
 ) -> TwoStageRun:
-    """Both stages within ``time_limit_s`` (models built first, their time counted in)."""
+    """Both stages within ``time_limit_s`` (models built first, their time counted in); the plan
+    of stage 2, else stage 1's without its lone copies, whichever the checker accepts first."""
     del seed  # OR-Tools' routing search is deterministic
     started = time.monotonic()
     cp = compile_problem(problem)
@@ -191,48 +239,88 @@ def run_ortools_twostage(
     said = [f"stage 1: {_status(free)}"]
     if first is None:
         return TwoStageRun(None, time.monotonic() - started, stages, "stage 1 found no plan", said)
+    runs, hints = free.timed(first)
     routes = without_lone_copies(nodes, free.routes(first))
+    kept = {n for route in routes for n in route}
     said.append(
-        f"stage 1: {sum(map(len, free.routes(first)))} of {len(nodes)} copies placed, "
-        f"{sum(map(len, routes))} kept without lone copies"
+        f"stage 1: {sum(map(len, runs))} of {len(nodes)} copies placed, {len(kept)} kept without lone copies"
     )
-    best, model = first, free
-    left = max(time_limit_s - (time.monotonic() - started), 0.1)
-    start = paired.routing.ReadAssignmentFromRoutes(routes, True)
-    if start is not None:
-        params = paired.parameters(left, False, iterations)
-        second = paired.routing.SolveFromAssignmentWithParameters(start, params)
-        said.append(f"stage 2: {_status(paired)}")
-        if second is not None:
-            best, model = second, paired
-    else:
-        said.append("stage 2: stage 1's routes could not be read into the full model")
+    left = time_limit_s - (time.monotonic() - started)
+    second = stage_two(paired, runs, routes, left, iterations, said)
     stages["stage2_s"] = time.monotonic() - started - stages["build_s"] - stages["stage1_s"]
     wall = time.monotonic() - started
-    runs, hints = model.timed(best)
-    if model is free:  # stage 2 failed: stage 1's plan with its lone copies taken out
-        keep = {n for route in routes for n in route}
-        runs = [[(n, t) for n, t in run if n in keep] for run in runs]
-    notes = [] if model is paired else ["stage 2 found no plan; stage 1's plan without lone copies"]
+    alone = [[(n, t) for n, t in run if n in kept] for run in runs]
+    plans: list[tuple[str, list[Sequence], list[list[int]], int | None]] = []
+    if second is not None:
+        plans.append(("stage 2", *paired.timed(second), int(second.ObjectiveValue())))
+    plans.append(("stage 1 without lone copies", alone, hints, None))
+    error = "no visit placed within the limit"
+    for source, plan, breaks, objective in plans:
+        if not any(plan):
+            continue  # an empty plan is no plan
+        solution, error = _accepted(problem, cp, nodes, plan, breaks, source, wall, objective, time_limit_s)
+        if solution is not None:
+            return TwoStageRun(solution, wall, stages, notes=said, plan_from=source)
+        said.append(error)
+    return TwoStageRun(None, wall, stages, error, said)
+
+
+def stage_two(
+    paired: Model,
+    runs: list[Sequence],
+    routes: list[list[int]],
+    seconds: float,
+    iterations: int | None,
+    said: list[str],
+) -> pywrapcp.Assignment | None:
+    """Guided local search on the full model from stage 1's ``routes`` (lone copies out), the
+    copies tied across routes pinned at their stage-1 starts from ``runs``; None if no plan."""
+    pinned = paired.pin(runs, {n for route in routes for n in route})
+    params = paired.parameters(max(seconds, 0.1), False, iterations)
+    paired.routing.CloseModelWithParameters(params)
+    start = paired.routing.ReadAssignmentFromRoutes(routes, True)
+    if start is None:
+        said.append("stage 2: stage 1's routes could not be read into the full model")
+        return None
+    second = paired.routing.SolveFromAssignmentWithParameters(start, params)
+    said.append(f"stage 2: {_status(paired)} ({pinned} copies pinned at their stage-1 start)")
+    return second
+
+
+def _accepted(
+    problem: Problem,
+    cp: Compiled,
+    nodes: Nodes,
+    runs: list[Sequence],
+    breaks: list[list[int]],
+    source: str,
+    wall: float,
+    objective: int | None,
+    time_limit_s: float,
+) -> tuple[Solution | None, str]:
+    """The contract Solution of a plan if the checker accepts it, else None and why not."""
     try:
         solution = build_solution(
             cp,
             nodes,
             runs,
-            hints,
+            breaks,
             engine="ortools-twostage",
             wall_s=wall,
             seed=0,
-            objective=int(best.ObjectiveValue()),
+            objective=objective,
             time_limit_s=time_limit_s,
-            notes=notes,
+            notes=[f"plan of {source}"],
             first_solution="PARALLEL_CHEAPEST_INSERTION",
             enforce=False,
             until=Deadline.after(10.0),
         )
     except BreakPlacementError as exc:
-        return TwoStageRun(None, wall, stages, f"plan not convertible: {exc}", said)
-    return TwoStageRun(solution, wall, stages, notes=said)
+        return None, f"{source}: plan not convertible: {exc}"
+    violations = check(problem, solution)
+    if violations:
+        return None, f"{source}: the checker rejects it ({len(violations)}): {violations[0]}"
+    return solution, ""
 
 
 def _status(model: Model) -> str:

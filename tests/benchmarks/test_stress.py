@@ -8,12 +8,12 @@ import pytest
 from benchmarks import quality
 from benchmarks.sets import SETS
 from benchmarks.stress import STRESS_DAYS, stress_day
-from benchmarks.twostage import run_ortools_twostage, without_lone_copies
+from benchmarks.twostage import Model, run_ortools_twostage, stage_two, without_lone_copies
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
 from solver.engine.construct import Nodes
 from solver.generate.day import generate_day
-from solver.model.problem import Problem
+from solver.model.problem import Problem, Solution
 
 EVENING = 15 * 3600  # a visit whose window opens at 15:00 or later is a tea or bed call
 SPLIT_SPAN = 15 * 3600  # the split shift runs 07:00-22:00
@@ -105,6 +105,69 @@ def test_twostage_plan_passes_the_checker_with_synchronised_double_ups() -> None
         (c1, s1), (c2, s2) = starts[visit_id]
         assert c1 != c2 and s1 == s2
     assert run.solution.kpis.visits_assigned >= 20
+    assert run.plan_from == "stage 2" and "ROUTING_FAIL" not in run.notes[-1]
+
+
+def _starts(solution: Solution) -> dict[str, int]:
+    """Each served visit's start (a double-up's two carers share it)."""
+    starts: dict[str, set[int]] = {}
+    for r in solution.runs:
+        for stop in r.stops:
+            starts.setdefault(stop.visit_id, set()).add(stop.start)
+    assert all(len(s) == 1 for s in starts.values())
+    return {v: next(iter(s)) for v, s in starts.items()}
+
+
+def test_twostage_keeps_after_gaps() -> None:
+    # a small split-shift day on which a plan without the gaps modelled breaks one
+    config = STRESS_DAYS["rural-330-d10-split"].config()
+    problem = generate_day(zone="Pewsey", visits=60, seed=1, config=config)
+    links = [(v.id, a) for v in problem.visits for a in v.after]
+    assert links
+    run = run_ortools_twostage(problem, time_limit_s=3.0)
+    assert run.solution is not None, run.error
+    assert check(problem, run.solution) == []
+    starts = _starts(run.solution)
+    both = [(v, a) for v, a in links if v in starts and a.visit_id in starts]
+    assert both, "no gap with both visits served"
+    for v, a in both:
+        gap = starts[v] - starts[a.visit_id]
+        assert gap >= a.min_gap_s and (a.max_gap_s is None or gap <= a.max_gap_s)
+
+
+def test_twostage_reports_no_plan_when_nothing_is_placed_in_time() -> None:
+    run = run_ortools_twostage(stress_day("town-1000-d20-evening"), time_limit_s=1.0)
+    assert run.solution is None and run.error
+    assert run.plan_from == ""
+
+
+@pytest.mark.slow
+def test_stage_two_restores_a_full_day_plan_only_with_tied_starts_pinned() -> None:
+    """On a full day OR-Tools sets a restored plan's times route by route and cannot restore
+    stage 1's plan with its double-ups and gaps free in time (ROUTING_FAIL); pinned, it can."""
+    problem = stress_day("rural-330-d10-split")
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    free = Model(cp, nodes, paired=False)
+    first = free.routing.SolveWithParameters(free.parameters(120.0, True, iterations=1))
+    assert first is not None
+    runs, _ = free.timed(first)
+    routes = without_lone_copies(nodes, free.routes(first))
+    kept = {n for route in routes for n in route}
+    assert any(len(copies) == 2 and set(copies) <= kept for copies in nodes.of_visit)
+
+    unpinned = Model(cp, nodes, paired=True)
+    params = unpinned.parameters(2.0, False, iterations=None)
+    unpinned.routing.CloseModelWithParameters(params)
+    start = unpinned.routing.ReadAssignmentFromRoutes(routes, True)
+    assert unpinned.routing.SolveFromAssignmentWithParameters(start, params) is None
+
+    paired, said = Model(cp, nodes, paired=True), []
+    second = stage_two(paired, runs, routes, 2.0, None, said)
+    assert second is not None, said
+    assert "ROUTING_FAIL" not in said[-1]
+    served = {n for route in paired.routes(second) for n in route}
+    assert any(len(copies) == 2 and set(copies) <= served for copies in nodes.of_visit)
 
 
 def test_relaxed_peer_on_a_full_rules_day_counts_double_ups_it_served_alone() -> None:
