@@ -142,9 +142,10 @@ def test_twostage_reports_no_plan_when_nothing_is_placed_in_time() -> None:
 
 
 @pytest.mark.slow
-def test_stage_two_restores_a_full_day_plan_only_with_tied_starts_pinned() -> None:
-    """On a full day OR-Tools sets a restored plan's times route by route and cannot restore
-    stage 1's plan with its double-ups and gaps free in time (ROUTING_FAIL); pinned, it can."""
+def test_stage_two_restores_a_full_day_plan_with_tied_starts_pinned() -> None:
+    """On a full day OR-Tools sets a restored plan's times route by route: stage 1's plan with
+    its double-ups and gaps free in time often fails to restore (ROUTING_FAIL, seen in 0.2 s,
+    though not every time on a machine under other load); pinned, it restores."""
     problem = stress_day("rural-330-d10-split")
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
@@ -155,12 +156,6 @@ def test_stage_two_restores_a_full_day_plan_only_with_tied_starts_pinned() -> No
     routes = without_lone_copies(nodes, free.routes(first))
     kept = {n for route in routes for n in route}
     assert any(len(copies) == 2 and set(copies) <= kept for copies in nodes.of_visit)
-
-    unpinned = Model(cp, nodes, paired=True)
-    params = unpinned.parameters(2.0, False, iterations=None)
-    unpinned.routing.CloseModelWithParameters(params)
-    start = unpinned.routing.ReadAssignmentFromRoutes(routes, True)
-    assert unpinned.routing.SolveFromAssignmentWithParameters(start, params) is None
 
     paired, said = Model(cp, nodes, paired=True), []
     second = stage_two(paired, runs, routes, 2.0, None, said)
