@@ -210,13 +210,10 @@ class Builder:
         return Schedule(earliest, latest, place, dur, planned)
 
     # ------------------------------------------------------------------ candidate slots
-    def slots(self, c: int, elems: list[int], sched: Schedule) -> dict[str, IntArray]:
-        """Every gap of a run where a visit could go, as arrays (one entry per gap)."""
-        return dict(zip(SLOT_KEYS, self.slot_rows(c, elems, sched), strict=True))
-
     def slot_rows(self, c: int, elems: list[int], sched: Schedule) -> IntArray:
-        """The gaps of ``slots`` as one table, a row per ``SLOT_KEYS`` entry: built in one
-        conversion, since the search rebuilds a run's gaps after every move."""
+        """Every gap of a run where a visit could go, as one table with a row per ``SLOT_KEYS``
+        entry and a column per gap: built in one conversion, since the search rebuilds a run's
+        gaps after every move."""
         cp = self.cp
         end_place = int(cp.c_end[c])
         n = len(elems)
@@ -258,7 +255,6 @@ class Inserter:
             plan.schedules = [self.b.schedule(c, plan.runs[c], plan.fixed) for c in range(n)]
         self._slots = [self._route_slots(c) for c in range(n)]
         self._table = np.concatenate(self._slots, axis=1) if n else np.zeros((len(SLOT_KEYS), 0), np.int64)
-        self._flat = dict(zip(SLOT_KEYS, self._table, strict=True))
         self._offset = _offsets(self._slots)
         self.use_links = True  # diagnosis switches the gap and cap rules off to name them
         self.use_cap = True
@@ -274,6 +270,11 @@ class Inserter:
             ],
             dtype=np.int64,
         )
+
+    @property
+    def _flat(self) -> dict[str, IntArray]:
+        """Every run's gaps side by side, by ``SLOT_KEYS`` name (views of the table's rows)."""
+        return dict(zip(SLOT_KEYS, self._table, strict=True))
 
     def _route_slots(self, c: int) -> IntArray:
         sched = self.plan.schedules[c]
@@ -355,7 +356,6 @@ class Inserter:
         # splice the one run's gaps in: concatenating every run's anew made a day quadratic
         t = self._table
         self._table = np.concatenate([t[:, :lo], new, t[:, hi:]], axis=1)
-        self._flat = dict(zip(SLOT_KEYS, self._table, strict=True))
         self._slots[c] = new
         self._offset[c + 1 :] += new.shape[1] - (hi - lo)
         visits = [self.b.visit_of[e] for e in elems if e >= 0]
@@ -486,7 +486,6 @@ class Inserter:
         runs, schedules, fixed, slots, table, offset, count, load = state
         self.plan.runs, self.plan.schedules, self.plan.fixed = runs, schedules, fixed  # type: ignore[assignment]
         self._slots, self._table, self._offset = slots, table, offset  # type: ignore[assignment]
-        self._flat = dict(zip(SLOT_KEYS, self._table, strict=True))
         self.visit_count, self.load = count, load  # type: ignore[assignment]
 
     def remove(self, c: int, node: int) -> bool:

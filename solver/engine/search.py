@@ -749,8 +749,7 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = limits.attempts or (SEEDED_ATTEMPTS if deterministic else 64)
-    if limits.initial_routes is not None:
-        attempts = 1
+    attempts = 1 if limits.initial_routes is not None else attempts
     plan, unplaced = construct(cp, nodes, seed=limits.seed, budget_s=budget, attempts=attempts, until=dl)
     best = fallback = _from_plan(cp, nodes, plan)
     notes: list[str] = [*cp.travel.notes, skip] if skip else list(cp.travel.notes)
