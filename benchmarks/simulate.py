@@ -29,7 +29,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", required=True)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--designs", default=",".join(DEFAULT_DESIGNS))
     parser.add_argument("--providers", default="1,3")
     parser.add_argument("--replicates", type=int, default=3)
@@ -38,7 +38,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--solution-limit", type=int, default=30)
     parser.add_argument("--dask", type=int, default=0, help="run on a LocalCluster of this many workers")
+    parser.add_argument(
+        "--partial-of", type=Path, help="only write what the stopped study in this folder reached"
+    )
     args = parser.parse_args()
+    if args.partial_of is not None:
+        print(
+            write_partial(
+                args.name, args.partial_of, "python -m benchmarks.simulate " + " ".join(sys.argv[1:])
+            )
+        )
+        return
+    if args.out is None:
+        parser.error("--out is required")
     config = SimConfig(
         out=args.out,
         designs=args.designs.split(","),
@@ -54,6 +66,7 @@ def main() -> None:
         outcome = _run(config, args.dask)
     except Interrupted as stop:
         print(f"{stop} after {time.monotonic() - started:.0f} s; finished solves are cached: rerun to resume")
+        write_partial(args.name, args.out, " ".join(["python -m benchmarks.simulate", *sys.argv[1:]]))
         raise SystemExit(128 + stop.signum) from None
     wall = time.monotonic() - started
     document = json.loads((args.out / "table.json").read_text(encoding="utf-8"))
@@ -73,6 +86,49 @@ def main() -> None:
         f"{wall:.1f} s wall, {wall / args.replicates:.1f} s per replicate; {len(outcome.computed)} solved, "
         f"{len(outcome.cached)} cached; load {document['meta']['loadavg_before']} -> {os.getloadavg()}"
     )
+
+
+def write_partial(name: str, out: Path, command: str) -> Path:
+    """What a stopped study reached: per finished provider its size and solve time, and the
+    seconds of one core per visit by design and m, to ``results/simulate-NAME-partial.json``
+    (``python -m benchmarks.simulate --partial-of OUT --name NAME`` writes it again)."""
+    from benchmarks.env import machine
+
+    study = json.loads((out / "study.json").read_text(encoding="utf-8"))
+    rows = []
+    for path in sorted((out / "cache").glob("*.json")):
+        task = json.loads(path.read_text(encoding="utf-8"))
+        keys = ("design", "m", "zone", "provider", "replicate", "wall_s", "probes", "confirms", "met_target")
+        rows.append(
+            {k: task[k] for k in keys}
+            | {"visits": len(task["problem"]["visits"]), "violations": len(task["violations"])}
+        )
+    cells = sorted({(r["design"], r["m"]) for r in rows})
+    rate = {
+        f"{d} m={m}": round(
+            sum(r["wall_s"] for r in rows if (r["design"], r["m"]) == (d, m))
+            / sum(r["visits"] for r in rows if (r["design"], r["m"]) == (d, m)),
+            4,
+        )
+        for d, m in cells
+    }
+    document = {
+        "what": "a study stopped before it ended: the providers it finished and their solve times",
+        "command": command,
+        "tasks_total": len(study["tasks"]),
+        "tasks_done": len(rows),
+        "visits_done": sum(r["visits"] for r in rows),
+        "task_seconds": round(sum(r["wall_s"] for r in rows), 1),
+        "core_s_per_visit": rate,
+        "violations": sum(r["violations"] for r in rows),
+        "settings": study["settings"],
+        "loadavg_now": os.getloadavg(),
+        "machine": machine(),
+        "tasks": rows,
+    }
+    target = RESULTS / f"simulate-{name}-partial.json"
+    target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return target
 
 
 def _run(config: SimConfig, dask_workers: int) -> Outcome:
