@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from solver.simulate.config import DEFAULT_DESIGNS, Outcome, SimConfig
-from solver.simulate.execution import Interrupted
+from solver.simulate.execution import Cache, Interrupted
 from solver.simulate.fleet import SolveSettings
 from solver.simulate.run import simulate
 
@@ -95,14 +95,12 @@ def write_partial(name: str, out: Path, command: str) -> Path:
     from benchmarks.env import machine
 
     study = json.loads((out / "study.json").read_text(encoding="utf-8"))
+    cache = Cache(out)
+    keys = ("design", "m", "zone", "provider", "replicate")
+    keys += ("visits", "wall_s", "probes", "confirms", "met_target")
     rows = []
-    for path in sorted((out / "cache").glob("*.json")):
-        task = json.loads(path.read_text(encoding="utf-8"))
-        keys = ("design", "m", "zone", "provider", "replicate", "wall_s", "probes", "confirms", "met_target")
-        rows.append(
-            {k: task[k] for k in keys}
-            | {"visits": len(task["problem"]["visits"]), "violations": len(task["violations"])}
-        )
+    for task in filter(None, map(cache.summary, cache.finished())):
+        rows.append({k: task[k] for k in keys} | {"violations": len(task["violations"])})
     cells = sorted({(r["design"], r["m"]) for r in rows})
     rate = {
         f"{d} m={m}": round(

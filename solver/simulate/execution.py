@@ -5,7 +5,9 @@ spec, so a finished task is found again on a rerun (``OUT/cache/KEY.json``) and 
 what shapes a plan (demand, seeds, limits, code version) makes a new key. Money is not in the
 spec: a task's figures are hours, miles and counts, costed afterwards (``cost.money``). Results
 are written by the coordinating process as each task finishes, so an interrupted run resumes
-where it stopped.
+where it stopped. Beside each result (``KEY.json``: figures, plan and problem) the cache keeps its
+summary (``KEY.summary.json``: the figures and how the solve went, without the plan), which is all a
+re-costing needs: a county's plans are hundreds of megabytes of JSON, its summaries a few.
 
 SIGINT and SIGTERM to the coordinating process stop the run at once: queued tasks are dropped
 (Dask: cancelled), the local pool's workers are terminated, every finished task is already in
@@ -33,6 +35,7 @@ from solver.simulate.fleet import SolveSettings, carer_sequence, provider_proble
 from solver.travel.valhalla import checkable
 
 TASK_VERSION = 5  # bump when a task's result would change for the same spec
+SUMMARY_SUFFIX = ".summary.json"
 Spec = dict[str, Any]
 Result = dict[str, Any]
 OnResult = Callable[[Result, bool], None]
@@ -74,8 +77,8 @@ def run_task(spec: Spec) -> Result:
         "figures": figures,
         "met_target": sizing.met,
         "time_capped": sizing.capped,
-        "probes": sizing.probes,
-        "confirms": sizing.confirms,
+        "probes": [list(p) for p in sizing.probes],  # as JSON reads them back from the cache
+        "confirms": [list(c) for c in sizing.confirms],
         "violations": [v.to_dict() for v in violations],
         "wall_s": round(time.monotonic() - started, 3),
         "problem": sizing.problem.model_dump(mode="json", exclude_none=True),
@@ -83,8 +86,18 @@ def run_task(spec: Spec) -> Result:
     }
 
 
+def summary(result: Result) -> Result:
+    """A task's result without its problem and plan: its figures, how the solve went, the number
+    of visits and the solver's notes."""
+    light = {k: v for k, v in result.items() if k not in ("problem", "solution")}
+    if "solution" in result:
+        light["visits"] = len(result["problem"]["visits"])
+        light["notes"] = result["solution"]["solver"].get("notes", [])
+    return light
+
+
 class Cache:
-    """Finished task results, one JSON file per key."""
+    """Finished task results, one JSON file per key, each with its summary beside it."""
 
     def __init__(self, out: Path) -> None:
         self.dir = out / "cache"
@@ -93,17 +106,41 @@ class Cache:
     def path(self, key: str) -> Path:
         return self.dir / f"{key}.json"
 
+    def finished(self) -> list[str]:
+        """The keys of every finished result, sorted."""
+        return sorted(p.stem for p in self.dir.glob("*.json") if not p.name.endswith(SUMMARY_SUFFIX))
+
     def get(self, key: str) -> Result | None:
+        return self._read(self.path(key), key)
+
+    def summary(self, key: str) -> Result | None:
+        """The result's summary; derived from the full result (and kept) if a study run by an
+        older version left none."""
+        light = self._read(self.dir / f"{key}{SUMMARY_SUFFIX}", key)
+        if light is None:
+            full = self.get(key)
+            if full is None:
+                return None
+            light = summary(full)
+            self._write(self.dir / f"{key}{SUMMARY_SUFFIX}", light)
+        return light
+
+    def put(self, result: Result) -> None:
+        self._write(self.path(result["key"]), result)
+        self._write(self.dir / f"{result['key']}{SUMMARY_SUFFIX}", summary(result))
+
+    @staticmethod
+    def _read(path: Path, key: str) -> Result | None:
         try:
-            result: Result = json.loads(self.path(key).read_text(encoding="utf-8"))
+            result: Result = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None
         return result if result.get("key") == key else None
 
-    def put(self, result: Result) -> None:
-        target = self.path(result["key"])
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result), encoding="utf-8")
+    @staticmethod
+    def _write(target: Path, document: Result) -> None:
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(document), encoding="utf-8")
         tmp.replace(target)  # atomic: a killed run never leaves half a result
 
 

@@ -147,9 +147,7 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
             if r.get("time_capped")
         ),
         "decomposed_tasks": sum(
-            1
-            for r in outcome.results.values()
-            if any("decomposed" in n for n in r["solution"]["solver"].get("notes", []))
+            1 for r in outcome.results.values() if any("decomposed" in n for n in r["notes"])
         ),
         "target_missed_tasks": sum(1 for r in outcome.results.values() if not r.get("met_target", True)),
         "attribution": ATTRIBUTION,
@@ -160,9 +158,9 @@ def runs_geojson(outcome: Outcome, tasks: list[Task]) -> dict[str, Any]:
     """One LineString per carer run of replicate 0: home, each visit in order, home ([lon, lat])."""
     features = []
     for task in tasks:
-        if task["replicate"] != 0:
+        result = outcome.plans.get(task["key"])
+        if result is None:  # the first replicate's plans only
             continue
-        result = outcome.results[task["key"]]
         problem = result["problem"]
         visits = {v["id"]: v["location"] for v in problem["visits"]}
         carers = {c["id"]: c for c in problem["carers"]}
@@ -302,9 +300,9 @@ def svg_map(
                 f"<title>{html.escape(zone)}: {shown}</title></polygon>"
             )
     for task in tasks:
-        if (task["design"], task["m"], task["replicate"]) != (design_name, m, 0):
+        result = outcome.plans.get(task["key"])
+        if (task["design"], task["m"]) != (design_name, m) or result is None:
             continue
-        result = outcome.results[task["key"]]
         visits = {v["id"]: v["location"] for v in result["problem"]["visits"]}
         for run in result["solution"]["runs"]:
             stops = [(visits[s["visit_id"]]["lon"], visits[s["visit_id"]]["lat"]) for s in run["stops"]]

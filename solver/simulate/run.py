@@ -30,7 +30,7 @@ from solver.io.documents import InputError
 from solver.simulate.config import DEFAULT_DESIGNS, Outcome, SimConfig
 from solver.simulate.cost import SUMMED, Rates, paid_figures, ratios, total
 from solver.simulate.demand import Demand, load_demand, synthetic_demand
-from solver.simulate.execution import Cache, Result, Spec, execute, task_key
+from solver.simulate.execution import Cache, Result, Spec, execute, summary, task_key
 from solver.simulate.fleet import SolveSettings
 from solver.simulate.report import MAP_KPIS, write_outputs
 from solver.simulate.stats import comparisons, summarise
@@ -49,6 +49,7 @@ __all__ = [
 ]
 STUDY_FILE = "study.json"
 TASK_FIELDS = ("design", "m", "zone", "provider", "replicate", "date")
+FIRST_REPLICATE = 0  # its runs are drawn on the maps and written to runs.geojson
 
 
 def _stable(*parts: object) -> int:
@@ -243,10 +244,11 @@ def simulate(config: SimConfig, on_result: Callable[[Result, bool, int], None] |
     study = _study(config, specs, outside)
     (config.out / STUDY_FILE).write_text(json.dumps(study) + "\n", encoding="utf-8")
     results = execute(specs, config.out, config.scheduler, config.workers, record)
-    tables = tabulate(study["tasks"], results, outside, config.rates)
-    outcome = Outcome(
-        *tables, results, designs, computed, cached, time.monotonic() - started, load_before, os.getloadavg()
-    )
+    summaries = {key: summary(result) for key, result in results.items()}
+    plans = {key: result for key, result in results.items() if result["replicate"] == FIRST_REPLICATE}
+    tables = tabulate(study["tasks"], summaries, outside, config.rates)
+    wall, load_after = time.monotonic() - started, os.getloadavg()
+    outcome = Outcome(*tables, summaries, plans, designs, computed, cached, wall, load_before, load_after)
     write_outputs(config, outcome, study["tasks"])
     return outcome
 
@@ -284,18 +286,23 @@ def recost(
     _validate(config)
     cache = Cache(out)
     results: dict[str, Result] = {}
+    plans: dict[str, Result] = {}
     for task in study["tasks"]:
-        hit = results.get(task["key"]) or cache.get(task["key"])
-        if hit is None:
-            raise InputError(f"--recost: the study in {out} is unfinished; run it to the end first")
-        results[task["key"]] = hit
+        key = task["key"]
+        if key not in results:  # the plans only for the maps of the first replicate
+            full = cache.get(key) if task["replicate"] == FIRST_REPLICATE else None
+            hit = summary(full) if full is not None else cache.summary(key)
+            if hit is None:
+                raise InputError(f"--recost: the study in {out} is unfinished; run it to the end first")
+            results[key] = hit
+            if full is not None:
+                plans[key] = full
         if on_result is not None:
-            on_result(hit, True, len(study["tasks"]))
+            on_result(results[key], True, len(study["tasks"]))
     outside = {(d, m, r): n for d, m, r, n in study["outside"]}
     designs = [resolve(token, config.zone_seed) for token in config.designs]
     tables = tabulate(study["tasks"], results, outside, rates)
-    outcome = Outcome(
-        *tables, results, designs, [], list(results), time.monotonic() - started, load_before, os.getloadavg()
-    )
+    wall = time.monotonic() - started
+    outcome = Outcome(*tables, results, plans, designs, [], list(results), wall, load_before, os.getloadavg())
     write_outputs(config, outcome, study["tasks"])
     return outcome

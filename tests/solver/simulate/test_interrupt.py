@@ -15,6 +15,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from solver.simulate.execution import Cache
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -49,10 +51,11 @@ def test_a_signal_stops_the_pool_and_keeps_finished_tasks(tmp_path: Path, signum
     assert "finished tasks are kept" in stderr.decode() and "Traceback" not in stderr.decode()
     _, alive = psutil.wait_procs(workers, timeout=2)
     assert alive == [], "worker processes outlived the study"
-    kept = list((out / "cache").glob("*.json"))
+    cache = Cache(out)
+    kept = cache.finished()
     tasks = json.loads((out / "study.json").read_text())["tasks"]
     assert 1 <= len(kept) < len(tasks)
-    assert all(json.loads(p.read_text())["key"] == p.stem for p in kept)  # whole results only
+    assert all(cache.get(key) is not None and cache.summary(key) is not None for key in kept)  # whole
     assert not list((out / "cache").glob("*.tmp"))
 
 
@@ -79,5 +82,5 @@ def test_a_signal_cancels_the_queued_tasks_on_dask(tmp_path: Path) -> None:
             while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)):
                 assert time.monotonic() < deadline, "the study's tasks stayed on the cluster"
                 time.sleep(0.2)
-    kept = list((out / "cache").glob("*.json"))
+    kept = Cache(out).finished()
     assert 1 <= len(kept) < len(json.loads((out / "study.json").read_text())["tasks"])

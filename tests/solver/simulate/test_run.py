@@ -20,6 +20,7 @@ from solver.io.documents import InputError
 from solver.model.problem import Problem, Solution
 from solver.simulate import Outcome, SimConfig, simulate
 from solver.simulate.cost import Rates
+from solver.simulate.execution import SUMMARY_SUFFIX, Cache, summary
 from solver.simulate.fleet import SolveSettings
 from solver.simulate.run import demands, recost
 
@@ -43,7 +44,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcome, Path]:
 
 
 def test_table_is_complete(local: tuple[Outcome, Path]) -> None:
-    outcome, _ = local
+    outcome, out = local
     assert [(r["design"], r["m"]) for r in outcome.rows] == [(d, m) for d in DESIGNS for m in (1, 3)]
     for row in outcome.rows:
         assert row["visits"] == 55 and row["replicates"] == 3  # every visit of the day, each scenario
@@ -54,15 +55,20 @@ def test_table_is_complete(local: tuple[Outcome, Path]) -> None:
     three = {r["design"]: r for r in outcome.rows if r["m"] == 3}
     # three providers in each of the three zones; at this scale one may draw no client that day
     assert three["legacy3"]["zones"] == 3 and 3 <= three["legacy3"]["providers"] <= 9
-    for result in outcome.results.values():  # carers used: those with a visit, within the fleet
+    cache = Cache(out)
+    for key, light in outcome.results.items():  # carers used: those with a visit, within the fleet
+        result = cache.get(key)
+        assert result is not None and summary(result) == light
         runs = [r for r in result["solution"]["runs"] if r["stops"]]
-        assert result["figures"]["carers"] == len(runs) <= result["figures"]["fleet"]
+        assert light["figures"]["carers"] == len(runs) <= light["figures"]["fleet"]
 
 
 def test_every_providers_plan_passes_the_checker(local: tuple[Outcome, Path]) -> None:
-    outcome, _ = local
+    outcome, out = local
     assert len(outcome.results) == len(outcome.computed) > 20
-    for result in outcome.results.values():
+    for key in outcome.results:
+        result = Cache(out).get(key)
+        assert result is not None
         problem = Problem.model_validate(result["problem"])
         solution = Solution.model_validate(result["solution"])
         assert check(problem, solution) == [] and result["violations"] == []
@@ -213,6 +219,34 @@ except SystemExit as stop:
     code = stop.code or 0
 print(json.dumps({{"code": int(code), "solving": sorted(set(seen)), "watched": len(watched)}}))
 """
+
+
+def test_recost_reads_plans_of_the_first_replicate_only(local: tuple[Outcome, Path], tmp_path: Path) -> None:
+    """Re-costing needs every task's summary and only the first replicate's plans (for the maps):
+    with the later replicates' plans gone it gives the same table."""
+    outcome, out = local
+    copy = tmp_path / "study"
+    shutil.copytree(out, copy)
+    dropped = [k for k, r in outcome.results.items() if r["replicate"] > 0]
+    for key in dropped:
+        (copy / "cache" / f"{key}.json").unlink()
+    again = recost(copy, Rates())
+    assert dropped and set(again.plans) == {k for k, r in outcome.results.items() if r["replicate"] == 0}
+    assert again.rows == outcome.rows
+    assert json.loads((copy / "runs.geojson").read_text()) == json.loads((out / "runs.geojson").read_text())
+
+
+def test_recost_of_a_study_cached_without_summaries_derives_them(
+    local: tuple[Outcome, Path], tmp_path: Path
+) -> None:
+    outcome, out = local
+    copy = tmp_path / "study"
+    shutil.copytree(out, copy)
+    for path in (copy / "cache").glob(f"*{SUMMARY_SUFFIX}"):
+        path.unlink()
+    assert recost(copy, Rates()).rows == outcome.rows
+    later = {k for k, r in outcome.results.items() if r["replicate"] > 0}  # the first is read whole
+    assert {p.name.removesuffix(SUMMARY_SUFFIX) for p in (copy / "cache").glob(f"*{SUMMARY_SUFFIX}")} == later
 
 
 def test_recost_of_an_unfinished_study_is_an_input_error(tmp_path: Path) -> None:
