@@ -44,15 +44,14 @@ class Outcome:
     ``rows``: one per design and m, each figure's mean over replicates with its 90% interval
     (``_lo``, ``_hi``); ``zone_rows`` the same per zone; ``replicate_rows`` one per design, m and
     replicate; ``differences`` the paired differences (``solver.simulate.stats.comparisons``).
-    ``results``: every task's summary by key (``execution.summary``: figures, no plan);
-    ``plans``: the full results (problem and plan) of the first replicate, which the report maps."""
+    ``results``: every task's summary by key (``execution.summary``: figures and run lines, not
+    the plan itself)."""
 
     rows: list[dict[str, Any]]
     zone_rows: list[dict[str, Any]]
     replicate_rows: list[dict[str, Any]]
     differences: list[dict[str, Any]]
     results: dict[str, Result]
-    plans: dict[str, Result]
     designs: list[ZoneDesign]
     computed: list[str]
     cached: list[str]

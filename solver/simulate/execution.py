@@ -88,11 +88,24 @@ def run_task(spec: Spec) -> Result:
 
 def summary(result: Result) -> Result:
     """A task's result without its problem and plan: its figures, how the solve went, the number
-    of visits and the solver's notes."""
+    of visits, the solver's notes, and each run as the line a map draws (home, every stop, home,
+    as [lon, lat] to about a metre)."""
     light = {k: v for k, v in result.items() if k not in ("problem", "solution")}
-    if "solution" in result:
-        light["visits"] = len(result["problem"]["visits"])
-        light["notes"] = result["solution"]["solver"].get("notes", [])
+    problem, solution = result["problem"], result["solution"]
+    places = {v["id"]: v["location"] for v in problem["visits"]}
+    homes = {c["id"]: c["start"] for c in problem["carers"]}
+
+    def line(run: dict[str, Any]) -> list[list[float]]:
+        points = [homes[run["carer_id"]], *(places[s["visit_id"]] for s in run["stops"])]
+        return [[round(p["lon"], 5), round(p["lat"], 5)] for p in [*points, points[0]]]
+
+    light["visits"] = len(problem["visits"])
+    light["notes"] = solution["solver"].get("notes", [])
+    light["runs"] = [
+        {"carer": run["carer_id"], "visits": len(run["stops"]), "line": line(run)}
+        for run in solution["runs"]
+        if run["stops"]
+    ]
     return light
 
 
@@ -117,7 +130,7 @@ class Cache:
         """The result's summary; derived from the full result (and kept) if a study run by an
         older version left none."""
         light = self._read(self.dir / f"{key}{SUMMARY_SUFFIX}", key)
-        if light is None:
+        if light is None or "runs" not in light:
             full = self.get(key)
             if full is None:
                 return None

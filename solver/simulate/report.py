@@ -77,6 +77,7 @@ COST_PARTS = (
     ("cost_on_costs_gbp", "on-costs", "#937860"),
 )
 RAMP = ((255, 247, 236), (127, 0, 0))  # light to dark: more of the mapped figure is darker
+MAPPED_REPLICATE = 0  # the replicate day whose runs the maps draw and runs.geojson holds
 
 
 def _fmt(fmt: str, value: Any) -> str:
@@ -158,21 +159,15 @@ def runs_geojson(outcome: Outcome, tasks: list[Task]) -> dict[str, Any]:
     """One LineString per carer run of replicate 0: home, each visit in order, home ([lon, lat])."""
     features = []
     for task in tasks:
-        result = outcome.plans.get(task["key"])
-        if result is None:  # the first replicate's plans only
+        if task["replicate"] != MAPPED_REPLICATE:
             continue
-        problem = result["problem"]
-        visits = {v["id"]: v["location"] for v in problem["visits"]}
-        carers = {c["id"]: c for c in problem["carers"]}
-        for run in result["solution"]["runs"]:
-            home = carers[run["carer_id"]]["start"]
-            points = [home, *(visits[s["visit_id"]] for s in run["stops"]), home]
+        for run in outcome.results[task["key"]]["runs"]:
             features.append(
                 {
                     "type": "Feature",
                     "properties": {k: task[k] for k in ("design", "m", "zone", "provider", "replicate")}
-                    | {"carer": run["carer_id"], "visits": len(run["stops"])},
-                    "geometry": {"type": "LineString", "coordinates": [[p["lon"], p["lat"]] for p in points]},
+                    | {"carer": run["carer"], "visits": run["visits"]},
+                    "geometry": {"type": "LineString", "coordinates": run["line"]},
                 }
             )
     return {"type": "FeatureCollection", "features": features, "attribution": ATTRIBUTION}
@@ -300,12 +295,10 @@ def svg_map(
                 f"<title>{html.escape(zone)}: {shown}</title></polygon>"
             )
     for task in tasks:
-        result = outcome.plans.get(task["key"])
-        if (task["design"], task["m"]) != (design_name, m) or result is None:
+        if (task["design"], task["m"], task["replicate"]) != (design_name, m, MAPPED_REPLICATE):
             continue
-        visits = {v["id"]: v["location"] for v in result["problem"]["visits"]}
-        for run in result["solution"]["runs"]:
-            stops = [(visits[s["visit_id"]]["lon"], visits[s["visit_id"]]["lat"]) for s in run["stops"]]
+        for run in outcome.results[task["key"]]["runs"]:
+            stops = [(lon, lat) for lon, lat in run["line"][1:-1]]
             parts.append(
                 f'<polyline points="{frame.points(stops)}" fill="none" stroke="#1f3b73" '
                 'stroke-width="0.4" opacity="0.45"/>'

@@ -49,7 +49,6 @@ __all__ = [
 ]
 STUDY_FILE = "study.json"
 TASK_FIELDS = ("design", "m", "zone", "provider", "replicate", "date")
-FIRST_REPLICATE = 0  # its runs are drawn on the maps and written to runs.geojson
 
 
 def _stable(*parts: object) -> int:
@@ -245,10 +244,9 @@ def simulate(config: SimConfig, on_result: Callable[[Result, bool, int], None] |
     (config.out / STUDY_FILE).write_text(json.dumps(study) + "\n", encoding="utf-8")
     results = execute(specs, config.out, config.scheduler, config.workers, record)
     summaries = {key: summary(result) for key, result in results.items()}
-    plans = {key: result for key, result in results.items() if result["replicate"] == FIRST_REPLICATE}
     tables = tabulate(study["tasks"], summaries, outside, config.rates)
     wall, load_after = time.monotonic() - started, os.getloadavg()
-    outcome = Outcome(*tables, summaries, plans, designs, computed, cached, wall, load_before, load_after)
+    outcome = Outcome(*tables, summaries, designs, computed, cached, wall, load_before, load_after)
     write_outputs(config, outcome, study["tasks"])
     return outcome
 
@@ -286,23 +284,17 @@ def recost(
     _validate(config)
     cache = Cache(out)
     results: dict[str, Result] = {}
-    plans: dict[str, Result] = {}
     for task in study["tasks"]:
-        key = task["key"]
-        if key not in results:  # the plans only for the maps of the first replicate
-            full = cache.get(key) if task["replicate"] == FIRST_REPLICATE else None
-            hit = summary(full) if full is not None else cache.summary(key)
-            if hit is None:
-                raise InputError(f"--recost: the study in {out} is unfinished; run it to the end first")
-            results[key] = hit
-            if full is not None:
-                plans[key] = full
+        hit = results.get(task["key"]) or cache.summary(task["key"])  # figures only, not plans
+        if hit is None:
+            raise InputError(f"--recost: the study in {out} is unfinished; run it to the end first")
+        results[task["key"]] = hit
         if on_result is not None:
-            on_result(results[key], True, len(study["tasks"]))
+            on_result(hit, True, len(study["tasks"]))
     outside = {(d, m, r): n for d, m, r, n in study["outside"]}
     designs = [resolve(token, config.zone_seed) for token in config.designs]
     tables = tabulate(study["tasks"], results, outside, rates)
     wall = time.monotonic() - started
-    outcome = Outcome(*tables, results, plans, designs, [], list(results), wall, load_before, os.getloadavg())
+    outcome = Outcome(*tables, results, designs, [], list(results), wall, load_before, os.getloadavg())
     write_outputs(config, outcome, study["tasks"])
     return outcome
