@@ -36,6 +36,7 @@ from solver.travel.valhalla import checkable
 
 TASK_VERSION = 5  # bump when a task's result would change for the same spec
 SUMMARY_SUFFIX = ".summary.json"
+MAPPED_REPLICATE = 0  # the replicate day whose runs the report maps and runs.geojson holds
 Spec = dict[str, Any]
 Result = dict[str, Any]
 OnResult = Callable[[Result, bool], None]
@@ -88,8 +89,9 @@ def run_task(spec: Spec) -> Result:
 
 def summary(result: Result) -> Result:
     """A task's result without its problem and plan: its figures, how the solve went, the number
-    of visits, the solver's notes, and each run as the line a map draws (home, every stop, home,
-    as [lon, lat] to about a metre)."""
+    of visits, the solver's notes, and on the mapped replicate day each run as the line a map
+    draws (home, every stop, home, as [lon, lat] to about a metre); other days leave the lines
+    out, which keeps a county's summaries small enough to read back in a second."""
     light = {k: v for k, v in result.items() if k not in ("problem", "solution")}
     problem, solution = result["problem"], result["solution"]
     places = {v["id"]: v["location"] for v in problem["visits"]}
@@ -102,7 +104,8 @@ def summary(result: Result) -> Result:
     light["visits"] = len(problem["visits"])
     light["notes"] = solution["solver"].get("notes", [])
     light["runs"] = [
-        {"carer": run["carer_id"], "visits": len(run["stops"]), "line": line(run)}
+        {"carer": run["carer_id"], "visits": len(run["stops"])}
+        | ({"line": line(run)} if result["replicate"] == MAPPED_REPLICATE else {})
         for run in solution["runs"]
         if run["stops"]
     ]

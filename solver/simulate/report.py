@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from solver.generate.day import ATTRIBUTION
 from solver.provenance import machine_info, versions
+from solver.simulate.execution import MAPPED_REPLICATE
 from solver.simulate.zones import CELL_DISC, OUTLINE_MARGIN_KM, county_outline, zones_geojson
 
 if TYPE_CHECKING:
@@ -77,7 +78,6 @@ COST_PARTS = (
     ("cost_on_costs_gbp", "on-costs", "#937860"),
 )
 RAMP = ((255, 247, 236), (127, 0, 0))  # light to dark: more of the mapped figure is darker
-MAPPED_REPLICATE = 0  # the replicate day whose runs the maps draw and runs.geojson holds
 
 
 def _fmt(fmt: str, value: Any) -> str:
