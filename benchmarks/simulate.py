@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,7 +42,14 @@ def main() -> None:
     parser.add_argument(
         "--partial-of", type=Path, help="only write what the stopped study in this folder reached"
     )
+    parser.add_argument(
+        "--recost-of", type=Path, help="only time `carerun simulate --recost` on the study in this folder"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="re-costings timed (with --recost-of)")
     args = parser.parse_args()
+    if args.recost_of is not None:
+        print(time_recost(args.name, args.recost_of, args.repeat))
+        return
     if args.partial_of is not None:
         print(
             write_partial(
@@ -125,6 +133,40 @@ def write_partial(name: str, out: Path, command: str) -> Path:
         "tasks": rows,
     }
     target = RESULTS / f"simulate-{name}-partial.json"
+    target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return target
+
+
+WHAT_IF = ("--recost", "--real-living-wage", "--fee", "25.50")
+
+
+def time_recost(name: str, out: Path, repeat: int) -> Path:
+    """A wage-and-fee what-if on a finished study, timed as a user runs it: the whole
+    ``carerun simulate --out OUT --recost ...`` process, ``repeat`` times, with the load before
+    each, to ``results/simulate-NAME-recost.json``."""
+    from benchmarks.env import machine
+
+    command = [sys.executable, "-m", "solver.cli", "simulate", "--out", str(out), *WHAT_IF]
+    runs = []
+    for _ in range(repeat):
+        load = os.getloadavg()
+        began = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"the re-costing failed (exit {done.returncode}): {done.stderr[-500:]}")
+        runs.append({"process_s": round(time.monotonic() - began, 2), "loadavg_before": load})
+        inside = json.loads((out / "table.json").read_text(encoding="utf-8"))["meta"]["wall_s"]
+        runs[-1]["recost_s"] = inside  # reading and tabulating, before the report is written
+    study = json.loads((out / "study.json").read_text(encoding="utf-8"))
+    document = {
+        "what": "a wage and fee what-if re-costing a finished study from its cache, no solve",
+        "command": "carerun simulate --out OUT " + " ".join(WHAT_IF),
+        "tasks": len(study["tasks"]),
+        "process_s": [r["process_s"] for r in runs],
+        "runs": runs,
+        "machine": machine(),
+    }
+    target = RESULTS / f"simulate-{name}-recost.json"
     target.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return target
 
