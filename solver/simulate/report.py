@@ -174,12 +174,9 @@ def runs_geojson(outcome: Outcome, tasks: list[Task]) -> dict[str, Any]:
 
 
 def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -202,10 +199,8 @@ def _bars(ax: Any, rows: list[dict[str, Any]], key: str, providers: list[int]) -
 
 def charts(rows: list[dict[str, Any]], providers: list[int]) -> dict[str, bytes]:
     """Bar charts by design and m (90% intervals as error bars), and the cost split, as PNGs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Figures without pyplot: no GUI backend to choose, nothing to close, less to import.
+    from matplotlib.figure import Figure
 
     out: dict[str, bytes] = {}
     for key, label, name in (
@@ -220,12 +215,14 @@ def charts(rows: list[dict[str, Any]], providers: list[int]) -> dict[str, bytes]
         ("paid_h_per_carer", "paid hours per carer", "paid_hours_per_carer.png"),
         ("care_h_per_carer", "care hours per carer", "care_hours_per_carer.png"),
     ):
-        fig, ax = plt.subplots(figsize=(7, 3.4), dpi=100)
+        fig = Figure(figsize=(7, 3.4), dpi=100)
+        ax = fig.subplots()
         _bars(ax, rows, key, providers)
         ax.set_ylabel(label, fontsize=8)
         ax.set_title(f"{label} (mean, 90% interval)", fontsize=10)
         out[name] = _png(fig)
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    fig = Figure(figsize=(7, 3.6), dpi=100)
+    ax = fig.subplots()
     labels = [f"{r['design']}\nm={r['m']}" for r in rows]
     bottom = [0.0] * len(rows)
     for key, label, colour in COST_PARTS:
