@@ -6,8 +6,9 @@ what shapes a plan (demand, seeds, limits, code version) makes a new key. Money 
 spec: a task's figures are hours, miles and counts, costed afterwards (``cost.money``). Results
 are written by the coordinating process as each task finishes, so an interrupted run resumes
 where it stopped. Beside each result (``KEY.json``: figures, plan and problem) the cache keeps its
-summary (``KEY.summary.json``: the figures and how the solve went, without the plan), which is all a
-re-costing needs: a county's plans are hundreds of megabytes of JSON, its summaries a few.
+summary (``KEY.summary.json``: the figures, how the solve went and, for the mapped day, the runs'
+lines), which is all a re-costing needs: a county's plans are hundreds of megabytes of JSON, its
+summaries a few.
 
 SIGINT and SIGTERM to the coordinating process stop the run at once: queued tasks are dropped
 (Dask: cancelled), the local pool's workers are terminated, every finished task is already in
