@@ -104,11 +104,12 @@ def write_partial(name: str, out: Path, command: str) -> Path:
 
     study = json.loads((out / "study.json").read_text(encoding="utf-8"))
     cache = Cache(out)
-    keys = ("design", "m", "zone", "provider", "replicate")
-    keys += ("visits", "wall_s", "probes", "confirms", "met_target")
-    rows = []
-    for task in filter(None, map(cache.summary, cache.finished())):
-        rows.append({k: task[k] for k in keys} | {"violations": len(task["violations"])})
+    keys = ("design", "m", "zone", "provider", "replicate", "visits", "wall_s", "probes", "confirms")
+    keys += ("met_target",)
+    rows = [
+        {k: task[k] for k in keys} | {"violations": len(task["violations"])}
+        for task in filter(None, map(cache.summary, cache.finished()))
+    ]
     cells = sorted({(r["design"], r["m"]) for r in rows})
     rate = {
         f"{d} m={m}": round(
@@ -154,9 +155,10 @@ def time_recost(name: str, out: Path, repeat: int) -> Path:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"the re-costing failed (exit {done.returncode}): {done.stderr[-500:]}")
-        runs.append({"process_s": round(time.monotonic() - began, 2), "loadavg_before": load})
+        took = round(time.monotonic() - began, 2)
+        # reading and tabulating, before the report is written
         inside = json.loads((out / "table.json").read_text(encoding="utf-8"))["meta"]["wall_s"]
-        runs[-1]["recost_s"] = inside  # reading and tabulating, before the report is written
+        runs.append({"process_s": took, "recost_s": inside, "loadavg_before": load})
     study = json.loads((out / "study.json").read_text(encoding="utf-8"))
     document = {
         "what": "a wage and fee what-if re-costing a finished study from its cache, no solve",

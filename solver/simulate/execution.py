@@ -142,9 +142,12 @@ class Cache:
             self._write(self.dir / f"{key}{SUMMARY_SUFFIX}", light)
         return light
 
-    def put(self, result: Result) -> None:
+    def put(self, result: Result) -> Result:
+        """Keep ``result`` and its summary; returns the summary."""
+        light = summary(result)
         self._write(self.path(result["key"]), result)
-        self._write(self.dir / f"{result['key']}{SUMMARY_SUFFIX}", summary(result))
+        self._write(self.dir / f"{result['key']}{SUMMARY_SUFFIX}", light)
+        return light
 
     @staticmethod
     def _read(path: Path, key: str) -> Result | None:
@@ -164,7 +167,8 @@ class Cache:
 def execute(
     specs: list[Spec], out: Path, scheduler: str | None, workers: int | None, on_result: OnResult
 ) -> dict[str, Result]:
-    """Every spec's result by key: cached ones read back, the rest computed (biggest first).
+    """Every spec's result summary (``summary``) by key: cached ones read back, the rest computed
+    (biggest first) and cached with their plans.
 
     Raises ``Interrupted`` on SIGINT or SIGTERM, after dropping the tasks not yet finished."""
     cache = Cache(out)
@@ -172,7 +176,7 @@ def execute(
     pending: dict[str, Spec] = {}
     for spec in specs:
         key = task_key(spec)
-        hit = cache.get(key)
+        hit = cache.summary(key) if cache.path(key).exists() else None  # finished: its plan is kept
         if hit is not None:
             results[key] = hit
             on_result(hit, True)
@@ -182,9 +186,8 @@ def execute(
     runner = _dask if scheduler else _local
     with _signals_raise():
         for result in runner(order, scheduler, workers):
-            cache.put(result)
-            results[result["key"]] = result
-            on_result(result, False)
+            light = results[result["key"]] = cache.put(result)
+            on_result(light, False)
     return results
 
 

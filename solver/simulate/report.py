@@ -15,7 +15,7 @@ import html
 import io
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,7 +262,7 @@ class _Frame:
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
         return (lon - self.x0) * self.KX * self.scale, (self.y1 - lat) * self.scale
 
-    def points(self, ring: Iterable[tuple[float, float]]) -> str:
+    def points(self, ring: Iterable[Sequence[float]]) -> str:
         return " ".join("{:.1f},{:.1f}".format(*self.xy(a, b)) for a, b in ring)
 
 
@@ -294,10 +294,9 @@ def svg_map(
     for task in tasks:
         if (task["design"], task["m"], task["replicate"]) != (design_name, m, MAPPED_REPLICATE):
             continue
-        for run in outcome.results[task["key"]]["runs"]:
-            stops = [(lon, lat) for lon, lat in run["line"][1:-1]]
+        for run in outcome.results[task["key"]]["runs"]:  # the stops, without the way home
             parts.append(
-                f'<polyline points="{frame.points(stops)}" fill="none" stroke="#1f3b73" '
+                f'<polyline points="{frame.points(run["line"][1:-1])}" fill="none" stroke="#1f3b73" '
                 'stroke-width="0.4" opacity="0.45"/>'
             )
     for ring in _rings(outline):

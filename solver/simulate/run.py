@@ -30,7 +30,7 @@ from solver.io.documents import InputError
 from solver.simulate.config import DEFAULT_DESIGNS, Outcome, SimConfig
 from solver.simulate.cost import SUMMED, Rates, paid_figures, ratios, total
 from solver.simulate.demand import Demand, load_demand, synthetic_demand
-from solver.simulate.execution import Cache, Result, Spec, execute, summary, task_key
+from solver.simulate.execution import Cache, Result, Spec, execute, task_key
 from solver.simulate.fleet import SolveSettings
 from solver.simulate.report import MAP_KPIS, write_outputs
 from solver.simulate.stats import comparisons, summarise
@@ -243,10 +243,9 @@ def simulate(config: SimConfig, on_result: Callable[[Result, bool, int], None] |
     study = _study(config, specs, outside)
     (config.out / STUDY_FILE).write_text(json.dumps(study) + "\n", encoding="utf-8")
     results = execute(specs, config.out, config.scheduler, config.workers, record)
-    summaries = {key: summary(result) for key, result in results.items()}
-    tables = tabulate(study["tasks"], summaries, outside, config.rates)
+    tables = tabulate(study["tasks"], results, outside, config.rates)
     wall, load_after = time.monotonic() - started, os.getloadavg()
-    outcome = Outcome(*tables, summaries, designs, computed, cached, wall, load_before, load_after)
+    outcome = Outcome(*tables, results, designs, computed, cached, wall, load_before, load_after)
     write_outputs(config, outcome, study["tasks"])
     return outcome
 
