@@ -60,7 +60,8 @@ def seed_plan(cp: Compiled, nodes: Nodes, first: FirstPlan) -> Plan | None:
 def _node_runs(cp: Compiled, nodes: Nodes, first: FirstPlan) -> list[list[tuple[int, int | None]]]:
     """(node, start if given) per carer of the problem, for each stop the problem allows there:
     a known visit, an eligible carer, a pinned visit's first copy with its pinned carer, a
-    given start inside the window, no more copies than carers required."""
+    given start inside the window, as many copies as carers required (no more, and a double-up
+    with one carer left is left out whole)."""
     carer_index = {c.id: i for i, c in enumerate(cp.problem.carers)}
     visit_index = {v.id: i for i, v in enumerate(cp.problem.visits)}
     runs: list[list[tuple[int, int | None]]] = [[] for _ in cp.problem.carers]
@@ -80,7 +81,9 @@ def _node_runs(cp: Compiled, nodes: Nodes, first: FirstPlan) -> list[list[tuple[
                 continue  # no longer fits its window: inserted again
             runs[c].append((nodes.of_visit[v][used.get(v, 0)], start))
             used[v] = used.get(v, 0) + 1
-    return runs
+    # a double-up given to one carer only is not half kept: it is inserted again, whole
+    short = {v for v, n in used.items() if n < len(nodes.of_visit[v])}
+    return [[(n, t) for n, t in run if int(nodes.visit[n]) not in short] for run in runs]
 
 
 def _with_starts(cp: Compiled, nodes: Nodes, runs: list[list[tuple[int, int | None]]]) -> Runs:

@@ -89,3 +89,12 @@ def test_a_first_plan_with_nothing_usable_falls_back_to_the_construction() -> No
     assert solution.solver.first_solution == "PAIR_INSERTION"
     assert not solution.unassigned
     assert check(problem, solution) == []
+
+
+def test_a_double_up_given_to_one_carer_is_inserted_again_whole() -> None:
+    problem = day()
+    given = FirstPlan(runs={"c1": ["d", "s2"], "c3": ["s1"]})  # "d" needs two carers
+    solution = solve(problem, first_plan=given)
+    assert len(carers_of(solution)["d"]) == 2
+    assert not solution.unassigned
+    assert check(problem, solution) == []
