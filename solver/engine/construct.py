@@ -31,6 +31,7 @@ POLL_EVERY = 8  # visits inserted between two looks at the deadline (the stop ho
 SLOT_KEYS = (
     "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
 )  # fmt: skip
+_CARER, _POS = SLOT_KEYS.index("carer"), SLOT_KEYS.index("pos")
 
 
 @dataclass(frozen=True)
@@ -387,7 +388,7 @@ class Inserter:
         hold = v in self.links_of
         for i in order:
             slot = int(cand["idx"][i])
-            c, pos = int(self._flat["carer"][slot]), int(self._flat["pos"][slot])
+            c, pos = self.slot(slot)
             fixed = {**self.plan.fixed, node: int(cand["start"][i])} if hold else self.plan.fixed
             done = self._try(c, pos, node, fixed)
             if done is not None:
@@ -454,7 +455,7 @@ class Inserter:
 
     def slot(self, idx: int) -> tuple[int, int]:
         """The carer and position in their run of a candidate's slot."""
-        return int(self._flat["carer"][idx]), int(self._flat["pos"][idx])
+        return int(self._table[_CARER, idx]), int(self._table[_POS, idx])
 
     def try_insert(
         self, c: int, pos: int, node: int, fixed: dict[int, int]

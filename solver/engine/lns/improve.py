@@ -2,9 +2,12 @@
 
 Each iteration takes some visits out (``ruin.py``), offers them and a few of the visits still
 out back (``recreate.py``), and keeps the result by simulated annealing on the objective of
-``cost.py``; one in ``HAND_OVER_EVERY`` iterations instead hands one copy of a double-up to
-another carer. The best plan seen is kept and handed back, so the phase is anytime: it ends
-when its stop rule says (``stops.py``) or the deadline passes, whichever comes first.
+``cost.py``; one in ``PAIR_MOVE_EVERY`` iterations instead moves a double-up: hands one copy
+to another carer, or moves the pair to another start both its runs allow, which changes no
+travel but the room around the pair for the insertions that follow. The best plan seen is kept
+and handed back, so the phase is anytime: it ends when its stop rule says (``stops.py``) or the
+deadline passes, whichever comes first. The ruins read the plan through a ``View`` that is
+brought up to date run by run as moves are accepted, not rebuilt every iteration.
 
 A plan here is the construction's (``solver/engine/construct.py``): runs of elements, each run
 timed exactly with the starts of double-ups and linked visits held; taking a visit out frees
@@ -22,12 +25,13 @@ from solver.engine.compiled import Compiled
 from solver.engine.construct import Builder, Inserter, Nodes, Plan, insertion_order
 from solver.engine.deadline import Deadline
 from solver.engine.lns.cost import Objective
-from solver.engine.lns.recreate import hand_over, insert_visit
+from solver.engine.lns.recreate import hand_over, insert_visit, retime_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
 
 OFFER_OUT = 6  # visits still out offered again each iteration
-HAND_OVER_EVERY = 8
+PAIR_MOVE_EVERY = 8  # one iteration in so many moves a double-up: hands a copy over or re-times it
+RETIME = 0.5  # ... re-times it, by this chance
 START_TEMP = 0.15  # of a mean leg: the worsening accepted with chance 1/e at the start
 END_TEMP = 0.002
 
@@ -70,15 +74,16 @@ def improve_plan(
     legs = max(sum(len(r) for r in plan.runs), 1)
     temp0 = START_TEMP * max(sum(costs), 1) / legs
     done = improved = 0
+    view = View.of(plan, len(nodes))  # kept up to date with the plan as moves are accepted
     while not rule.done(done) and not until.expired():
         temp = temp0 * (END_TEMP / START_TEMP) ** rule.progress(done)
         done += 1
         state = ins.save()
         before = [list(r) for r in plan.runs]
         timed = list(plan.schedules)  # a run re-timed (a partner moved) is changed too
-        view = View.of(plan, len(nodes))
-        if done % HAND_OVER_EVERY == 0:
-            new_out = out if _hand_over(ins, nodes, view, rng) else None
+        if done % PAIR_MOVE_EVERY == 0:
+            move = _retime if rng.random() < RETIME else _hand_over
+            new_out = out if move(ins, nodes, view, rng) else None
         else:
             new_out = _ruin_recreate(cp, ins, ruins, view, out, rng)
         if new_out is None:
@@ -93,6 +98,7 @@ def improve_plan(
             current, out = cost, new_out
             for c, value in fresh.items():
                 costs[c] = value
+            view.update(plan, changed)
             if cost < best_cost:
                 best_cost, best_state, best_out = cost, ins.save(), list(out)
                 improved += 1
@@ -151,18 +157,26 @@ def _take_out(ins: Inserter, view: View, visits: list[int]) -> bool:
     return True
 
 
+def _served_pair(nodes: Nodes, view: View, rng: np.random.Generator) -> int | None:
+    """A double-up in the plan, at random (None if there is none)."""
+    of, carer_of = nodes.of_visit, view.carer_of
+    pairs = [v for v, copies in enumerate(of) if len(copies) == 2 and carer_of[copies[0]] >= 0]
+    return pairs[int(rng.integers(len(pairs)))] if pairs else None
+
+
+def _retime(ins: Inserter, nodes: Nodes, view: View, rng: np.random.Generator) -> bool:
+    """A served double-up moved to another start both its runs allow as they stand."""
+    v = _served_pair(nodes, view, rng)
+    return v is not None and retime_pair(ins, v, view.carer_of, rng)
+
+
 def _hand_over(ins: Inserter, nodes: Nodes, view: View, rng: np.random.Generator) -> bool:
     """A served double-up's copy, taken from one of its carers and given to another."""
-    of = nodes.of_visit
-    pairs = [v for v, copies in enumerate(of) if len(copies) == 2 and view.carer_of[copies[0]] >= 0]
-    if not pairs:
+    v = _served_pair(nodes, view, rng)
+    if v is None:
         return False
-    v = pairs[int(rng.integers(len(pairs)))]
     keep, move = nodes.of_visit[v] if rng.random() < 0.5 else nodes.of_visit[v][::-1]
-    c = int(view.carer_of[move])
-    if not ins.remove(c, move):
-        return False
-    return hand_over(ins, v, keep, move, view.carer_of, away=c)
+    return hand_over(ins, v, keep, move, view.carer_of)
 
 
 __all__ = ["MaxIterations", "MaxRuntime", "Outcome", "improve_plan"]

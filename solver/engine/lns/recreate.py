@@ -1,12 +1,14 @@
 """Recreate: greedy insertion with blinks (Christiaens & Vanden Berghe 2020), for single visits
-and for double-ups over pairs of carers at any feasible common start, plus the move that hands
-one copy of a double-up to another carer at the same start.
+and for double-ups over pairs of carers at any feasible common start, plus two moves of a
+double-up in place: one copy handed to another carer at the same start, or the pair moved to
+another start both its runs allow.
 
 Candidates come from the construction's vectorised evaluation (``Inserter.candidates``: every
 gap of every run at once, in numpy); each chosen one is then timed exactly
 (``Inserter.try_insert``), so an insertion never breaks a rule. A blink skips a candidate with
 a small probability, so that equal seeds give equal plans but the search does not always take
-the same cheapest slot.
+the same cheapest slot. A blinked candidate is tried after the others rather than dropped, so a
+visit is evaluated once, not once with blinks and again without.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ FREE_START = 0.3  # chance that a double-up starts at a random common time, not 
 
 def insert_visit(ins: Inserter, v: int, rng: np.random.Generator) -> bool:
     """Insert visit ``v`` at the cheapest feasible place not blinked, else at the cheapest
-    feasible place (a blink never leaves a visit out); False if there is none."""
+    blinked one (a blink never leaves a visit out); False if there is none."""
     insert = insert_pair if int(ins.cp.v_req[v]) == 2 else insert_single
-    return insert(ins, v, rng) or insert(ins, v, rng, blink=0.0)
+    return insert(ins, v, rng)
 
 
 def insert_single(ins: Inserter, v: int, rng: np.random.Generator, blink: float = BLINK) -> bool:
@@ -36,8 +38,8 @@ def insert_single(ins: Inserter, v: int, rng: np.random.Generator, blink: float 
     cand = ins.candidates(v, pinned_only=True)
     if not len(cand["idx"]):
         return False
-    keep = np.flatnonzero(rng.random(len(cand["idx"])) >= blink)
-    order = keep[np.lexsort((cand["idx"][keep], cand["cost"][keep]))][:TRIES]
+    blinked = rng.random(len(cand["idx"])) < blink  # tried last, not dropped: one evaluation
+    order = np.lexsort((cand["idx"], cand["cost"], blinked))[:TRIES]
     hold = v in ins.links_of  # a linked visit's start is held, like a double-up's
     for i in order:
         c, pos = ins.slot(int(cand["idx"][i]))
@@ -63,9 +65,9 @@ def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = 
     cp = ins.cp
     cand = ins.candidates(v, pinned_only=False)
     keep = _cheapest_per_carer(cand)
-    keep = keep[rng.random(len(keep)) >= blink]
     if len(keep) < 2:
         return False
+    blinked = rng.random(len(keep)) < blink  # a pair with a blinked gap is tried last
     start, latest, cost, carer = (cand[k][keep] for k in ("start", "latest", "cost", "carer"))
     lo = np.maximum(start[:, None], start[None, :])
     hi = np.minimum(latest[:, None], latest[None, :])
@@ -77,9 +79,11 @@ def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = 
         serving = ins.client_carers(v)
         new = ~np.isin(carer, list(serving))
         ok &= len(serving) + new[:, None].astype(int) + new[None, :].astype(int) <= cp.r.cap
+    late = (blinked[:, None] | blinked[None, :]) & ok
     total = np.where(ok, cost[:, None] + cost[None, :], np.iinfo(np.int64).max)
+    order = np.lexsort((total.ravel(), late.ravel(), ~ok.ravel()))
     n0, n1 = ins.b.nodes.of_visit[v]
-    for f in np.argsort(total, axis=None, kind="stable")[:TRIES]:
+    for f in order[:TRIES]:
         i, j = divmod(int(f), len(keep))
         if not ok[i, j]:
             break
@@ -91,23 +95,15 @@ def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = 
     return False
 
 
-def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: IntArray, away: int) -> bool:
-    """One copy of double-up ``v`` to a carer other than ``away`` (who had it) at the pair's
-    start; the other copy stays. The moved copy must already be out of its run (its start is
-    still held in ``plan.fixed``)."""
-    cp = ins.cp
-    t = ins.plan.fixed[keep_node]
-    cand = ins.candidates(v, pinned_only=False)
-    other = int(carer_of[keep_node])
-    ok = (cand["start"] <= t) & (t <= cand["latest"]) & (cand["carer"] != other) & (cand["carer"] != away)
-    pin = int(cp.pinned[v])
-    if pin >= 0 and pin != other:
-        ok &= cand["carer"] == pin
-    if ins.use_cap and cp.r.cap < UNLIMITED:
-        serving = ins.client_carers(v)
-        if len(serving) >= cp.r.cap:
-            ok &= np.isin(cand["carer"], list(serving))
-    idx = np.flatnonzero(ok)
+def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: IntArray) -> bool:
+    """One copy of served double-up ``v`` (``move_node``) to a carer other than the two who
+    have it, at the pair's start; the other copy stays. Whether any gap could take it is asked
+    first, so a hand-over with no taker changes nothing (most find none: few carers are free at
+    that very time)."""
+    other, away = int(carer_of[keep_node]), int(carer_of[move_node])
+    if not len(_takers(ins, v, keep_node, (other, away))[1]) or not ins.remove(away, move_node):
+        return False
+    cand, idx = _takers(ins, v, keep_node, (other, away))  # the gaps, as the removal left them
     for i in idx[np.lexsort((cand["idx"][idx], cand["cost"][idx]))][:TRIES]:
         c, pos = ins.slot(int(cand["idx"][i]))
         done = ins.try_insert(c, pos, move_node, ins.plan.fixed)
@@ -115,3 +111,48 @@ def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: I
             ins.commit(c, *done)
             return True
     return False
+
+
+def _takers(
+    ins: Inserter, v: int, keep_node: int, serving: tuple[int, int]
+) -> tuple[dict[str, IntArray], IntArray]:
+    """Candidate gaps of carers other than ``serving`` that could take a copy of double-up
+    ``v`` at the start its other copy (``keep_node``) holds."""
+    cp = ins.cp
+    t = ins.plan.fixed[keep_node]
+    cand = ins.candidates(v, pinned_only=False)
+    ok = (cand["start"] <= t) & (t <= cand["latest"]) & ~np.isin(cand["carer"], serving)
+    pin = int(cp.pinned[v])
+    if pin >= 0 and pin != serving[0]:
+        ok &= cand["carer"] == pin
+    if ins.use_cap and cp.r.cap < UNLIMITED:
+        clients = ins.client_carers(v)
+        if len(clients) >= cp.r.cap:
+            ok &= np.isin(cand["carer"], list(clients))
+    return cand, np.flatnonzero(ok)
+
+
+def retime_pair(ins: Inserter, v: int, carer_of: IntArray, rng: np.random.Generator) -> bool:
+    """Move served double-up ``v`` to another common start both its runs allow as they stand
+    (the other held starts kept): the order of every run stays, the travel too, but the time
+    the pair holds in both runs moves, and with it the room around it for later insertions."""
+    n0, n1 = ins.b.nodes.of_visit[v]
+    c0, c1 = int(carer_of[n0]), int(carer_of[n1])
+    runs = ins.plan.runs
+    free = {n: t for n, t in ins.plan.fixed.items() if n not in (n0, n1)}
+    s0, s1 = ins.b.schedule(c0, runs[c0], free), ins.b.schedule(c1, runs[c1], free)
+    if s0 is None or s1 is None:
+        return False
+    k0, k1 = runs[c0].index(n0), runs[c1].index(n1)
+    lo, hi = max(s0.earliest[k0], s1.earliest[k1]), min(s0.latest[k0], s1.latest[k1])
+    if lo >= hi:
+        return False
+    fixed = {**free, n0: int(rng.integers(lo, hi + 1)), n1: 0}
+    fixed[n1] = fixed[n0]
+    t0, t1 = ins.b.schedule(c0, runs[c0], fixed), ins.b.schedule(c1, runs[c1], fixed)
+    if t0 is None or t1 is None:
+        return False
+    ins.plan.fixed = fixed
+    ins.commit(c0, runs[c0], t0)
+    ins.commit(c1, runs[c1], t1)
+    return True

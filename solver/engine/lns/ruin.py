@@ -54,6 +54,23 @@ class View:
             runs.append(run)
         return View(carer_of, runs, start)
 
+    def update(self, plan: Plan, carers: list[int]) -> None:
+        """Bring the runs of ``carers`` up to date with ``plan`` (the others are unchanged)."""
+        for c in carers:
+            for e in self.runs[c]:
+                self.carer_of[e] = -1
+                self.start.pop(e, None)
+        for c in carers:
+            sched = plan.schedules[c]
+            run = []
+            for k, e in enumerate(plan.runs[c]):
+                if e >= 0:
+                    self.carer_of[e] = c
+                    run.append(e)
+                    if sched is not None:
+                        self.start[e] = sched.planned[k]
+            self.runs[c] = run
+
 
 def neighbours(cp: Compiled) -> IntArray:
     """Per visit, the other visits nearest it (first travel mode), nearest first."""

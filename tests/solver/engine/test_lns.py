@@ -17,7 +17,7 @@ from solver.engine.construct import Builder, Inserter, Nodes, Plan, construct
 from solver.engine.deadline import Deadline
 from solver.engine.lns import LNS_MIN_NODES, LNS_NOTE, MaxIterations, MaxRuntime, full_rules, improve_plan
 from solver.engine.lns.cost import Objective, drop_weights
-from solver.engine.lns.recreate import hand_over, insert_pair
+from solver.engine.lns.recreate import hand_over, insert_pair, retime_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.timing import propagate
 from solver.engine.search import solve
@@ -105,11 +105,61 @@ def test_hand_over_gives_one_copy_to_another_carer_at_the_same_start() -> None:
     plan = Plan(runs=[[0], [1], []], fixed={0: t("10:00"), 1: t("10:00")})
     ins = Inserter(Builder(cp, nodes), plan)
     view = View.of(plan, len(nodes))
-    assert ins.remove(1, 1)
-    assert hand_over(ins, 0, keep_node=0, move_node=1, carer_of=view.carer_of, away=1)
+    assert hand_over(ins, 0, keep_node=0, move_node=1, carer_of=view.carer_of)
     assert plan.runs == [[0], [], [1]]
     assert plan.schedules[2] is not None and plan.schedules[2].planned == [t("10:00")]
     assert plan.fixed == {0: t("10:00"), 1: t("10:00")}
+
+
+def test_a_hand_over_with_no_free_carer_changes_nothing() -> None:
+    visits = [visit("d", B, "10:00", "10:00", carers_required=2)]
+    cp, nodes = compiled(THREE[:2], visits)  # only the two carers who have it
+    plan = Plan(runs=[[0], [1]], fixed={0: t("10:00"), 1: t("10:00")})
+    ins = Inserter(Builder(cp, nodes), plan)
+    assert not hand_over(ins, 0, keep_node=0, move_node=1, carer_of=View.of(plan, len(nodes)).carer_of)
+    assert plan.runs == [[0], [1]]
+
+
+def test_retiming_a_double_up_moves_both_copies_within_what_both_runs_allow() -> None:
+    # c1 does s at A 09:00-09:30 and reaches B at 09:35; c2 does u at C from 11:00, leaving B
+    # by 10:55 at the latest (a 5-minute drive, 30-minute visit): the pair may start 09:35-10:25
+    visits = [
+        visit("s", A, "09:00", "09:00"),
+        visit("d", B, "09:00", "11:30", carers_required=2),
+        visit("u", C, "11:00", "11:00"),
+    ]
+    cp, nodes = compiled(THREE[:2], visits)
+    starts = set()
+    for seed in range(30):
+        plan = Plan(runs=[[0, 1], [2, 3]], fixed={1: t("10:00"), 2: t("10:00")})
+        ins = Inserter(Builder(cp, nodes), plan)
+        view = View.of(plan, len(nodes))
+        assert retime_pair(ins, 1, view.carer_of, np.random.default_rng(seed))
+        start = plan.fixed[1]
+        assert plan.fixed[2] == start
+        assert plan.runs == [[0, 1], [2, 3]]  # the order stays: only the time moves
+        sched0, sched1 = plan.schedules
+        assert sched0 is not None and sched1 is not None
+        assert sched0.planned[1] == sched1.planned[0] == start
+        starts.add(start)
+    lo, hi = min(starts), max(starts)
+    assert t("09:35") <= lo < t("09:45") and t("10:15") < hi <= t("10:25")
+
+
+def test_the_view_brought_up_to_date_run_by_run_matches_a_fresh_one() -> None:
+    visits = [visit(name, place, "09:00", "12:00") for name, place in (("a", A), ("b", B), ("c", C))]
+    cp, nodes = compiled(THREE, visits)
+    plan = Plan(runs=[[0, 1], [2], []])
+    ins = Inserter(Builder(cp, nodes), plan)
+    view = View.of(plan, len(nodes))
+    assert ins.remove(0, 1)
+    done = ins.try_insert(2, 0, 1, plan.fixed)
+    assert done is not None
+    ins.commit(2, *done)
+    view.update(plan, [0, 2])
+    fresh = View.of(plan, len(nodes))
+    assert view.runs == fresh.runs and view.start == fresh.start
+    assert (view.carer_of == fresh.carer_of).all()
 
 
 def test_waiting_costs_nothing_by_default_and_its_price_and_unpaid_gaps_when_set() -> None:
