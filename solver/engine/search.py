@@ -94,6 +94,11 @@ LOAD_EXPONENT = 6
 
 # seeded insertion orders the construction tries when a count ends the search (reproducible plans)
 SEEDED_ATTEMPTS = 8
+# Before carerun's own search the construction gets a smaller share: beyond its first second on
+# a 330- or 1,000-visit day more seeded orders left one visit fewer out, or none, and that time
+# is worth more to the search, which takes visits in too (docs/engine.md, "carerun's own search")
+LNS_CONSTRUCTION_SHARE = 0.03
+LNS_CONSTRUCTION_S = 1.0
 
 
 @dataclass
@@ -746,7 +751,8 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     lns = len(nodes) >= LNS_MIN_NODES and full_rules(cp)
     alone = lns and any(cp.c_breaks)
     skip = _model_fits(cp, nodes, limits) if len(nodes) and not alone else None
-    budget = math.inf if deterministic else min(0.1 * limits.time_limit_s, 5.0)
+    share, most = (LNS_CONSTRUCTION_SHARE, LNS_CONSTRUCTION_S) if lns else (0.1, 5.0)
+    budget = math.inf if deterministic else min(share * limits.time_limit_s, most)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = limits.attempts or (SEEDED_ATTEMPTS if deterministic else 64)
     attempts = 1 if limits.initial_routes is not None else attempts

@@ -7,6 +7,8 @@ anywhere, 5 minutes between A, B and C, shifts 07:00-14:00.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -278,3 +280,21 @@ def test_a_day_without_breaks_is_searched_by_both_and_comes_back_clean() -> None
     solution = solve(no_breaks, time_limit_s=20, seed=0, solution_limit=2)
     assert LNS_NOTE in solution.solver.notes
     assert check(no_breaks, solution) == []
+
+
+def test_before_the_own_search_the_construction_gets_a_small_share_of_the_time(monkeypatch: Any) -> None:
+    import solver.engine.search as search
+
+    budgets: list[float] = []
+    real = search.construct
+
+    def recorded(*args: Any, **kw: Any) -> Any:
+        budgets.append(kw["budget_s"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(search, "construct", recorded)
+    problem, cp, _ = day(5, visits=60)
+    assert full_rules(cp)
+    solve(problem, time_limit_s=20, seed=0, stop=lambda: len(budgets) > 0)  # ends once it has begun
+    assert budgets == [min(search.LNS_CONSTRUCTION_SHARE * 20, search.LNS_CONSTRUCTION_S)]
+    assert budgets[0] < 0.1 * 20  # the share a day for OR-Tools alone gets
