@@ -1,7 +1,7 @@
 """The engine's options on a full-rules home-care day (double-ups, breaks, skills and all).
 
     python -m benchmarks.large [--time-limit 60] [--instance large]
-        [--engines single,portfolio,decomposed] [--seeds 0,1,2] [--out FILE]
+        [--engines single,portfolio,decomposed] [--seeds 0,1,2] [--solution-limit N] [--out FILE]
 
 Runs the single engine, the two-process portfolio (``solver/engine/portfolio.py``) and decomposition
 (``solver/engine/decompose.py``) at the same wall limit, one after another, once per seed, checks
@@ -74,11 +74,18 @@ def _row(name: str, run: Callable[[], Solution], problem: Problem, seed: int = 0
 
 FIRST_PLAN_S = 2.0
 DEFAULT_ENGINES = "single,portfolio,decomposed"
-ENGINES: dict[str, Callable[[Problem, float, int], Solution]] = {
-    "single": lambda problem, limit, seed: solve(problem, time_limit_s=limit, seed=seed),
-    "portfolio": lambda problem, limit, seed: solve_portfolio(problem, time_limit_s=limit, seed=seed),
-    "decomposed": lambda problem, limit, seed: solve_decomposed(problem, time_limit_s=limit, seed=seed),
-    "first-plan": lambda problem, limit, seed: solve(problem, time_limit_s=FIRST_PLAN_S, seed=seed),
+Engine = Callable[[Problem, float, int, int | None], Solution]  # problem, time limit, seed, solution limit
+ENGINES: dict[str, Engine] = {
+    "single": lambda problem, limit, seed, solutions: solve(
+        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
+    ),
+    "portfolio": lambda problem, limit, seed, solutions: solve_portfolio(
+        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
+    ),
+    "decomposed": lambda problem, limit, seed, solutions: solve_decomposed(
+        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
+    ),
+    "first-plan": lambda problem, limit, seed, _: solve(problem, time_limit_s=FIRST_PLAN_S, seed=seed),
 }
 
 
@@ -88,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance", default="large", help="a name in instances/homecare")
     parser.add_argument("--engines", default=DEFAULT_ENGINES, help="comma-separated: " + ", ".join(ENGINES))
     parser.add_argument("--seeds", default="0", help="comma-separated seeds, one run of each engine per seed")
+    parser.add_argument(
+        "--solution-limit",
+        type=int,
+        default=None,
+        help="end by a solution count (carerun's own search: 40 iterations each): same plan on any machine",
+    )
     parser.add_argument("--out", default="", help="default benchmarks/results/<instance>-<limit>.json")
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -98,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     limit = args.time_limit
     seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     rows = [
-        _row(name, partial(ENGINES[name], problem, limit, seed), problem, seed)
+        _row(name, partial(ENGINES[name], problem, limit, seed, args.solution_limit), problem, seed)
         for seed in seeds
         for name in engines
     ]
@@ -106,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m benchmarks.large " + " ".join(argv if argv is not None else sys.argv[1:]),
         "instance": f"homecare/{args.instance}.json",
         "time_limit_s": limit,
+        "solution_limit": args.solution_limit,
         **machine(),
         "rows": rows,
     }

@@ -28,3 +28,17 @@ def test_unknown_engines_or_instances_exit_2(tmp_path: Path) -> None:
         with pytest.raises(SystemExit) as exc:
             large.main([*argv, "--out", str(tmp_path / "x.json")])
         assert exc.value.code == 2
+
+
+def test_a_solution_limit_gives_the_same_plan_twice(tmp_path: Path) -> None:
+    rows = []
+    for k in range(2):
+        out = tmp_path / f"{k}.json"
+        argv = ["--instance", "v1/small", "--engines", "single", "--solution-limit", "3"]
+        assert large.main([*argv, "--time-limit", "60", "--out", str(out)]) == 0
+        report = json.loads(out.read_text())
+        assert report["solution_limit"] == 3
+        rows.append(report["rows"][0])
+    keys = ("visits_served", "double_ups_served", "travel_h", "carers_used", "iterations")
+    assert [rows[0][k] for k in keys] == [rows[1][k] for k in keys]
+    assert rows[0]["iterations"] == 120  # 40 per solution
