@@ -135,7 +135,10 @@ def _takers(
 def retime_pair(ins: Inserter, v: int, carer_of: IntArray, rng: np.random.Generator) -> bool:
     """Move served double-up ``v`` to another common start both its runs allow as they stand
     (the other held starts kept): the order of every run stays, the travel too, but the time
-    the pair holds in both runs moves, and with it the room around it for later insertions."""
+    the pair holds in both runs moves, and with it the room around it for later insertions. A
+    double-up tied by an `after` gap stays where it is (the gap holds at that start)."""
+    if v in ins.links_of:
+        return False
     n0, n1 = ins.b.nodes.of_visit[v]
     c0, c1 = int(carer_of[n0]), int(carer_of[n1])
     runs = ins.plan.runs
@@ -147,8 +150,8 @@ def retime_pair(ins: Inserter, v: int, carer_of: IntArray, rng: np.random.Genera
     lo, hi = max(s0.earliest[k0], s1.earliest[k1]), min(s0.latest[k0], s1.latest[k1])
     if lo >= hi:
         return False
-    fixed = {**free, n0: int(rng.integers(lo, hi + 1)), n1: 0}
-    fixed[n1] = fixed[n0]
+    t = int(rng.integers(lo, hi + 1))
+    fixed = {**free, n0: t, n1: t}
     t0, t1 = ins.b.schedule(c0, runs[c0], fixed), ins.b.schedule(c1, runs[c1], fixed)
     if t0 is None or t1 is None:
         return False

@@ -298,3 +298,13 @@ def test_before_the_own_search_the_construction_gets_a_small_share_of_the_time(m
     solve(problem, time_limit_s=20, seed=0, stop=lambda: len(budgets) > 0)  # ends once it has begun
     assert budgets == [min(search.LNS_CONSTRUCTION_SHARE * 20, search.LNS_CONSTRUCTION_S)]
     assert budgets[0] < 0.1 * 20  # the share a day for OR-Tools alone gets
+
+
+def test_a_double_up_tied_by_an_after_gap_is_not_retimed() -> None:
+    gap = [{"visit_id": "s", "min_gap_min": 60, "max_gap_min": 60}]
+    visits = [visit("s", A, "09:00", "09:00"), visit("d", B, "09:00", "11:30", carers_required=2, after=gap)]
+    cp, nodes = compiled(THREE, visits)
+    plan = Plan(runs=[[0, 1], [2], []], fixed={0: t("09:00"), 1: t("10:00"), 2: t("10:00")})
+    ins = Inserter(Builder(cp, nodes), plan)
+    assert not retime_pair(ins, 1, View.of(plan, len(nodes)).carer_of, np.random.default_rng(0))
+    assert plan.fixed[1] == plan.fixed[2] == t("10:00")
