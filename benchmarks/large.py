@@ -75,16 +75,19 @@ def _row(name: str, run: Callable[[], Solution], problem: Problem, seed: int = 0
 FIRST_PLAN_S = 2.0
 DEFAULT_ENGINES = "single,portfolio,decomposed"
 Engine = Callable[[Problem, float, int, int | None], Solution]  # problem, time limit, seed, solution limit
+
+
+def _limited(run: Callable[..., Solution]) -> Engine:
+    """An engine entry point called with the benchmark's limits and seed."""
+    return lambda problem, limit, seed, solutions: run(
+        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
+    )
+
+
 ENGINES: dict[str, Engine] = {
-    "single": lambda problem, limit, seed, solutions: solve(
-        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
-    ),
-    "portfolio": lambda problem, limit, seed, solutions: solve_portfolio(
-        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
-    ),
-    "decomposed": lambda problem, limit, seed, solutions: solve_decomposed(
-        problem, time_limit_s=limit, seed=seed, solution_limit=solutions
-    ),
+    "single": _limited(solve),
+    "portfolio": _limited(solve_portfolio),
+    "decomposed": _limited(solve_decomposed),
     "first-plan": lambda problem, limit, seed, _: solve(problem, time_limit_s=FIRST_PLAN_S, seed=seed),
 }
 

@@ -751,8 +751,8 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     lns = len(nodes) >= LNS_MIN_NODES and full_rules(cp)
     alone = lns and any(cp.c_breaks)
     skip = _model_fits(cp, nodes, limits) if len(nodes) and not alone else None
-    share, most = (LNS_CONSTRUCTION_SHARE, LNS_CONSTRUCTION_S) if lns else (0.1, 5.0)
-    budget = math.inf if deterministic else min(share * limits.time_limit_s, most)
+    part, most = (LNS_CONSTRUCTION_SHARE, LNS_CONSTRUCTION_S) if lns else (0.1, 5.0)
+    budget = math.inf if deterministic else min(part * limits.time_limit_s, most)
     # with a warm start the construction is only a fallback: one attempt is enough
     attempts = limits.attempts or (SEEDED_ATTEMPTS if deterministic else 64)
     attempts = 1 if limits.initial_routes is not None else attempts

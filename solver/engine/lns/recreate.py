@@ -97,15 +97,15 @@ def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = 
 
 def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: IntArray) -> bool:
     """One copy of served double-up ``v`` (``move_node``) to a carer other than the two who
-    have it, at the pair's start; the other copy stays. Whether any gap could take it is asked
-    first, so a hand-over with no taker changes nothing (most find none: few carers are free at
-    that very time)."""
+    have it, at the pair's start; the other copy stays. The gaps that could take it are found
+    before the copy leaves its run, so a hand-over with no taker changes nothing (most find
+    none: few carers are free at that very time). Taking the copy out touches only its own
+    carer's run, so the others' gaps, as carer and position, still hold afterwards."""
     other, away = int(carer_of[keep_node]), int(carer_of[move_node])
-    if not len(_takers(ins, v, keep_node, (other, away))[1]) or not ins.remove(away, move_node):
+    slots = _taker_slots(ins, v, ins.plan.fixed[keep_node], (other, away))
+    if not slots or not ins.remove(away, move_node):
         return False
-    cand, idx = _takers(ins, v, keep_node, (other, away))  # the gaps, as the removal left them
-    for i in idx[np.lexsort((cand["idx"][idx], cand["cost"][idx]))][:TRIES]:
-        c, pos = ins.slot(int(cand["idx"][i]))
+    for c, pos in slots:
         done = ins.try_insert(c, pos, move_node, ins.plan.fixed)
         if done is not None:
             ins.commit(c, *done)
@@ -113,13 +113,10 @@ def hand_over(ins: Inserter, v: int, keep_node: int, move_node: int, carer_of: I
     return False
 
 
-def _takers(
-    ins: Inserter, v: int, keep_node: int, serving: tuple[int, int]
-) -> tuple[dict[str, IntArray], IntArray]:
-    """Candidate gaps of carers other than ``serving`` that could take a copy of double-up
-    ``v`` at the start its other copy (``keep_node``) holds."""
+def _taker_slots(ins: Inserter, v: int, t: int, serving: tuple[int, int]) -> list[tuple[int, int]]:
+    """Gaps (carer, position), cheapest first, of carers other than ``serving`` that could take
+    a copy of double-up ``v`` starting at ``t``; at most ``TRIES``."""
     cp = ins.cp
-    t = ins.plan.fixed[keep_node]
     cand = ins.candidates(v, pinned_only=False)
     ok = (cand["start"] <= t) & (t <= cand["latest"]) & ~np.isin(cand["carer"], serving)
     pin = int(cp.pinned[v])
@@ -129,7 +126,10 @@ def _takers(
         clients = ins.client_carers(v)
         if len(clients) >= cp.r.cap:
             ok &= np.isin(cand["carer"], list(clients))
-    return cand, np.flatnonzero(ok)
+    idx = np.flatnonzero(ok)
+    return [
+        ins.slot(int(cand["idx"][i])) for i in idx[np.lexsort((cand["idx"][idx], cand["cost"][idx]))][:TRIES]
+    ]
 
 
 def retime_pair(ins: Inserter, v: int, carer_of: IntArray, rng: np.random.Generator) -> bool:

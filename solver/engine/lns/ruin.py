@@ -39,20 +39,9 @@ class View:
 
     @staticmethod
     def of(plan: Plan, n_nodes: int) -> View:
-        carer_of = np.full(n_nodes, -1, dtype=np.int64)
-        runs: list[list[int]] = []
-        start: dict[int, int] = {}
-        for c, elems in enumerate(plan.runs):
-            sched = plan.schedules[c] if c < len(plan.schedules) else None
-            run = []
-            for k, e in enumerate(elems):
-                if e >= 0:
-                    carer_of[e] = c
-                    run.append(e)
-                    if sched is not None:
-                        start[e] = sched.planned[k]
-            runs.append(run)
-        return View(carer_of, runs, start)
+        view = View(np.full(n_nodes, -1, dtype=np.int64), [[] for _ in plan.runs], {})
+        view.update(plan, list(range(len(plan.runs))))
+        return view
 
     def update(self, plan: Plan, carers: list[int]) -> None:
         """Bring the runs of ``carers`` up to date with ``plan`` (the others are unchanged)."""
@@ -61,7 +50,7 @@ class View:
                 self.carer_of[e] = -1
                 self.start.pop(e, None)
         for c in carers:
-            sched = plan.schedules[c]
+            sched = plan.schedules[c] if c < len(plan.schedules) else None
             run = []
             for k, e in enumerate(plan.runs[c]):
                 if e >= 0:
