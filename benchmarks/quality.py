@@ -79,6 +79,10 @@ def _checked(problem: Problem, solution: Solution, wall: float) -> Row:
         "served": solution.kpis.visits_assigned,
         "double_ups": solution.kpis.double_ups,
         "double_ups_served": solution.kpis.double_ups_assigned,
+        # promised times missed: a price in carerun's objective and, since both are priced
+        # alike, in ortools-twostage's; travel alone would favour a plan that ignores them
+        "late_visits": solution.kpis.late_visits,
+        "lateness_min": solution.kpis.lateness_min,
         "violations": [str(v) for v in violations[:5]],
         "violation_count": len(violations),
         "wall_s": round(wall, 2),

@@ -11,13 +11,15 @@ lone copy cannot be inserted), so the search runs in two stages:
 2. guided local search on the full model (copies active together) from that plan, each double-up
    and each visit of an ``after`` gap it kept pinned at the start stage 1 gave it.
 
-Rules expressed in OR-Tools: windows and shifts (cumul ranges), skills, gender and excluded
-carers (allowed values of each copy's vehicle variable), walkers' speed (one transit callback
-per travel mode), breaks (break intervals on the time dimension), maximum working time (an upper
-bound on the route span), maximum visits per carer (a count dimension), ``after`` gaps between
-two visits' starts (constraints on their start cumuls, when both are served) and drop penalties
-by priority (disjunctions). The plan is turned into a contract Solution with the visit starts
-OR-Tools chose; only a plan that ``solver/analysis/check.py`` accepts is handed back.
+Rules expressed in OR-Tools: windows and shifts (cumul ranges), promised times (soft bounds on
+the start cumuls, priced as the problem prices them and as carerun's objective does), skills,
+gender and excluded carers (allowed values of each copy's vehicle variable), walkers' speed
+(one transit callback per travel mode), breaks (break intervals on the time dimension),
+maximum working time (an upper bound on the route span), maximum visits per carer (a count
+dimension), ``after`` gaps between two visits' starts (constraints on their start cumuls, when
+both are served) and drop penalties by priority (disjunctions). The plan is turned into a
+contract Solution with the visit starts OR-Tools chose; only a plan that
+``solver/analysis/check.py`` accepts is handed back.
 
 Two things a user meets on the way, and what is done about them:
 
@@ -81,6 +83,7 @@ class Model:
         self.place = np.concatenate([cp.v_place[visit], cp.c_start, cp.c_end]).astype(np.int64)
         self.service = np.concatenate([cp.v_dur[visit], np.zeros(2 * k, dtype=np.int64)])
         self._time()
+        self._promises()
         self._who()
         self._breaks()
         self._caps()
@@ -109,6 +112,23 @@ class Model:
                 self.time.CumulVar(index).SetRange(int(cp.c_shift_s[c]), int(cp.c_shift_e[c]))
             if cp.c_max_work[c] < UNLIMITED:
                 self.time.SetSpanUpperBoundForVehicle(int(cp.c_max_work[c]), c)
+
+    def _promises(self) -> None:
+        """Promised times as the problem prices them (docs/rules.md, "Soft rules"): a soft upper
+        bound on the start cumul past the promise's tolerance, a soft lower bound before it, on
+        one copy of each visit (a double-up's copies start together). OR-Tools takes whole
+        costs per second, so each price is rounded to one (the generated days price 1 minute
+        per minute late, which is exact)."""
+        r = self.cp.r
+        for v, copies in enumerate(self.nodes.of_visit):
+            if r.prom_hi[v] < 0:
+                continue
+            index = self.manager.NodeToIndex(copies[0])
+            late, early = round(float(r.late_coef[v])), round(float(r.early_coef[v]))
+            if late > 0:
+                self.time.SetCumulVarSoftUpperBound(index, int(r.prom_hi[v]), late)
+            if early > 0:
+                self.time.SetCumulVarSoftLowerBound(index, int(r.prom_lo[v]), early)
 
     def _who(self) -> None:
         """Skills, gender and exclusions as each copy's allowed vehicles; a drop penalty per copy."""

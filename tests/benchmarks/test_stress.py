@@ -172,3 +172,21 @@ def test_relaxed_peer_on_a_full_rules_day_counts_double_ups_it_served_alone() ->
     assert row["relaxed"] is True and row["synchronised"] is False
     assert row["double_ups"] == doubles and 0 < row["double_ups_served"] <= doubles
     assert not row["violations"]
+
+
+def test_twostage_prices_promised_times_as_the_problem_does() -> None:
+    # a competent user prices what the day prices: without it the peer's travel is bought with
+    # lateness carerun's objective pays for
+    config = STRESS_DAYS["rural-330-d10-split"].config()
+    problem = generate_day(zone="Pewsey", visits=40, seed=2, config=config)
+    cp = compile_problem(problem)
+    nodes = Nodes.of(cp)
+    model = Model(cp, nodes, paired=False)
+    promised = [v for v in range(cp.n_visits) if cp.r.prom_hi[v] >= 0]
+    assert promised
+    for v in promised:
+        first, *other = (model.manager.NodeToIndex(n) for n in nodes.of_visit[v])
+        assert model.time.HasCumulVarSoftUpperBound(first)
+        assert model.time.GetCumulVarSoftUpperBound(first) == cp.r.prom_hi[v]
+        assert model.time.GetCumulVarSoftUpperBoundCoefficient(first) == round(cp.r.late_coef[v])
+        assert all(not model.time.HasCumulVarSoftUpperBound(i) for i in other)
