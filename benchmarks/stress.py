@@ -105,13 +105,14 @@ def markdown(report: dict[str, Any]) -> str:
     """The results of ``python -m benchmarks.quality --set homecare-stress`` as a table, one row
     per day and solver, for benchmarks/README.md."""
     lines = [
-        "| day | solver | served | double-ups served | travel h | wall s | checker | load |",
-        "|---|---|---|---|---|---|---|---|",
+        "| day | solver | served | double-ups served | travel h | late visits · min late | wall s "
+        "| checker | load |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     order = {name: i for i, name in enumerate(STRESS_DAYS)}
     for r in sorted(report["runs"], key=lambda r: (order.get(r["instance"], 99), r["solver"])):
         if "cost" not in r:
-            lines.append(f"| {r['instance']} | {r['solver']} | {r.get('error', 'missing')} | | | | | |")
+            lines.append(f"| {r['instance']} | {r['solver']} | {r.get('error', 'missing')} | | | | | | |")
             continue
         relaxed = bool(r.get("relaxed"))
         verdict = "clean" if not r["violations"] else "INVALID"
@@ -124,9 +125,10 @@ def markdown(report: dict[str, Any]) -> str:
         if r.get("plan_from"):
             verdict += f" ({r['plan_from']})"
         doubles = f"{r['double_ups_served']} / {r['double_ups']}" + (" one carer*" if relaxed else "")
+        late = "-" if r.get("lateness_min") is None else f"{r['late_visits']} · {r['lateness_min']:.0f}"
         lines.append(
             f"| {r['instance']} | {r['solver']} | {r['served']} / {r['visits']} | {doubles} "
-            f"| {r['cost'] / 3600:.1f} | {r['wall_s']:.1f} | {verdict} | {r['loadavg'][0]:.1f} |"
+            f"| {r['cost'] / 3600:.1f} | {late} | {r['wall_s']:.1f} | {verdict} | {r['loadavg'][0]:.1f} |"
         )
     return "\n".join(lines)
 

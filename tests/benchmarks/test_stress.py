@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks import quality
 from benchmarks.sets import SETS
-from benchmarks.stress import STRESS_DAYS, stress_day
+from benchmarks.stress import STRESS_DAYS, markdown, stress_day
 from benchmarks.twostage import Model, run_ortools_twostage, stage_two, without_lone_copies
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
@@ -190,3 +190,14 @@ def test_twostage_prices_promised_times_as_the_problem_does() -> None:
         assert model.time.GetCumulVarSoftUpperBound(first) == cp.r.prom_hi[v]
         assert model.time.GetCumulVarSoftUpperBoundCoefficient(first) == round(cp.r.late_coef[v])
         assert all(not model.time.HasCumulVarSoftUpperBound(i) for i in other)
+
+
+def test_the_table_shows_promised_times_missed_where_a_row_has_them() -> None:
+    row = {
+        "instance": "rural-330-d10-split", "solver": "carerun", "cost": 7200, "served": 330, "visits": 330,
+        "double_ups": 32, "double_ups_served": 32, "violations": [], "wall_s": 30.0, "loadavg": [1.0],
+    }  # fmt: skip
+    late = markdown({"runs": [{**row, "late_visits": 19, "lateness_min": 241.35}]}).splitlines()[-1]
+    assert late.split(" | ")[4:6] == ["2.0", "19 · 241"]
+    older = markdown({"runs": [row]}).splitlines()[-1]  # a results file from before the column
+    assert older.split(" | ")[5] == "-"
