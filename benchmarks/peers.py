@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -177,4 +178,6 @@ PEERS: dict[str, Callable[[Compiled, float, int, int | None], PeerRun]] = {
 # Peers that plan a day under its full rules and return a contract Solution for the checker.
 FULL_PEERS: dict[str, Callable[[Problem, float, int, int | None], TwoStageRun]] = {
     "ortools-twostage": run_ortools_twostage,
+    # the same model with promised times unpriced: what the peer did before it priced them
+    "ortools-twostage-travel": partial(run_ortools_twostage, promises=False),
 }

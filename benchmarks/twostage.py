@@ -70,9 +70,10 @@ class TwoStageRun:
 
 
 class Model:
-    """One OR-Tools routing model of a compiled day; ``paired`` adds equal active variables."""
+    """One OR-Tools routing model of a compiled day; ``paired`` adds equal active variables;
+    ``promises`` prices promised times (without it the model plans for travel alone)."""
 
-    def __init__(self, cp: Compiled, nodes: Nodes, paired: bool) -> None:
+    def __init__(self, cp: Compiled, nodes: Nodes, paired: bool, promises: bool = True) -> None:
         self.cp, self.nodes = cp, nodes
         n, k = len(nodes), cp.n_carers
         self.manager = pywrapcp.RoutingIndexManager(
@@ -83,7 +84,8 @@ class Model:
         self.place = np.concatenate([cp.v_place[visit], cp.c_start, cp.c_end]).astype(np.int64)
         self.service = np.concatenate([cp.v_dur[visit], np.zeros(2 * k, dtype=np.int64)])
         self._time()
-        self._promises()
+        if promises:
+            self._promises()
         self._who()
         self._breaks()
         self._caps()
@@ -243,15 +245,22 @@ def without_lone_copies(nodes: Nodes, routes: list[list[int]]) -> list[list[int]
 
 
 def run_ortools_twostage(
-    problem: Problem, time_limit_s: float, seed: int = 0, iterations: int | None = None
+    problem: Problem,
+    time_limit_s: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    *,
+    promises: bool = True,
 ) -> TwoStageRun:
     """Both stages within ``time_limit_s`` (models built first, their time counted in); the plan
-    of stage 2, else stage 1's without its lone copies, whichever the checker accepts first."""
+    of stage 2, else stage 1's without its lone copies, whichever the checker accepts first.
+    ``promises=False`` leaves promised times unpriced (``ortools-twostage-travel``): a plan for
+    travel alone, however late, which is not the objective the day sets."""
     del seed  # OR-Tools' routing search is deterministic
     started = time.monotonic()
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
-    free, paired = Model(cp, nodes, paired=False), Model(cp, nodes, paired=True)
+    free, paired = Model(cp, nodes, False, promises), Model(cp, nodes, True, promises)
     stages = {"build_s": time.monotonic() - started}
     left = max(time_limit_s - stages["build_s"], 0.2)
     first = free.routing.SolveWithParameters(free.parameters(STAGE1_SHARE * left, True, iterations))

@@ -190,6 +190,10 @@ def test_twostage_prices_promised_times_as_the_problem_does() -> None:
         assert model.time.GetCumulVarSoftUpperBound(first) == cp.r.prom_hi[v]
         assert model.time.GetCumulVarSoftUpperBoundCoefficient(first) == round(cp.r.late_coef[v])
         assert all(not model.time.HasCumulVarSoftUpperBound(i) for i in other)
+    blind = Model(cp, nodes, paired=False, promises=False)  # ortools-twostage-travel
+    assert not any(
+        blind.time.HasCumulVarSoftUpperBound(blind.manager.NodeToIndex(n)) for n in range(len(nodes))
+    )
 
 
 def test_the_table_shows_promised_times_missed_where_a_row_has_them() -> None:
