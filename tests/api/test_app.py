@@ -266,7 +266,10 @@ def test_a_job_whose_worker_died_is_failed_after_max_attempts(tmp_path: Path) ->
     """In-process version of the lease rule (the SIGKILL tests in test_server do it for real)."""
     for api in open_api(tmp_path, workers=0, max_attempts=1):
         job_id = api.client.post("/v1/plans", json=tiny_problem(), headers=api.headers()).json()["id"]
-        api.client.app.state.store.claim_next("a-dead-worker", lease_s=0.01)  # type: ignore[attr-defined]
+        # a lease already run out: the next app reaps it at its first housekeeping, which may come
+        # within milliseconds of this claim (a lease of 0.01 s could still hold then, and the
+        # housekeeping after that is a third of a lease later, past the wait below)
+        api.client.app.state.store.claim_next("a-dead-worker", lease_s=-1.0)  # type: ignore[attr-defined]
         key = api.key
     app = create_app(api.client.app.state.settings)  # type: ignore[attr-defined]
     from fastapi.testclient import TestClient
