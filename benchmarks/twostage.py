@@ -119,8 +119,8 @@ class Model:
         """Promised times as the problem prices them (docs/rules.md, "Soft rules"): a soft upper
         bound on the start cumul past the promise's tolerance, a soft lower bound before it, on
         one copy of each visit (a double-up's copies start together). OR-Tools takes whole
-        costs per second, so each price is rounded to one (the generated days price 1 minute
-        per minute late, which is exact)."""
+        costs per second, so each price is rounded to a whole number, and one under a half is
+        dropped (the generated days price 1 minute per minute late, which is exact)."""
         r = self.cp.r
         for v, copies in enumerate(self.nodes.of_visit):
             if r.prom_hi[v] < 0:
