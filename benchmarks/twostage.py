@@ -260,7 +260,8 @@ def run_ortools_twostage(
     started = time.monotonic()
     cp = compile_problem(problem)
     nodes = Nodes.of(cp)
-    free, paired = Model(cp, nodes, False, promises), Model(cp, nodes, True, promises)
+    free = Model(cp, nodes, paired=False, promises=promises)
+    paired = Model(cp, nodes, paired=True, promises=promises)
     stages = {"build_s": time.monotonic() - started}
     left = max(time_limit_s - stages["build_s"], 0.2)
     first = free.routing.SolveWithParameters(free.parameters(STAGE1_SHARE * left, True, iterations))
