@@ -3,8 +3,9 @@
 The engine's guided local search, started from OR-Tools' cheapest insertion, ends 3-5% above
 the best known on the classic time-window sets within seconds; PyVRP's iterated local search
 gets within a fraction of a percent in the same time (``benchmarks/results/solomon-10.json``).
-So on a day PyVRP can express (:func:`solver.engine.warmstart.expressible`) its plan becomes the
-engine's first solution, and OR-Tools then searches on under the full model. Carers with the
+So on a day PyVRP can express (:func:`solver.engine.warmstart.expressible`) its plan is the
+engine's, or (where the objective prices paid waiting, which PyVRP does not) its first solution,
+from which OR-Tools searches on under the full model. Carers with the
 same home, shift, capacity and travel mode form one PyVRP vehicle type, which lets its route
 operators treat them as interchangeable.
 

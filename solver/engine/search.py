@@ -11,6 +11,8 @@ Where the search starts, first match wins:
   and says so in ``solver.notes``.
 - ``initial_routes`` (visit indices per carer, days without double-ups only), or a warm start
   from PyVRP's plan where the day allows (``warm_start``, see ``solver/engine/warmstart.py``).
+  Where PyVRP plans under the engine's own objective and serves every visit, its plan is the
+  solve's and no search follows.
 - The pair-aware insertion of ``construct.py`` (OR-Tools' own heuristics cannot place a
   synchronised pair), or OR-Tools' parallel cheapest insertion when there is no double-up.
 
@@ -59,7 +61,7 @@ from solver.engine.lns import (
     search_note,
 )
 from solver.engine.strategies import apply as apply_strategy
-from solver.engine.warmstart import RUN_TO_DEADLINE, warm_routes
+from solver.engine.warmstart import RUN_TO_DEADLINE, pyvrp_alone, warm_routes
 from solver.model.clock import DAY_S
 from solver.model.problem import Problem, Solution
 from solver.travel import UNREACHABLE_S
@@ -108,6 +110,7 @@ class Limits:
     time_limit_s: float  # as asked, for the report
     strategy: str | None = None  # a name in solver/engine/strategies.py; None: guided local search
     initial_routes: list[list[int]] | None = None  # visit indices per carer, e.g. VROOM's plan
+    final_routes: bool = False  # the initial routes are PyVRP's, searched to the end: keep them
     attempts: int | None = None  # the construction's seeded orders; None: SEEDED_ATTEMPTS or by time
     began: float = field(default_factory=time.monotonic)  # on the wall clock, for ``progress``
 
@@ -615,6 +618,7 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
     if routes is None:
         return None
     limits.initial_routes = routes
+    limits.final_routes = source == "pyvrp" and pyvrp_alone(cp)
     served, took = sum(len(run) for run in routes), time.monotonic() - began
     note = f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
     if limits.deadline.deterministic and limits.deadline.remaining() < (1 - RUN_TO_DEADLINE) * left:
@@ -744,6 +748,8 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     routes read into it again (seen with 9.15), while a fresh one takes them. A day whose model
     would not fit in the time left (or that OR-Tools could not load in time) is searched by
     carerun's own ruin and recreate instead."""
+    if limits.final_routes and (kept := _final_plan(cp, nodes, limits.initial_routes)) is not None:
+        return kept
     dl = limits.deadline
     deterministic = dl.deterministic
     # OR-Tools' filters ignore the ties of double-ups and gaps: our own search first, and alone
@@ -867,6 +873,18 @@ def _improved(
     if notes is not None:
         notes.append(search_note(done, began - limits.began, time.monotonic() - began))
     return _from_plan(cp, nodes, plan)
+
+
+def _final_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Outcome | None:
+    """PyVRP's plan as the solve's, where it serves every visit: it searched to the deadline
+    under the engine's own objective, and nothing after it improved such a plan
+    (``solver.engine.warmstart.pyvrp_alone``). None otherwise: the construction and OR-Tools
+    then go on as on any day."""
+    warm = _warm_plan(cp, nodes, routes)
+    if warm is None or sum(len(run) for run in routes or []) < cp.n_visits:
+        return None
+    note = "PyVRP's plan kept as the solve's: it searched to the time limit under the day's own objective"
+    return Outcome(warm, warm, [*cp.travel.notes, note], "WARM_START", "warm-start", "WARM_START")
 
 
 def _warm_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Best | None:

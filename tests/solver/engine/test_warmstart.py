@@ -8,7 +8,7 @@ from benchmarks.feasibility import evaluate
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
 from solver.engine.search import penalties, solve
-from solver.engine.warmstart import expressible, vroom_routes, warm_routes
+from solver.engine.warmstart import expressible, pyvrp_alone, vroom_routes, warm_routes
 from solver.io.classic import read_solomon
 from solver.io.documents import load_problem
 
@@ -86,3 +86,29 @@ def test_days_with_promised_times_are_not_expressible() -> None:
     data = problem.model_dump()
     data["visits"][0]["promised"] = {"time": data["visits"][0]["window"]["start"], "tolerance_min": 15}
     assert not expressible(compile_problem(type(problem).model_validate(data)))
+
+
+def test_pyvrps_plan_is_the_solves_where_it_plans_under_the_engines_own_objective() -> None:
+    problem = read_solomon(SOLOMON / "R101.txt")
+    cp = compile_problem(problem)
+    assert pyvrp_alone(cp)
+    solution = solve(problem, time_limit_s=60, seed=2, solution_limit=4)
+    assert any(n.startswith("PyVRP's plan kept as the solve's") for n in solution.solver.notes)
+    assert check(problem, solution) == [] and not solution.unassigned
+    # the plan is PyVRP's own, after the iterations the solution limit allows, untouched
+    routes = warm_routes(cp, "pyvrp", penalties(cp), time_limit_s=60, seed=2, solution_limit=4)
+    assert routes is not None
+    assert solution.kpis.travel_s == evaluate(cp, routes).cost
+
+
+def test_under_paid_waiting_or_tools_searches_on_from_pyvrps_plan() -> None:
+    problem = read_solomon(SOLOMON / "R101.txt")
+    data = problem.model_dump()
+    data["options"]["objective"] = "paid-time"
+    paid = type(problem).model_validate(data)
+    cp = compile_problem(paid)
+    assert expressible(cp) and not pyvrp_alone(cp)  # PyVRP does not price the waiting
+    solution = solve(paid, time_limit_s=60, seed=2, solution_limit=4)
+    assert solution.solver.first_solution == "WARM_START"
+    assert not any(n.startswith("PyVRP's plan kept") for n in solution.solver.notes)
+    assert check(paid, solution) == []
