@@ -3,8 +3,9 @@
 Each iteration takes some visits out (``ruin.py``), offers them and a few of the visits still
 out back (``recreate.py``), and keeps the result by simulated annealing on the objective of
 ``cost.py``; one in ``PAIR_MOVE_EVERY`` iterations instead moves a double-up: hands one copy
-to another carer, or moves the pair to another start both its runs allow, which changes no
-travel but the room around the pair for the insertions that follow. The best plan seen is kept
+to another carer; moves the pair to another start both its runs allow, which changes no travel
+but the room around the pair for the insertions that follow; or lets its two carers trade what
+follows it (or precedes it), which changes only the legs home. The best plan seen is kept
 and handed back, so the phase is anytime: it ends when its stop rule says (``stops.py``) or the
 deadline passes, whichever comes first. The ruins read the plan through a ``View`` that is
 brought up to date run by run as moves are accepted, not rebuilt every iteration.
@@ -25,13 +26,12 @@ from solver.engine.compiled import Compiled
 from solver.engine.construct import Builder, Inserter, Nodes, Plan, insertion_order
 from solver.engine.deadline import Deadline
 from solver.engine.lns.cost import Objective
-from solver.engine.lns.recreate import hand_over, insert_visit, retime_pair
+from solver.engine.lns.recreate import hand_over, insert_visit, retime_pair, swap_at_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
 
 OFFER_OUT = 6  # visits still out offered again each iteration
-PAIR_MOVE_EVERY = 8  # one iteration in so many moves a double-up: hands a copy over or re-times it
-RETIME = 0.5  # ... re-times it, by this chance
+PAIR_MOVE_EVERY = 8  # one iteration in so many moves a double-up (``PAIR_MOVES``, one at random)
 START_TEMP = 0.15  # of a mean leg: the worsening accepted with chance 1/e at the start
 END_TEMP = 0.002
 
@@ -82,7 +82,7 @@ def improve_plan(
         before = [list(r) for r in plan.runs]
         timed = list(plan.schedules)  # a run re-timed (a partner moved) is changed too
         if done % PAIR_MOVE_EVERY == 0:
-            move = _retime if rng.random() < RETIME else _hand_over
+            move = PAIR_MOVES[int(rng.integers(len(PAIR_MOVES)))]
             new_out = out if move(ins, nodes, view, rng) else None
         else:
             new_out = _ruin_recreate(cp, ins, ruins, view, out, rng)
@@ -177,6 +177,15 @@ def _hand_over(ins: Inserter, nodes: Nodes, view: View, rng: np.random.Generator
         return False
     keep, move = nodes.of_visit[v] if rng.random() < 0.5 else nodes.of_visit[v][::-1]
     return hand_over(ins, v, keep, move, view.carer_of)
+
+
+def _swap(ins: Inserter, nodes: Nodes, view: View, rng: np.random.Generator) -> bool:
+    """A served double-up's two carers trade what follows it (or what precedes it)."""
+    v = _served_pair(nodes, view, rng)
+    return v is not None and swap_at_pair(ins, v, view.carer_of, heads=rng.random() < 0.5)
+
+
+PAIR_MOVES = (_retime, _hand_over, _swap)
 
 
 __all__ = ["MaxIterations", "MaxRuntime", "Outcome", "improve_plan"]

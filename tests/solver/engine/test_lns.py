@@ -19,14 +19,14 @@ from solver.engine.construct import Builder, Inserter, Nodes, Plan, construct
 from solver.engine.deadline import Deadline
 from solver.engine.lns import LNS_MIN_NODES, LNS_NOTE, MaxIterations, MaxRuntime, full_rules, improve_plan
 from solver.engine.lns.cost import Objective, drop_weights
-from solver.engine.lns.recreate import hand_over, insert_pair, retime_pair
+from solver.engine.lns.recreate import hand_over, insert_pair, retime_pair, swap_at_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.timing import propagate
 from solver.engine.search import solve
 from solver.generate.day import generate_day
 from solver.model.clock import parse_time as t
 from solver.model.problem import Problem
-from tests.solver.tiny import A, B, C, carer, compiled, visit
+from tests.solver.tiny import MIN, A, B, C, carer, compiled, visit
 
 THREE = [carer("c1"), carer("c2"), carer("c3")]
 
@@ -120,6 +120,55 @@ def test_a_hand_over_with_no_free_carer_changes_nothing() -> None:
     ins = Inserter(Builder(cp, nodes), plan)
     assert not hand_over(ins, 0, keep_node=0, move_node=1, carer_of=View.of(plan, len(nodes)).carer_of)
     assert plan.runs == [[0], [1]]
+
+
+def swap_day(y_at: str = "11:00", **c1: Any) -> tuple[Compiled, Nodes, Inserter, View]:
+    """c1 lives at A, c2 at C; both do double-up d at B 10:00, then c1 goes on to x at C 11:00
+    and c2 to y at A: each drives 5 + 5 + 5 minutes, 30 in all (nodes: d -> 0 and 1, x 2, y 3)."""
+    carers = [carer("c1", start=A, **c1), carer("c2", start=C)]
+    visits = [
+        visit("d", B, "10:00", "10:00", carers_required=2),
+        visit("x", C, "11:00", "11:00"),
+        visit("y", A, y_at, y_at),
+    ]
+    cp, nodes = compiled(carers, visits)
+    plan = Plan(runs=[[0, 2], [1, 3]], fixed={0: t("10:00"), 1: t("10:00")})
+    ins = Inserter(Builder(cp, nodes), plan)
+    return cp, nodes, ins, View.of(plan, len(nodes))
+
+
+def test_two_carers_trade_the_rest_of_their_runs_at_a_double_up_they_share() -> None:
+    cp, nodes, ins, view = swap_day()
+    obj = Objective(cp, nodes)
+    before = sum(obj.run(c, ins.plan.runs[c], ins.plan.schedules[c]) for c in range(2))
+    assert before == 30 * MIN
+    assert swap_at_pair(ins, 0, view.carer_of, heads=False)
+    # c1 now goes from B to y at A, its own home; c2 from B to x at C, its own: 10 minutes each
+    assert ins.plan.runs == [[0, 3], [1, 2]]
+    assert sum(obj.run(c, ins.plan.runs[c], ins.plan.schedules[c]) for c in range(2)) == 20 * MIN
+    assert ins.plan.fixed == {0: t("10:00"), 1: t("10:00")}
+    schedules = [s for s in ins.plan.schedules if s is not None]
+    assert [s.planned for s in schedules] == [[t("10:00"), t("11:00")]] * 2
+
+
+def test_trading_the_starts_of_two_runs_swaps_the_double_ups_copies_too() -> None:
+    _, _, ins, view = swap_day()
+    assert swap_at_pair(ins, 0, view.carer_of, heads=True)
+    assert ins.plan.runs == [[1, 2], [0, 3]]  # the same trips as before, from the other homes
+
+
+def test_no_trade_hands_a_carer_a_visit_they_may_not_make() -> None:
+    cp, _, ins, view = swap_day()
+    cp.eligible[2, 0] = False  # c1 may not go to y
+    assert not swap_at_pair(ins, 0, view.carer_of, heads=False)
+    assert ins.plan.runs == [[0, 2], [1, 3]]
+
+
+def test_no_trade_leaves_a_carer_past_the_end_of_their_shift() -> None:
+    # c1's shift ends at 12:00 (home from x at 11:35), and y at 12:00 would run past it
+    _, _, ins, view = swap_day(y_at="12:00", shift={"start": "07:00", "end": "12:00"})
+    assert not swap_at_pair(ins, 0, view.carer_of, heads=False)
+    assert ins.plan.runs == [[0, 2], [1, 3]]
 
 
 def test_retiming_a_double_up_moves_both_copies_within_what_both_runs_allow() -> None:
