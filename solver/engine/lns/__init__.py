@@ -3,6 +3,7 @@
 - ``cost.py``: the objective, in one place (coverage by priority, then travel and soft costs);
 - ``timing.py``: earliest and latest starts of runs tied by double-ups and `after` gaps;
 - ``ruin.py`` and ``recreate.py``: the moves;
+- ``exchange.py``: two carers trading the ends of their runs at a double-up they share;
 - ``improve.py``: the loop, with simulated annealing and the best plan kept;
 - ``stops.py``: iteration and run-time limits.
 """

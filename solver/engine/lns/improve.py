@@ -26,7 +26,8 @@ from solver.engine.compiled import Compiled
 from solver.engine.construct import Builder, Inserter, Nodes, Plan, insertion_order
 from solver.engine.deadline import Deadline
 from solver.engine.lns.cost import Objective
-from solver.engine.lns.recreate import hand_over, insert_visit, retime_pair, swap_at_pair
+from solver.engine.lns.exchange import swap_at_pair
+from solver.engine.lns.recreate import hand_over, insert_visit, retime_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
 

@@ -19,7 +19,8 @@ from solver.engine.construct import Builder, Inserter, Nodes, Plan, construct
 from solver.engine.deadline import Deadline
 from solver.engine.lns import LNS_MIN_NODES, LNS_NOTE, MaxIterations, MaxRuntime, full_rules, improve_plan
 from solver.engine.lns.cost import Objective, drop_weights
-from solver.engine.lns.recreate import hand_over, insert_pair, retime_pair, swap_at_pair
+from solver.engine.lns.exchange import swap_at_pair
+from solver.engine.lns.recreate import hand_over, insert_pair, retime_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.timing import propagate
 from solver.engine.search import solve
