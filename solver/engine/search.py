@@ -748,7 +748,7 @@ def _search(cp: Compiled, nodes: Nodes, limits: Limits, progress: Progress | Non
     routes read into it again (seen with 9.15), while a fresh one takes them. A day whose model
     would not fit in the time left (or that OR-Tools could not load in time) is searched by
     carerun's own ruin and recreate instead."""
-    if limits.final_routes and (kept := _final_plan(cp, nodes, limits.initial_routes)) is not None:
+    if limits.final_routes and (kept := _final_plan(cp, nodes, limits)) is not None:
         return kept
     dl = limits.deadline
     deterministic = dl.deterministic
@@ -875,21 +875,35 @@ def _improved(
     return _from_plan(cp, nodes, plan)
 
 
-def _final_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Outcome | None:
-    """PyVRP's plan as the solve's, where it serves every visit: it searched to the deadline
-    under the engine's own objective, and nothing after it improved such a plan
-    (``solver.engine.warmstart.pyvrp_alone``). None otherwise: the construction and OR-Tools
-    then go on as on any day."""
-    warm = _warm_plan(cp, nodes, routes)
-    if warm is None or sum(len(run) for run in routes or []) < cp.n_visits:
+def _final_plan(cp: Compiled, nodes: Nodes, limits: Limits) -> Outcome | None:
+    """PyVRP's plan as the solve's: it searched under the engine's own objective until the
+    finishing share of the time, and OR-Tools after it improved no such plan
+    (``solver.engine.warmstart.pyvrp_alone``). Visits it left out are repaired in, moving
+    others aside; None if its routes do not time (the construction and OR-Tools then go on)."""
+    plan = _warm_timed(cp, nodes, limits.initial_routes)
+    if plan is None:
         return None
-    note = "PyVRP's plan kept as the solve's: it searched to the time limit under the day's own objective"
-    return Outcome(warm, warm, [*cp.travel.notes, note], "WARM_START", "warm-start", "WARM_START")
+    note = "PyVRP's plan kept as the solve's: it plans under the day's own objective"
+    notes = [*cp.travel.notes, note]
+    served = {v for run in plan.runs for v in run}
+    if missing := [v for v in range(cp.n_visits) if v not in served]:
+        dl = limits.deadline
+        left = repair(cp, nodes, plan, missing, seed=limits.seed, deadline=dl, hard=dl)
+        notes.append(f"repaired in {len(missing) - len(left)} of the {len(missing)} visits PyVRP left out")
+    kept = _from_plan(cp, nodes, plan)
+    return Outcome(kept, kept, notes, "WARM_START", "warm-start", "WARM_START")
 
 
 def _warm_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Best | None:
     """A peer's routes (visit indices per carer, days without double-ups or breaks) timed by
     the construction, so that they are kept even when OR-Tools has no time to take them."""
+    plan = _warm_timed(cp, nodes, routes)
+    return None if plan is None else _from_plan(cp, nodes, plan)
+
+
+def _warm_timed(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Plan | None:
+    """``routes`` (visit indices per carer) as a plan timed by the construction; None if they
+    do not fit the day or do not time."""
     if routes is None or len(routes) != cp.n_carers or len(nodes) != cp.n_visits:
         return None
     builder = Builder(cp, nodes)
@@ -897,7 +911,7 @@ def _warm_plan(cp: Compiled, nodes: Nodes, routes: list[list[int]] | None) -> Be
     plan.schedules = [builder.schedule(c, run, {}) for c, run in enumerate(plan.runs)]
     if any(s is None for s in plan.schedules):
         return None
-    return _from_plan(cp, nodes, plan)
+    return plan
 
 
 def _search_routes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.feasibility import evaluate
+from benchmarks.sets import relax
 from solver.analysis.check import check
 from solver.engine.compiled import compile_problem
 from solver.engine.search import penalties, solve
@@ -112,3 +113,19 @@ def test_under_paid_waiting_or_tools_searches_on_from_pyvrps_plan() -> None:
     assert solution.solver.first_solution == "WARM_START"
     assert not any(n.startswith("PyVRP's plan kept") for n in solution.solver.notes)
     assert check(paid, solution) == []
+
+
+def test_visits_pyvrp_left_out_of_its_final_plan_are_repaired_in() -> None:
+    problem = relax(load_problem(ROOT / "instances" / "homecare" / "zone.json"))
+    cp = compile_problem(problem)
+    routes = warm_routes(cp, "pyvrp", penalties(cp), time_limit_s=60, seed=0, solution_limit=1)
+    assert routes is not None
+    out = cp.n_visits - sum(len(run) for run in routes)
+    assert out > 0  # 50 iterations are not enough for PyVRP to place every visit of the day
+    solution = solve(problem, time_limit_s=60, seed=0, solution_limit=1)
+    assert any(
+        n.startswith("repaired in ") and n.endswith(f"of the {out} visits PyVRP left out")
+        for n in solution.solver.notes
+    )
+    assert solution.kpis.visits_assigned > cp.n_visits - out
+    assert check(problem, solution) == []
