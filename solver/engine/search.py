@@ -11,8 +11,8 @@ Where the search starts, first match wins:
   and says so in ``solver.notes``.
 - ``initial_routes`` (visit indices per carer, days without double-ups only), or a warm start
   from PyVRP's plan where the day allows (``warm_start``, see ``solver/engine/warmstart.py``).
-  Where PyVRP plans under the engine's own objective and serves every visit, its plan is the
-  solve's and no search follows.
+  Where PyVRP plans under the engine's own objective its plan, with any visit it left out
+  repaired in where one fits, is the solve's and no search follows.
 - The pair-aware insertion of ``construct.py`` (OR-Tools' own heuristics cannot place a
   synchronised pair), or OR-Tools' parallel cheapest insertion when there is no double-up.
 

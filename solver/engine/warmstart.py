@@ -116,8 +116,9 @@ def pyvrp_alone(cp: Compiled) -> bool:
     200-customer days at 30 s it shortened one (by 0.09%) where PyVRP given the whole limit
     shortened two (by 0.04 and 0.10%); on 400 customers it ran seconds past the limit
     (docs/engine.md, "A first plan from PyVRP"). So PyVRP has all the time but a moment
-    (``FINISH_S``), in which carerun's repair inserts any visit it left out (on the relaxed
-    1,000-visit day PyVRP leaves one out at 30 s), and nothing searches after it."""
+    (``FINISH_S``), in which carerun's repair inserts any visit it left out where one fits,
+    and nothing searches after it. (On the relaxed 1,000-visit day PyVRP leaves one out at
+    30 s, a 60-minute visit to start by 07:30 that no run has room for, and it stays out.)"""
     return expressible(cp) and not cp.wait_cost_per_min
 
 
