@@ -517,6 +517,40 @@ class Inserter:
             self.restore(state)
         return False
 
+    def insert_clearing(self, v: int, deadline: Deadline, most: int = 3) -> bool:
+        """Make room for ``v`` by moving aside every single visit (at most ``most``) of one
+        allowed carer that overlaps ``v``'s window, give or take half an hour, and inserting
+        them again anywhere: for a visit one moved visit does not make room for (a long visit
+        early in the day, where every run already starts with something). Carers are tried in
+        order until one works or ``deadline`` passes; False (nothing changed) otherwise."""
+        cp, visit_of = self.cp, self.b.nodes.visit
+        lo, hi = int(cp.v_ws[v]) - 1800, int(cp.v_we[v]) + int(cp.v_dur[v]) + 1800
+        for c in np.flatnonzero(cp.eligible[v]):
+            sched = self.plan.schedules[c]
+            if deadline.expired():
+                return False
+            if sched is None:
+                continue
+            moved = [
+                e
+                for k, e in enumerate(self.plan.runs[c])
+                if e >= 0
+                and e not in self.plan.fixed
+                and sched.planned[k] < hi
+                and sched.planned[k] + int(cp.v_dur[visit_of[e]]) > lo
+            ]
+            if not moved or len(moved) > most:
+                continue
+            state = self.save()
+            if (
+                self.remove_many(int(c), set(moved))
+                and self.insert(v)
+                and all(self.insert(int(visit_of[e])) for e in moved)
+            ):
+                return True
+            self.restore(state)
+        return False
+
     def _ejection_candidates(self, v: int) -> list[tuple[int, int]]:
         """Single visits of allowed carers overlapping ``v``'s window, nearest first."""
         cp = self.cp

@@ -20,6 +20,7 @@ from solver.engine.construct import (
     plan_from_runs,
     repair,
 )
+from solver.engine.deadline import Deadline
 from solver.model.clock import parse_time
 from tests.solver.tiny import A, B, C, brk, carer, compiled, visit
 
@@ -488,3 +489,26 @@ def test_a_break_once_home_bounds_the_latest_departure() -> None:
     assert sched is not None
     assert sched.planned[0] <= parse_time("08:40")
     assert parse_time("09:00") <= sched.planned[1] <= parse_time("09:20")
+
+
+def test_clearing_a_carers_early_stretch_makes_room_where_moving_one_visit_does_not() -> None:
+    # only c1 may do v (C, 60 min, to start 07:10-07:30); c1 has a at A 07:10 and b at B 08:00.
+    # Moving a aside leaves b too soon after v; moving b aside leaves v too late after a. Moving
+    # both to c2 makes room for v.
+    carers = [carer("c1", skills=["hoist"]), carer("c2")]
+    visits = [
+        visit("a", A, "07:10", "07:40"),
+        visit("b", B, "08:00", "08:05"),
+        visit("v", C, "07:10", "07:30", minutes=60, skills=["hoist"]),
+    ]
+    cp, nodes = compiled(carers, visits)
+    ins = Inserter(Builder(cp, nodes), Plan(runs=[[0, 1], []]))
+    assert not ins.insert_with_ejection(2, Deadline.after(10))
+    assert ins.plan.runs == [[0, 1], []]
+    assert ins.insert_clearing(2, Deadline.after(10))
+    assert ins.plan.runs == [[2], [0, 1]]
+    # as late as each run allows: v at 07:30; a at 07:30, then b at 08:05 (5 minutes A to B)
+    assert [s.planned for s in ins.plan.schedules if s is not None] == [
+        [parse_time("07:30")],
+        [parse_time("07:30"), parse_time("08:05")],
+    ]
