@@ -118,7 +118,8 @@ def pyvrp_alone(cp: Compiled) -> bool:
     (docs/engine.md, "A first plan from PyVRP"). So PyVRP has all the time but a moment
     (``FINISH_S``), in which carerun's repair inserts any visit it left out where one fits,
     and nothing searches after it. (On the relaxed 1,000-visit day PyVRP leaves one out at
-    30 s, a 60-minute visit to start by 07:30 that no run has room for, and it stays out.)"""
+    30 s, a 60-minute visit to start by 07:30 that no run has room for; clearing one carer's
+    early stretch places it.)"""
     return expressible(cp) and not cp.wait_cost_per_min
 
 
