@@ -526,9 +526,9 @@ class Inserter:
         cp, visit_of = self.cp, self.b.nodes.visit
         lo, hi = int(cp.v_ws[v]) - 1800, int(cp.v_we[v]) + int(cp.v_dur[v]) + 1800
         for c in np.flatnonzero(cp.eligible[v]):
-            sched = self.plan.schedules[c]
             if deadline.expired():
                 return False
+            sched = self.plan.schedules[c]
             if sched is None:
                 continue
             moved = [
@@ -727,6 +727,7 @@ def repair(
     *,
     hard: Deadline | None = None,
     give_up_after: int | None = None,
+    clear: bool = False,
 ) -> list[int]:
     """Insert ``missing`` visits into a feasible plan, moving single visits aside to make room.
 
@@ -735,7 +736,9 @@ def repair(
     stays missing. Once more than ``give_up_after`` visits are left out the repair stops and
     the rest stay missing: a caller asking whether a fleet can serve all but a few learns the
     answer without the cost of trying every other visit (on a 1,300-visit day with 104 out,
-    moving visits aside took 39 s and placed 9)."""
+    moving visits aside took 39 s and placed 9). With ``clear``, a visit that moving one visit
+    aside does not place gets a carer's stretch cleared for it (``Inserter.insert_clearing``;
+    measured only after PyVRP's final plan, so off elsewhere)."""
     inserter = Inserter(Builder(cp, nodes), plan)
     if deadline is None:
         ejecting = Deadline.after(2.0)
@@ -748,7 +751,9 @@ def repair(
     for i, v in enumerate(order):
         if hard is not None and i and i % POLL_EVERY == 0 and hard.expired():
             return left + order[i:]
-        if not inserter.insert_with_ejection(v, ejecting):
+        if not inserter.insert_with_ejection(v, ejecting) and not (
+            clear and inserter.insert_clearing(v, ejecting)
+        ):
             left.append(v)
             if give_up_after is not None and len(left) > give_up_after:
                 return left + order[i + 1 :]

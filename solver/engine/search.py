@@ -37,7 +37,6 @@ from solver.analysis.check import check
 from solver.engine.compiled import UNLIMITED, Compiled, compile_problem
 from solver.engine.construct import (
     Builder,
-    Inserter,
     Nodes,
     Plan,
     construct,
@@ -889,10 +888,7 @@ def _final_plan(cp: Compiled, nodes: Nodes, limits: Limits) -> Outcome | None:
     served = {v for run in plan.runs for v in run}
     if missing := [v for v in range(cp.n_visits) if v not in served]:
         dl = limits.deadline
-        left = repair(cp, nodes, plan, missing, seed=limits.seed, deadline=dl, hard=dl)
-        if left:  # moving one visit aside made no room: clear a carer's stretch of the day
-            ins = Inserter(Builder(cp, nodes), plan)
-            left = [v for v in left if not ins.insert_clearing(v, dl)]
+        left = repair(cp, nodes, plan, missing, seed=limits.seed, deadline=dl, hard=dl, clear=True)
         notes.append(f"repaired in {len(missing) - len(left)} of the {len(missing)} visits PyVRP left out")
     kept = _from_plan(cp, nodes, plan)
     return Outcome(kept, kept, notes, "WARM_START", "warm-start", "WARM_START")

@@ -145,8 +145,10 @@ def warm_routes(
     seconds = SHARE.get(source, 0.0) * min(time_limit_s, left)
     if source == "pyvrp":
         iterations = None if solution_limit is None else ITERATIONS_PER_SOLUTION * solution_limit
-        if iterations is not None or pyvrp_alone(cp):  # the count ends it, or the deadline
-            seconds = left - min(FINISH_SHARE * left, FINISH_S) if pyvrp_alone(cp) else RUN_TO_DEADLINE * left
+        if pyvrp_alone(cp):  # nothing searches after it: all the time but the finish
+            seconds = left - min(FINISH_SHARE * left, FINISH_S)
+        elif iterations is not None:  # the count ends it; the clock only as the deadline's backstop
+            seconds = RUN_TO_DEADLINE * left
         return pyvrp_routes(
             cp, prizes, seconds=seconds, seed=seed, iterations=iterations, stop=stop, until=until
         )

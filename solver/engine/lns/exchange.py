@@ -42,8 +42,7 @@ def swap_at_pair(ins: Inserter, v: int, carer_of: IntArray, heads: bool) -> bool
     k0, k1 = runs[c0].index(n0), runs[c1].index(n1)
     head0, tail0 = _timed_visits(runs[c0], s0, 0, k0 + 1), _timed_visits(runs[c0], s0, k0 + 1, None)
     head1, tail1 = _timed_visits(runs[c1], s1, 0, k1 + 1), _timed_visits(runs[c1], s1, k1 + 1, None)
-    moved = (head1, head0) if heads else (tail1, tail0)  # what each of c0, c1 takes from the other
-    if not moved[0] and not moved[1]:
+    if not heads and not tail0 and not tail1:  # nothing follows the pair in either run
         return False
     new0 = (head1 + tail0) if heads else (head0 + tail1)
     new1 = (head0 + tail1) if heads else (head1 + tail0)
