@@ -32,6 +32,13 @@ SLOT_KEYS = (
     "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
 )  # fmt: skip
 _CARER, _POS = SLOT_KEYS.index("carer"), SLOT_KEYS.index("pos")
+_PREV_FREE, _NEXT_LATEST = SLOT_KEYS.index("prev_free"), SLOT_KEYS.index("next_latest")
+# the table rows an evaluation reads, in the order it unpacks them
+_EVAL_KEYS = (
+    "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break", "carer",
+)  # fmt: skip
+_EVAL_ROWS = np.array([SLOT_KEYS.index(k) for k in _EVAL_KEYS])
+CANDIDATE_KEYS = ("idx", "start", "latest", "cost", "carer")
 
 
 @dataclass(frozen=True)
@@ -272,11 +279,6 @@ class Inserter:
             dtype=np.int64,
         )
 
-    @property
-    def _flat(self) -> dict[str, IntArray]:
-        """Every run's gaps side by side, by ``SLOT_KEYS`` name (views of the table's rows)."""
-        return dict(zip(SLOT_KEYS, self._table, strict=True))
-
     def _route_slots(self, c: int) -> IntArray:
         sched = self.plan.schedules[c]
         assert sched is not None, "a plan handed to the inserter must be feasible"
@@ -316,25 +318,27 @@ class Inserter:
         }
 
     def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
-        cp, flat, d3 = self.cp, self._flat, self.b.dur3
+        cp, table, d3 = self.cp, self._table, self.b.dur3
         pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
         lo, hi = self.window(v)
         # gaps that could hold the visit even with no travel: the rest are never looked at
         # (the travel lookups below were most of a big day's construction)
-        near = (np.maximum(flat["prev_free"], lo) <= np.minimum(hi, flat["next_latest"] - dur)) & allowed[
-            flat["carer"]
-        ]
+        near = np.maximum(table[_PREV_FREE], lo) <= np.minimum(hi, table[_NEXT_LATEST] - dur)
+        near &= allowed[table[_CARER]]
         where = np.flatnonzero(near)
-        s = dict(zip(SLOT_KEYS, self._table[:, where], strict=True))
-        to_v = d3[s["mode"], s["prev_place"], pv]
-        start = np.maximum(s["prev_free"] + to_v, lo)
-        after = np.where(s["is_break"] == 1, 0, d3[s["mode"], pv, s["next_place"]])
-        latest = np.minimum(hi, s["next_latest"] - dur - after)
-        carer = s["carer"]
+        if not len(where):  # no room anywhere: most visits still out, offered again and again
+            return {key: where for key in CANDIDATE_KEYS}
+        mode, prev_place, prev_free, next_place, next_latest, next_real, is_break, carer = table[
+            _EVAL_ROWS[:, None], where
+        ]
+        to_v = d3[mode, prev_place, pv]
+        start = np.maximum(prev_free + to_v, lo)
+        after = np.where(is_break == 1, 0, d3[mode, pv, next_place])
+        latest = np.minimum(hi, next_latest - dur - after)
         ok = start <= latest
         ok &= self.visit_count[carer] < cp.c_max_visits[carer]
         ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
-        cost = to_v + d3[s["mode"], pv, s["next_real"]] - d3[s["mode"], s["prev_place"], s["next_real"]]
+        cost = to_v + d3[mode, pv, next_real] - d3[mode, prev_place, next_real]
         cost = cost + cp.r.cont_cost[v, carer]
         if cp.r.prom_hi[v] >= 0:  # a start past (or before) the promised time, priced
             late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]

@@ -64,6 +64,8 @@ def insert_pair(ins: Inserter, v: int, rng: np.random.Generator, blink: float = 
     gaps share, or (by chance ``FREE_START``) any time both gaps allow."""
     cp = ins.cp
     cand = ins.candidates(v, pinned_only=False)
+    if len(cand["idx"]) < 2:  # no two gaps: most double-ups still out, offered again and again
+        return False
     keep = _cheapest_per_carer(cand)
     if len(keep) < 2:
         return False
