@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmarks.feasibility import evaluate
 from solver.engine.compiled import compile_problem
-from solver.engine.hgs import Fleet, pyvrp_routes
+from solver.engine.hgs import MIN_ROUND, Fleet, Stalled, pyvrp_routes
 from solver.engine.search import penalties
 from solver.io.classic import read_solomon
 from tests.solver.tiny import A, B, carer, problem, visit
@@ -53,3 +53,28 @@ def test_the_callers_stop_ends_the_search_early() -> None:
     started = time.monotonic()
     pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, stop=lambda: True)
     assert time.monotonic() - started < 10
+
+
+def test_a_round_ends_once_it_has_stalled_as_long_as_its_progress_took() -> None:
+    # a better plan on every call up to call 1,499 (counting from 0), then none: the round
+    # ends on call 2,998, the 1,499th call without one
+    stalled = Stalled()
+    fired = [stalled(float(3_000 - i) if i < 1_500 else 1_501.0) for i in range(4_000)]
+    assert fired.index(True) == 2_998
+    assert stalled.iterations == 4_000
+
+
+def test_a_round_runs_at_least_min_round_iterations() -> None:
+    stalled = Stalled()
+    fired = [stalled(100.0) for _ in range(MIN_ROUND + 2)]
+    assert fired.index(True) == MIN_ROUND  # the first call's plan, then MIN_ROUND without better
+
+
+def test_rounds_from_new_seeds_keep_the_best_plan_and_are_reproducible() -> None:
+    # the two-visit day's best plan is found at once, so each round stalls after MIN_ROUND
+    # iterations and several rounds run within the limit
+    day = problem([carer("a"), carer("b")], [visit("v1", at=A), visit("v2", at=B)])
+    cp = compile_problem(day)
+    routes = pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, iterations=5 * MIN_ROUND)
+    assert routes is not None and sorted(v for run in routes for v in run) == [0, 1]
+    assert pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, iterations=5 * MIN_ROUND) == routes
