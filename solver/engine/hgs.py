@@ -33,6 +33,8 @@ Routes = list[list[int]]  # per carer, visit indices in order
 MAX_RUNTIME_S = 10.0**7  # PyVRP's runtime limit for "no time limit"
 MIN_ROUND = 1_000  # iterations a round of PyVRP's search runs at least before a stall ends it
 MIN_ROUND_S = 0.2  # seconds worth starting another round for
+# PyVRP prices a plan that breaks a window or a capacity at its largest integer cost
+INFEASIBLE_COST = 2**62
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ class Stalled:
         if best_cost < self._best:
             self._best, self._found = best_cost, self.iterations
         self.iterations += 1
-        self.fired = self.iterations - self._found > max(MIN_ROUND, self._found)
+        feasible = self._best < INFEASIBLE_COST  # a round is never cut before its first plan
+        self.fired = feasible and self.iterations - self._found > max(MIN_ROUND, self._found)
         return self.fired
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmarks.feasibility import evaluate
 from solver.engine.compiled import compile_problem
-from solver.engine.hgs import MIN_ROUND, Fleet, Stalled, pyvrp_routes
+from solver.engine.hgs import INFEASIBLE_COST, MIN_ROUND, Fleet, Stalled, pyvrp_routes
 from solver.engine.search import penalties
 from solver.io.classic import read_solomon
 from tests.solver.tiny import A, B, carer, problem, visit
@@ -78,3 +78,8 @@ def test_rounds_from_new_seeds_keep_the_best_plan_and_are_reproducible() -> None
     routes = pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, iterations=5 * MIN_ROUND)
     assert routes is not None and sorted(v for run in routes for v in run) == [0, 1]
     assert pyvrp_routes(cp, penalties(cp), seconds=60, seed=0, iterations=5 * MIN_ROUND) == routes
+
+
+def test_a_round_is_never_cut_before_it_finds_a_feasible_plan() -> None:
+    stalled = Stalled()
+    assert not any(stalled(float(INFEASIBLE_COST)) for _ in range(10 * MIN_ROUND))
