@@ -1,4 +1,4 @@
-"""PyVRP's hybrid genetic search on a compiled day, as routes per carer.
+"""PyVRP's iterated local search on a compiled day, as routes per carer.
 
 The engine's guided local search, started from OR-Tools' cheapest insertion, ends 3-5% above
 the best known on the classic time-window sets within seconds; PyVRP's iterated local search
@@ -7,7 +7,8 @@ So on a day PyVRP can express (:func:`solver.engine.warmstart.expressible`) its 
 engine's, or (where the objective prices paid waiting, which PyVRP does not) its first solution,
 from which OR-Tools searches on under the full model. Carers with the
 same home, shift, capacity and travel mode form one PyVRP vehicle type, which lets its route
-operators treat them as interchangeable.
+operators treat them as interchangeable. PyVRP searches in rounds from new seeds, each ended
+by its own stall (``Stalled``), and the best round's plan is kept.
 
 A leg with no route reaches PyVRP as ``UNREACHABLE_S`` seconds, more than any time window
 allows, so a plan that drives one is infeasible and never returned. Measured on R101 and

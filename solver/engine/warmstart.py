@@ -2,7 +2,7 @@
 
 OR-Tools' parallel cheapest insertion starts several percent above the best known on the
 classic time-window sets, and guided local search needs many seconds to close the gap; PyVRP's
-hybrid genetic search (``solver/engine/hgs.py``) and VROOM get much closer in the same time. So on a
+iterated local search (``solver/engine/hgs.py``) and VROOM get much closer in the same time. So on a
 day they can express the engine (``solver.engine.search.solve``, option ``warm_start``) gives a share
 of its limit to one of them and reads the routes in through OR-Tools' routes-to-assignment;
 guided local search then goes on under the full model and never returns a worse plan.
