@@ -32,7 +32,12 @@ from solver.engine.deadline import Deadline
 
 Routes = list[list[int]]  # per carer, visit indices in order
 MAX_RUNTIME_S = 10.0**7  # PyVRP's runtime limit for "no time limit"
-MIN_ROUND = 1_000  # iterations a round of PyVRP's search runs at least before a stall ends it
+# A stall ends a round of PyVRP's search only after at least this many iterations without a
+# better plan, and ROUND_PER_VISIT per visit on a bigger day: early on, PyVRP searches among
+# plans that break a window, and its best feasible plan may stand still for a while (1,200
+# iterations on R1_4_1, seed 0, before it improved again)
+MIN_ROUND = 1_000
+ROUND_PER_VISIT = 10
 MIN_ROUND_S = 0.2  # seconds worth starting another round for
 # PyVRP prices a plan that breaks a window or a capacity at its largest integer cost
 INFEASIBLE_COST = 2**62
@@ -139,7 +144,7 @@ def pyvrp_routes(
     left_iterations = iterations
     for round_seed in itertools.count(seed):
         left_s = seconds - (time.monotonic() - started)
-        stalled = Stalled()
+        stalled = Stalled(max(MIN_ROUND, ROUND_PER_VISIT * cp.n_visits))
         result = pyvrp.solve(
             data,
             stop=_criterion(left_s, left_iterations, stalled, stop, until),
@@ -194,7 +199,7 @@ def _ended(
 
 class Stalled:
     """A PyVRP stopping criterion that ends a round of the search once it has gone as many
-    iterations without a better plan as it took to find its best (at least ``MIN_ROUND``).
+    iterations without a better plan as it took to find its best (at least ``least``).
 
     PyVRP's iterated local search restarts only from its best plan, after 150,000 iterations
     without improvement. On 100-visit days at 10 s it finds its best within 1-4 s (seed 0 on
@@ -203,7 +208,8 @@ class Stalled:
     after as long a stall as its progress took, so a big day that keeps improving runs as one
     round (docs/engine.md, "PyVRP in rounds")."""
 
-    def __init__(self) -> None:
+    def __init__(self, least: int = MIN_ROUND) -> None:
+        self.least = least
         self.iterations = 0
         self.fired = False
         self._best = math.inf
@@ -214,7 +220,7 @@ class Stalled:
             self._best, self._found = best_cost, self.iterations
         self.iterations += 1
         feasible = self._best < INFEASIBLE_COST  # a round is never cut before its first plan
-        self.fired = feasible and self.iterations - self._found > max(MIN_ROUND, self._found)
+        self.fired = feasible and self.iterations - self._found > max(self.least, self._found)
         return self.fired
 
 

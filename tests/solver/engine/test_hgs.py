@@ -83,3 +83,9 @@ def test_rounds_from_new_seeds_keep_the_best_plan_and_are_reproducible() -> None
 def test_a_round_is_never_cut_before_it_finds_a_feasible_plan() -> None:
     stalled = Stalled()
     assert not any(stalled(float(INFEASIBLE_COST)) for _ in range(10 * MIN_ROUND))
+
+
+def test_a_round_on_a_bigger_day_waits_longer_before_a_stall_ends_it() -> None:
+    stalled = Stalled(least=5 * MIN_ROUND)
+    fired = [stalled(100.0) for _ in range(5 * MIN_ROUND + 2)]
+    assert fired.index(True) == 5 * MIN_ROUND
