@@ -2,7 +2,7 @@
 
 OR-Tools' routing search runs on one thread, so a second core is idle during a solve. Guided
 local search from one start is deterministic; a second process with another strategy and seed
-(so, on a day PyVRP can express, another run of PyVRP's genetic search as its first plan, see
+(so, on a day PyVRP can express, another run of PyVRP's search as its first plan, see
 ``solver/engine/warmstart.py``) explores a different part of the space in the same wall time. Every
 worker's plan is checked by ``solver/analysis/check.py``; the kept plan is the checked one that serves
 the most visits by priority, then travels least. With a solution limit each worker is
