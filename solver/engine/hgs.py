@@ -22,7 +22,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,15 @@ ROUND_PER_VISIT = 10
 MIN_ROUND_S = 0.2  # seconds worth starting another round for
 # PyVRP prices a plan that breaks a window or a capacity at its largest integer cost
 INFEASIBLE_COST = 2**62
+
+
+@dataclass
+class Rounds:
+    """What PyVRP's rounds did, for ``solver.notes``: the seed of each round, and the seed of
+    the round whose plan was kept (None if no round found a feasible plan)."""
+
+    seeds: list[int] = field(default_factory=list)
+    best_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,7 @@ def pyvrp_routes(
     iterations: int | None = None,
     stop: Callable[[], bool] | None = None,
     until: Deadline | None = None,
+    rounds: Rounds | None = None,
 ) -> Routes | None:
     """PyVRP's best feasible plan as visit indices per carer, or None if it found none.
 
@@ -133,12 +143,14 @@ def pyvrp_routes(
 
     The search runs in rounds (:class:`Stalled`): a round that has gone as many iterations
     without a better plan as it took to find its best ends, and a fresh one starts from a new
-    seed (``seed + 1``, ...) with what is left; the best plan of every round is kept."""
+    seed (``seed + 1``, ...) with what is left; the best plan of every round is kept. Given,
+    ``rounds`` records them."""
     import pyvrp
 
     fleet = Fleet.of(cp)
     data = problem_data(cp, prizes, fleet)
     started = time.monotonic()
+    rounds = rounds if rounds is not None else Rounds()
     best: Any = None
     best_cost = math.inf
     left_iterations = iterations
@@ -152,8 +164,10 @@ def pyvrp_routes(
             collect_stats=False,
             display=False,
         )
+        rounds.seeds.append(round_seed)
         if result.cost() < best_cost:
             best, best_cost = result.best, result.cost()
+            rounds.best_seed = round_seed
         if left_iterations is not None:
             left_iterations -= stalled.iterations
         if not stalled.fired or _ended(seconds, started, left_iterations, stop, until):

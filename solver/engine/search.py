@@ -50,6 +50,7 @@ from solver.engine.deadline import Deadline
 from solver.engine.diagnose import TIMED_OUT
 from solver.engine.extract import BreakPlacementError, build_solution
 from solver.engine.firstplan import FirstPlan, seed_plan
+from solver.engine.hgs import Rounds
 from solver.engine.lns import (
     LNS_MIN_NODES,
     LNS_NOTE,
@@ -605,6 +606,7 @@ def _marked(solution: Solution) -> Solution:
 def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
     """Set ``limits.initial_routes`` to ``source``'s plan where the day allows; say what happened."""
     began, left = time.monotonic(), limits.deadline.remaining()
+    rounds = Rounds()
     routes = warm_routes(
         cp,
         source,
@@ -614,6 +616,7 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
         solution_limit=limits.solution_limit,
         stop=limits.stop,
         until=limits.deadline,
+        rounds=rounds,
     )
     if routes is None:
         return None
@@ -621,6 +624,9 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
     limits.final_routes = source == "pyvrp" and pyvrp_alone(cp)
     served, took = sum(len(run) for run in routes), time.monotonic() - began
     note = f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
+    if len(rounds.seeds) > 1:
+        first, last = rounds.seeds[0], rounds.seeds[-1]
+        note += f", in {len(rounds.seeds)} rounds (seeds {first}-{last}, kept: seed {rounds.best_seed})"
     if limits.deadline.deterministic and limits.deadline.remaining() < (1 - RUN_TO_DEADLINE) * left:
         note = f"time limit: reached before {source}'s iterations ended; " + note
     return note

@@ -26,7 +26,7 @@ import numpy as np
 
 from solver.engine.compiled import UNLIMITED, Compiled
 from solver.engine.deadline import Deadline
-from solver.engine.hgs import pyvrp_routes
+from solver.engine.hgs import Rounds, pyvrp_routes
 
 PRIORITY = {0: 100, 1: 10, 2: 0}  # critical, normal, low -> VROOM job priority
 
@@ -133,6 +133,7 @@ def warm_routes(
     solution_limit: int | None,
     stop: Callable[[], bool] | None = None,
     until: Deadline | None = None,
+    rounds: Rounds | None = None,
 ) -> list[list[int]] | None:
     """``source``'s plan of the day as visit indices per carer, or None where it does not apply.
 
@@ -150,7 +151,14 @@ def warm_routes(
         elif iterations is not None:  # the count ends it; the clock only as the deadline's backstop
             seconds = RUN_TO_DEADLINE * left
         return pyvrp_routes(
-            cp, prizes, seconds=seconds, seed=seed, iterations=iterations, stop=stop, until=until
+            cp,
+            prizes,
+            seconds=seconds,
+            seed=seed,
+            iterations=iterations,
+            stop=stop,
+            until=until,
+            rounds=rounds,
         )
     if source == "vroom":
         return vroom_routes(cp, seconds, level=5 if solution_limit is None else 0)

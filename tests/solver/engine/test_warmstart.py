@@ -12,6 +12,7 @@ from solver.engine.search import penalties, solve
 from solver.engine.warmstart import expressible, pyvrp_alone, vroom_routes, warm_routes
 from solver.io.classic import read_solomon
 from solver.io.documents import load_problem
+from tests.solver.tiny import A, B, carer, problem, visit
 
 ROOT = Path(__file__).resolve().parents[3]
 SOLOMON = ROOT / "instances" / "solomon"
@@ -129,3 +130,12 @@ def test_visits_pyvrp_left_out_of_its_final_plan_are_repaired_in() -> None:
     )
     assert solution.kpis.visits_assigned > cp.n_visits - out
     assert check(problem, solution) == []
+
+
+def test_the_notes_say_how_many_rounds_pyvrp_searched_and_which_was_kept() -> None:
+    # a two-visit day: PyVRP's best plan comes at once, so each round stalls after MIN_ROUND
+    # iterations and a solution limit of 100 (5,000 iterations) leaves room for several
+    day = problem([carer("a"), carer("b")], [visit("v1", at=A), visit("v2", at=B)])
+    solution = solve(day, time_limit_s=60, seed=3, solution_limit=100)
+    note = next(n for n in solution.solver.notes if n.startswith("warm start: pyvrp"))
+    assert ", in " in note and " rounds (seeds 3-" in note and "kept: seed 3)" in note
