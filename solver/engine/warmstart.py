@@ -151,15 +151,9 @@ def warm_routes(
         elif iterations is not None:  # the count ends it; the clock only as the deadline's backstop
             seconds = RUN_TO_DEADLINE * left
         return pyvrp_routes(
-            cp,
-            prizes,
-            seconds=seconds,
-            seed=seed,
-            iterations=iterations,
-            stop=stop,
-            until=until,
-            rounds=rounds,
-        )
+            cp, prizes, seconds=seconds, seed=seed, iterations=iterations,
+            stop=stop, until=until, rounds=rounds,
+        )  # fmt: skip
     if source == "vroom":
         return vroom_routes(cp, seconds, level=5 if solution_limit is None else 0)
     raise ValueError(f"warm_start: unknown source {source!r}")
