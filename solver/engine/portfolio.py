@@ -33,10 +33,17 @@ class Worker:
     warm_start: str | None = None  # None: the problem's option (PyVRP's plan where it applies)
 
 
+# The second worker's seed is far from the first's: where PyVRP plans the day, each worker's
+# PyVRP searches in rounds from seeds seed, seed + 1, ... (solver/engine/hgs.py), and a seed
+# one apart would have the second worker repeat the first worker's second round, iteration for
+# iteration. A round runs at least 1,000 iterations, so rounds a million seeds apart would take
+# days of search to meet.
+SECOND_SEED = 1_000_003
+
 # The single-thread engine first, so that a tie keeps its plan; the second worker's other seed
 # gives PyVRP another search where the day allows, and its stronger guided-local-search penalty
 # a different path from OR-Tools' construction where it does not.
-WORKERS: tuple[Worker, ...] = (Worker("gls", 0), Worker("gls-l0.3", 1))
+WORKERS: tuple[Worker, ...] = (Worker("gls", 0), Worker("gls-l0.3", SECOND_SEED))
 
 
 def _run(
