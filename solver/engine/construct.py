@@ -38,7 +38,7 @@ _EVAL_KEYS = (
     "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break", "carer",
 )  # fmt: skip
 _EVAL_ROWS = np.array([SLOT_KEYS.index(k) for k in _EVAL_KEYS])
-CANDIDATE_KEYS = ("idx", "start", "latest", "cost", "carer")
+_CANDIDATE_KEYS = ("idx", "start", "latest", "cost", "carer")
 
 
 @dataclass(frozen=True)
@@ -327,7 +327,7 @@ class Inserter:
         near &= allowed[table[_CARER]]
         where = np.flatnonzero(near)
         if not len(where):  # no room anywhere: most visits still out, offered again and again
-            return {key: where for key in CANDIDATE_KEYS}
+            return {key: where for key in _CANDIDATE_KEYS}
         mode, prev_place, prev_free, next_place, next_latest, next_real, is_break, carer = table[
             _EVAL_ROWS[:, None], where
         ]

@@ -22,7 +22,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,11 +45,11 @@ INFEASIBLE_COST = 2**62
 
 @dataclass
 class Rounds:
-    """What PyVRP's rounds did, for ``solver.notes``: the seed of each round, and the seed of
-    the round whose plan was kept (None if no round found a feasible plan)."""
+    """What PyVRP's rounds did, for ``solver.notes``: how many ran (from seeds ``seed``,
+    ``seed + 1``, ...) and the seed of the one whose plan was kept (None if none was feasible)."""
 
-    seeds: list[int] = field(default_factory=list)
-    best_seed: int | None = None
+    ran: int = 0
+    kept_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -164,10 +164,10 @@ def pyvrp_routes(
             collect_stats=False,
             display=False,
         )
-        rounds.seeds.append(round_seed)
+        rounds.ran += 1
         if result.cost() < best_cost:
             best, best_cost = result.best, result.cost()
-            rounds.best_seed = round_seed
+            rounds.kept_seed = round_seed
         if left_iterations is not None:
             left_iterations -= stalled.iterations
         if not stalled.fired or _ended(seconds, started, left_iterations, stop, until):

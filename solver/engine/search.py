@@ -624,9 +624,9 @@ def _warm_routes(cp: Compiled, limits: Limits, source: str) -> str | None:
     limits.final_routes = source == "pyvrp" and pyvrp_alone(cp)
     served, took = sum(len(run) for run in routes), time.monotonic() - began
     note = f"warm start: {source} planned {served} of {cp.n_visits} visits in {took:.2f} s"
-    if len(rounds.seeds) > 1:
-        first, last = rounds.seeds[0], rounds.seeds[-1]
-        note += f", in {len(rounds.seeds)} rounds (seeds {first}-{last}, kept: seed {rounds.best_seed})"
+    if rounds.ran > 1:
+        last = limits.seed + rounds.ran - 1
+        note += f", in {rounds.ran} rounds (seeds {limits.seed}-{last}, kept: seed {rounds.kept_seed})"
     if limits.deadline.deterministic and limits.deadline.remaining() < (1 - RUN_TO_DEADLINE) * left:
         note = f"time limit: reached before {source}'s iterations ended; " + note
     return note
