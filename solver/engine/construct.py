@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from solver.engine.compiled import UNLIMITED, Compiled, Link
 from solver.engine.deadline import Deadline
+from solver.engine.kernels import CarerGaps, CarerRules, NodeRows, gap_candidates, gap_rows, time_run
 
 IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
@@ -32,7 +33,6 @@ SLOT_KEYS = (
     "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
 )  # fmt: skip
 _CARER, _POS = SLOT_KEYS.index("carer"), SLOT_KEYS.index("pos")
-_PREV_FREE, _NEXT_LATEST = SLOT_KEYS.index("prev_free"), SLOT_KEYS.index("next_latest")
 # the table rows an evaluation reads, in the order it unpacks them
 _EVAL_KEYS = (
     "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break", "carer",
@@ -101,59 +101,19 @@ class Plan:
         return runs, breaks
 
 
-@dataclass
-class _Timing:
-    """Forward and backward passes over one run's elements; ``span`` = first and last visit."""
+def _rules(cp: Compiled, c: int) -> CarerRules:
+    """What the compiled timing needs of carer ``c``: home, end place, shift, most visits,
+    capacity, most working seconds."""
+    return (
+        int(cp.c_start[c]), int(cp.c_end[c]), int(cp.c_shift_s[c]), int(cp.c_shift_e[c]),
+        int(cp.c_max_visits[c]), int(cp.c_capacity[c]), int(cp.c_max_work[c]),
+    )  # fmt: skip
 
-    travel: IntArray
-    home: int
-    end_place: int
-    place: list[int]
-    ws: list[int]
-    dur: list[int]
-    span: tuple[int, int]
 
-    def forward(self, leave: int) -> list[int]:
-        """Earliest starts when leaving home no earlier than ``leave``."""
-        first, last = self.span
-        out, free, at = [], leave, self.home
-        for k, (p, lo, d) in enumerate(zip(self.place, self.ws, self.dur, strict=True)):
-            if k < first:  # at home, before leaving
-                out.append(lo)
-                free = max(free, lo + d)
-            elif k > last:  # home again
-                if k == last + 1:
-                    free, at = free + int(self.travel[at, self.end_place]), self.end_place
-                start = max(free, lo)
-                out.append(start)
-                free = start + d
-            else:
-                start = max(free + int(self.travel[at, p]), lo)
-                out.append(start)
-                free, at = start + d, p
-        return out
-
-    def back(self, starts: list[int]) -> int:
-        """When the carer is home again (breaks taken after that are not counted)."""
-        first, last = self.span
-        if last < first:
-            return 0
-        return starts[last] + self.dur[last] + int(self.travel[self.place[last], self.end_place])
-
-    def backward(self, we: list[int], shift_e: int) -> list[int]:
-        """Latest starts that keep every later element and the return home on time."""
-        first, last = self.span
-        if last < first:
-            return list(we)
-        out = [0] * len(self.place)
-        nxt = UNLIMITED
-        for k in range(len(self.place) - 1, last, -1):  # breaks once home, one after another
-            nxt = out[k] = min(we[k], nxt - self.dur[k])
-        nxt, at = min(shift_e, nxt), self.end_place
-        for k in range(last, -1, -1):
-            nxt = min(we[k], nxt - int(self.travel[self.place[k], at]) - self.dur[k])
-            out[k], at = nxt, self.place[k]
-        return out
+def _gap_carer(cp: Compiled, c: int) -> CarerGaps:
+    """What the compiled gap table needs of carer ``c``: index, mode, home, end place, shift."""
+    home, end, begin, finish = _rules(cp, c)[:4]
+    return (c, int(cp.c_mode[c]), home, end, begin, finish)
 
 
 class Builder:
@@ -171,79 +131,51 @@ class Builder:
         self.v_we: list[int] = cp.v_we.tolist()
         self.v_dur: list[int] = cp.v_dur.tolist()
         self.v_demand: list[int] = cp.v_demand.tolist()
+        # what the compiled timing reads: per node, per carer
+        v = nodes.visit
+        self._node_rows: NodeRows = (cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v], cp.v_demand[v])
+        self._breaks = [np.array(b, dtype=np.int64).reshape(-1, 3) for b in cp.c_breaks]
+        self._travel = [self.dur3[int(m)] for m in cp.c_mode]  # views, one matrix a mode
+        self._carer = [_rules(cp, c) for c in range(cp.n_carers)]
+        self._gap_carer = [_gap_carer(cp, c) for c in range(cp.n_carers)]
 
     # ------------------------------------------------------------------ exact timing
     def schedule(self, c: int, elems: list[int], fixed: dict[int, int]) -> Schedule | None:
-        """Time run ``elems`` of carer ``c``; None if any rule breaks.
+        """Time run ``elems`` of carer ``c``; None if any rule breaks (``kernels.time_run``).
 
         Breaks before the first visit are taken at home before leaving, breaks after the last
         visit once home again: both lie outside the run (the carer is off), so neither the
-        shift nor the working-time cap binds them."""
-        cp = self.cp
-        travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        home, end_place = int(cp.c_start[c]), int(cp.c_end[c])
-        shift_s, shift_e = int(cp.c_shift_s[c]), int(cp.c_shift_e[c])
-        place, ws, we, dur = [], [], [], []
-        prev_place, visits, load = home, [], 0
-        visit_of, v_place, v_ws, v_we, v_dur = self.visit_of, self.v_place, self.v_ws, self.v_we, self.v_dur
-        for k, el in enumerate(elems):
-            if el >= 0:
-                v = visit_of[el]
-                prev_place = v_place[v]
-                lo, hi = (fixed[el], fixed[el]) if el in fixed else (v_ws[v], v_we[v])
-                d = v_dur[v]
-                visits.append(k)
-                load += self.v_demand[v]
-            else:
-                lo, hi, d = cp.c_breaks[c][-el - 1]
-            place.append(prev_place)
-            ws.append(lo)
-            we.append(hi)
-            dur.append(d)
-        if len(visits) > cp.c_max_visits[c] or load > cp.c_capacity[c]:
+        shift nor the working-time cap binds them. A break between visits is taken where the
+        carer is, before driving on. The carer leaves home as late as the run allows, so the
+        planned run is as short as it can be; the working-time cap binds that run, less the
+        breaks inside it."""
+        held = [fixed.get(e, -1) for e in elems] if fixed else [-1] * len(elems)
+        ok, earliest, latest, place, dur, planned = time_run(
+            np.array(elems, dtype=np.int64),
+            np.array(held, dtype=np.int64),
+            self._node_rows,
+            self._breaks[c],
+            self._travel[c],
+            self._carer[c],
+            UNLIMITED,
+        )
+        if not ok:
             return None
-        span = (visits[0], visits[-1]) if visits else (len(elems), -1)
-        timing = _Timing(travel, home, end_place, place, ws, dur, span)
-        earliest = timing.forward(shift_s)
-        if any(e > w for e, w in zip(earliest, we, strict=True)) or timing.back(earliest) > shift_e:
-            return None
-        latest = timing.backward(we, shift_e)
-        if not visits:
-            return Schedule(earliest, latest, place, dur, earliest)
-        leave = latest[span[0]] - int(travel[home, place[span[0]]])
-        planned = timing.forward(leave)
-        inside = sum(dur[k] for k in range(span[0], span[1] + 1) if elems[k] < 0)
-        if timing.back(planned) - leave - inside > cp.c_max_work[c]:
-            return None
-        return Schedule(earliest, latest, place, dur, planned)
+        return Schedule(earliest.tolist(), latest.tolist(), place.tolist(), dur.tolist(), planned.tolist())
 
     # ------------------------------------------------------------------ candidate slots
     def slot_rows(self, c: int, elems: list[int], sched: Schedule) -> IntArray:
         """Every gap of a run where a visit could go, as one table with a row per ``SLOT_KEYS``
         entry and a column per gap: built in one conversion, since the search rebuilds a run's
         gaps after every move."""
-        cp = self.cp
-        end_place = int(cp.c_end[c])
-        n = len(elems)
-        reals = [end_place] * (n + 1)
-        real_after = end_place
-        for k in range(n - 1, -1, -1):
-            if elems[k] >= 0:
-                real_after = sched.place[k]
-            reals[k] = real_after
-        size = n + 1
-        rows = [
-            [c] * size,
-            list(range(size)),
-            [int(cp.c_mode[c])] * size,
-            [int(cp.c_start[c]), *sched.place],
-            [int(cp.c_shift_s[c]), *(e + d for e, d in zip(sched.earliest, sched.duration, strict=True))],
-            [*sched.place, end_place],
-            [*sched.latest, int(cp.c_shift_e[c])],
-            reals,
-            [int(e < 0) for e in elems] + [0],
-        ]
-        return np.array(rows, dtype=np.int64)
+        return gap_rows(
+            np.array(elems, dtype=np.int64),
+            np.array(sched.earliest, dtype=np.int64),
+            np.array(sched.latest, dtype=np.int64),
+            np.array(sched.place, dtype=np.int64),
+            np.array(sched.duration, dtype=np.int64),
+            self._gap_carer[c],
+        )
 
 
 def _offsets(parts: list[IntArray]) -> IntArray:
@@ -318,40 +250,24 @@ class Inserter:
         }
 
     def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
-        cp, table, d3 = self.cp, self._table, self.b.dur3
-        pv, dur = int(cp.v_place[v]), int(cp.v_dur[v])
+        cp = self.cp
         lo, hi = self.window(v)
-        # gaps that could hold the visit even with no travel: the rest are never looked at
-        # (the travel lookups below were most of a big day's construction)
-        near = np.maximum(table[_PREV_FREE], lo) <= np.minimum(hi, table[_NEXT_LATEST] - dur)
-        near &= allowed[table[_CARER]]
-        where = np.flatnonzero(near)
-        if not len(where):  # no room anywhere: most visits still out, offered again and again
-            return {key: where for key in _CANDIDATE_KEYS}
-        mode, prev_place, prev_free, next_place, next_latest, next_real, is_break, carer = table[
-            _EVAL_ROWS[:, None], where
-        ]
-        to_v = d3[mode, prev_place, pv]
-        start = np.maximum(prev_free + to_v, lo)
-        after = np.where(is_break == 1, 0, d3[mode, pv, next_place])
-        latest = np.minimum(hi, next_latest - dur - after)
-        ok = start <= latest
-        ok &= self.visit_count[carer] < cp.c_max_visits[carer]
-        ok &= self.load[carer] + cp.v_demand[v] <= cp.c_capacity[carer]
-        cost = to_v + d3[mode, pv, next_real] - d3[mode, prev_place, next_real]
-        cost = cost + cp.r.cont_cost[v, carer]
-        if cp.r.prom_hi[v] >= 0:  # a start past (or before) the promised time, priced
-            late = np.maximum(start - cp.r.prom_hi[v], 0) * cp.r.late_coef[v]
-            early = np.maximum(cp.r.prom_lo[v] - start, 0) * cp.r.early_coef[v]
-            cost = cost + np.rint(late + early).astype(np.int64)
-        keep = np.flatnonzero(ok)
-        return {
-            "idx": where[keep],
-            "start": start[keep],
-            "latest": latest[keep],
-            "cost": cost[keep],
-            "carer": carer[keep],
-        }
+        r = cp.r
+        found = gap_candidates(
+            self._table,
+            _EVAL_ROWS,
+            self.b.dur3,
+            (int(cp.v_place[v]), lo, hi, int(cp.v_dur[v])),
+            allowed,
+            self.visit_count,
+            cp.c_max_visits,
+            self.load,
+            cp.c_capacity,
+            int(cp.v_demand[v]),
+            r.cont_cost[v],
+            (int(r.prom_lo[v]), int(r.prom_hi[v]), float(r.early_coef[v]), float(r.late_coef[v])),
+        )
+        return dict(zip(_CANDIDATE_KEYS, found, strict=True))
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems

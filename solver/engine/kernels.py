@@ -1,0 +1,239 @@
+"""The search's innermost loops, compiled with numba.
+
+Evaluating every gap of every run for one visit is most of an iteration of the home-care
+search, and it is called a dozen times per iteration. Written as numpy array expressions it
+costs some twenty array calls, each a few microseconds whatever the size of the day; written as
+one loop and compiled, it is one call. The arithmetic is the same integer arithmetic (and the
+same IEEE rounding of the promised-time price), so the plans are the same as the numpy
+version's, to the second.
+
+Compiled code is cached beside this module (``cache=True``): the first process on a machine
+compiles it (about a second), later ones load it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+NodeRows = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]  # place, from, to, duration, demand
+CarerRules = tuple[int, int, int, int, int, int, int]  # home, end, shift, most visits, load, work
+CarerGaps = tuple[int, int, int, int, int, int]  # index, mode, home, end place, shift start and end
+
+
+@njit(cache=True, nogil=True)
+def gap_candidates(
+    table: IntArray,
+    rows: IntArray,
+    d3: IntArray,
+    window: tuple[int, int, int, int],
+    allowed: NDArray[np.bool_],
+    count: IntArray,
+    max_visits: IntArray,
+    load: IntArray,
+    capacity: IntArray,
+    demand: int,
+    cont: IntArray,
+    promise: tuple[int, int, float, float],
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """The gaps of ``table`` (one column per gap, rows named by ``rows``: mode, previous place,
+    when the carer is free there, next place, next latest start, next real place, whether the
+    next element is a break, carer) where a visit at ``window`` = (place, lo, hi, duration)
+    fits: slot index, earliest start, latest start, insertion cost, carer. ``promise`` =
+    (promised from, promised to, price per second early, per second late); to < 0 if none."""
+    r_mode, r_prev, r_free, r_next, r_latest, r_real, r_break, r_carer = (
+        rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7],
+    )  # fmt: skip
+    pv, lo, hi, dur = window
+    prom_lo, prom_hi, early_coef, late_coef = promise
+    n = table.shape[1]
+    idx = np.empty(n, np.int64)
+    start_out = np.empty(n, np.int64)
+    latest_out = np.empty(n, np.int64)
+    cost_out = np.empty(n, np.int64)
+    carer_out = np.empty(n, np.int64)
+    k = 0
+    for g in range(n):
+        free, next_latest, c = table[r_free, g], table[r_latest, g], table[r_carer, g]
+        if max(free, lo) > min(hi, next_latest - dur) or not allowed[c]:
+            continue  # no room even with no travel: most gaps, never looked up
+        mode, prev, nxt, real = table[r_mode, g], table[r_prev, g], table[r_next, g], table[r_real, g]
+        to_v = d3[mode, prev, pv]
+        start = max(free + to_v, lo)
+        after = 0 if table[r_break, g] == 1 else d3[mode, pv, nxt]
+        latest = min(hi, next_latest - dur - after)
+        if start > latest or count[c] >= max_visits[c] or load[c] + demand > capacity[c]:
+            continue
+        cost = to_v + d3[mode, pv, real] - d3[mode, prev, real] + cont[c]
+        if prom_hi >= 0:
+            late = max(start - prom_hi, 0) * late_coef
+            early = max(prom_lo - start, 0) * early_coef
+            cost += np.int64(np.rint(late + early))
+        idx[k], start_out[k], latest_out[k], cost_out[k], carer_out[k] = g, start, latest, cost, c
+        k += 1
+    return idx[:k], start_out[:k], latest_out[:k], cost_out[:k], carer_out[:k]
+
+
+@njit(cache=True, nogil=True)
+def _forward(place, lo, dur, travel, home, end_place, first, last, leave):  # type: ignore[no-untyped-def]
+    """Earliest starts when leaving home no earlier than ``leave``: breaks before the first
+    visit at home, breaks after the last once home again, the rest where the carer is."""
+    n = place.shape[0]
+    out = np.empty(n, np.int64)
+    free, at = leave, home
+    for k in range(n):
+        if k < first:
+            out[k] = lo[k]
+            free = max(free, lo[k] + dur[k])
+        elif k > last:
+            if k == last + 1:
+                free, at = free + travel[at, end_place], end_place
+            out[k] = max(free, lo[k])
+            free = out[k] + dur[k]
+        else:
+            out[k] = max(free + travel[at, place[k]], lo[k])
+            free, at = out[k] + dur[k], place[k]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _home_again(starts, place, dur, travel, end_place, first, last):  # type: ignore[no-untyped-def]
+    if last < first:
+        return 0
+    return starts[last] + dur[last] + travel[place[last], end_place]
+
+
+@njit(cache=True, nogil=True)
+def _backward(place, hi, dur, travel, end_place, first, last, shift_e, unlimited):  # type: ignore[no-untyped-def]
+    """Latest starts that keep every later element and the return home on time."""
+    n = place.shape[0]
+    out = hi.copy()
+    if last < first:
+        return out
+    nxt = unlimited
+    for k in range(n - 1, last, -1):  # breaks once home, one after another
+        nxt = min(hi[k], nxt - dur[k])
+        out[k] = nxt
+    nxt, at = min(shift_e, nxt), end_place
+    for k in range(last, -1, -1):
+        nxt = min(hi[k], nxt - travel[place[k], at] - dur[k])
+        out[k], at = nxt, place[k]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def time_run(
+    elems: IntArray,
+    fixed: IntArray,
+    nodes: NodeRows,
+    breaks: IntArray,
+    travel: IntArray,
+    carer: CarerRules,
+    unlimited: int,
+) -> tuple[bool, IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Carer's run ``elems`` (node ids, break k as -(k+1)) timed exactly: whether it keeps every
+    rule, and each element's earliest, latest and planned start, place and duration.
+
+    ``fixed`` holds each element's held start (-1 if none); ``nodes`` = per node: visit place,
+    window start and end, duration and demand (by node, not by visit); ``breaks`` one row per
+    break of the carer (window start, end, duration); ``carer`` = (home, end place, shift start,
+    shift end, most visits, capacity, most working seconds). The rules and the order of the
+    passes are those of ``solver.engine.construct.Builder.schedule``, which documents them."""
+    n_place, n_ws, n_we, n_dur, n_demand = nodes
+    home, end_place, shift_s, shift_e, max_visits, capacity, max_work = carer
+    n = elems.shape[0]
+    place = np.empty(n, np.int64)
+    lo = np.empty(n, np.int64)
+    hi = np.empty(n, np.int64)
+    dur = np.empty(n, np.int64)
+    at, visits, load, first, last = home, 0, 0, n, -1
+    for k in range(n):
+        e = elems[k]
+        if e >= 0:
+            at = n_place[e]
+            if fixed[k] >= 0:
+                lo[k] = hi[k] = fixed[k]
+            else:
+                lo[k], hi[k] = n_ws[e], n_we[e]
+            dur[k] = n_dur[e]
+            visits += 1
+            load += n_demand[e]
+            first, last = min(first, k), k
+        else:
+            lo[k], hi[k], dur[k] = breaks[-e - 1, 0], breaks[-e - 1, 1], breaks[-e - 1, 2]
+        place[k] = at
+    empty = np.empty(0, np.int64)
+    if visits > max_visits or load > capacity:
+        return False, empty, empty, empty, empty, empty
+    earliest = _forward(place, lo, dur, travel, home, end_place, first, last, shift_s)
+    if (earliest > hi).any() or _home_again(earliest, place, dur, travel, end_place, first, last) > shift_e:
+        return False, empty, empty, empty, empty, empty
+    latest = _backward(place, hi, dur, travel, end_place, first, last, shift_e, unlimited)
+    if not visits:
+        return True, earliest, latest, place, dur, earliest
+    leave = latest[first] - travel[home, place[first]]
+    planned = _forward(place, lo, dur, travel, home, end_place, first, last, leave)
+    inside = 0
+    for k in range(first, last + 1):
+        if elems[k] < 0:
+            inside += dur[k]
+    if _home_again(planned, place, dur, travel, end_place, first, last) - leave - inside > max_work:
+        return False, empty, empty, empty, empty, empty
+    return True, earliest, latest, place, dur, planned
+
+
+@njit(cache=True, nogil=True)
+def gap_rows(
+    elems: IntArray,
+    earliest: IntArray,
+    latest: IntArray,
+    place: IntArray,
+    dur: IntArray,
+    carer: CarerGaps,
+) -> IntArray:
+    """Every gap of a timed run as one table, a column per gap and a row per
+    ``solver.engine.construct.SLOT_KEYS`` entry; ``carer`` = (index, mode, home, end place,
+    shift start, shift end)."""
+    c, mode, home, end_place, shift_s, shift_e = carer
+    n = elems.shape[0]
+    rows = np.empty((9, n + 1), np.int64)
+    real_after = end_place
+    rows[7, n] = end_place
+    for k in range(n - 1, -1, -1):
+        if elems[k] >= 0:
+            real_after = place[k]
+        rows[7, k] = real_after
+    for k in range(n + 1):
+        rows[0, k], rows[1, k], rows[2, k] = c, k, mode
+        if k == 0:
+            rows[3, k], rows[4, k] = home, shift_s
+        else:
+            rows[3, k], rows[4, k] = place[k - 1], earliest[k - 1] + dur[k - 1]
+        if k == n:
+            rows[5, k], rows[6, k], rows[8, k] = end_place, shift_e, 0
+        else:
+            rows[5, k], rows[6, k], rows[8, k] = place[k], latest[k], 1 if elems[k] < 0 else 0
+    return rows
+
+
+def _warm_up() -> None:
+    """Compile (or load from the cache) every kernel on a tiny run, with the argument types the
+    engine passes, so that no solve spends its time limit compiling."""
+    ints = np.zeros(2, np.int64)
+    elems = np.array([0, -1], np.int64)
+    travel = np.zeros((1, 1), np.int64)
+    breaks = np.zeros((1, 3), np.int64)
+    carer = (0, 0, 0, 86_400, 10, 10, 86_400)
+    node_rows: NodeRows = (ints, ints, ints + 86_400, ints, ints)
+    _, earliest, latest, place, dur, _ = time_run(elems, -ints - 1, node_rows, breaks, travel, carer, 10**9)
+    table = gap_rows(elems, earliest, latest, place, dur, (0, 0, 0, 0, 0, 86_400))
+    rows = np.zeros(8, np.int64)
+    gap_candidates(
+        table, rows, np.zeros((1, 1, 1), np.int64), (0, 0, 1, 1), np.ones(1, np.bool_),
+        ints, ints + 5, ints, ints + 5, 0, ints, (0, -1, 0.0, 0.0),
+    )  # fmt: skip
+
+
+_warm_up()

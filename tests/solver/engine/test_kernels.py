@@ -1,0 +1,68 @@
+"""The compiled timing and gap evaluation (``solver/engine/kernels.py``).
+
+The engine's timing of one run is checked here against the plain-Python passes of the tied-run
+timing (``solver/engine/lns/timing.py``), written separately, on runs drawn at random from
+generated days: most of them break a window, some keep every rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solver.engine import kernels
+from solver.engine.compiled import compile_problem
+from solver.engine.construct import Builder, Inserter, Nodes, construct
+from solver.engine.deadline import Deadline
+from solver.engine.lns import MaxIterations, improve_plan
+from solver.engine.lns.timing import shape
+from solver.generate.day import generate_day
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_compiled_timing_agrees_with_the_tied_run_passes(seed: int) -> None:
+    cp = compile_problem(generate_day("Westbury", visits=45, seed=seed))
+    nodes = Nodes.of(cp)
+    builder = Builder(cp, nodes)
+    rng = np.random.default_rng(seed)
+    timed = untimeable = 0
+    for _ in range(400):
+        c = int(rng.integers(cp.n_carers))
+        drawn = rng.choice(len(nodes), size=int(rng.integers(1, 7)), replace=False).tolist()
+        jitter = {e: int(rng.integers(0, 3600)) for e in drawn}
+        picked = sorted(drawn, key=lambda e: int(cp.v_ws[nodes.visit[e]]) + jitter[e])
+        breaks = [-(k + 1) for k in range(len(cp.c_breaks[c]))]
+        elems = [*breaks[:1], *picked, *breaks[1:]]
+        run = shape(cp, nodes, c, elems)
+        earliest = run.forward(run.lo)
+        keeps_windows = all(e <= h for e, h in zip(earliest, run.hi, strict=True))
+        sched = builder.schedule(c, elems, {})
+        if sched is None:
+            untimeable += 1
+            continue  # also the caps on visits, load and working time, which the passes leave out
+        timed += 1
+        assert keeps_windows and run.home_at(earliest) <= run.shift_e
+        assert sched.earliest == earliest
+        assert sched.latest == run.backward(run.hi)
+        assert all(e <= p <= h for e, p, h in zip(sched.earliest, sched.planned, sched.latest, strict=True))
+    assert timed >= 20 and untimeable >= 20  # both sides of the rule were exercised
+
+
+def test_a_run_that_breaks_a_window_is_never_timed() -> None:
+    cp = compile_problem(generate_day("Westbury", visits=45, seed=5))
+    nodes = Nodes.of(cp)
+    builder = Builder(cp, nodes)
+    latest_first = sorted(range(len(nodes)), key=lambda e: -int(cp.v_ws[nodes.visit[e]]))[:4]
+    assert builder.schedule(0, latest_first, {}) is None  # latest windows first: back in time
+
+
+def test_each_kernel_is_compiled_once_for_the_engines_argument_types() -> None:
+    """A kernel called with other argument types (a layout, a width) compiles again, taking a
+    second of some solve's time limit: the module compiles them for the engine's types on import."""
+    cp = compile_problem(generate_day("Westbury", visits=45, seed=7))
+    nodes = Nodes.of(cp)
+    plan, out = construct(cp, nodes, seed=0, budget_s=float("inf"), attempts=1)
+    improve_plan(cp, nodes, plan, out, 0, Deadline.after(60), MaxIterations(50))
+    Inserter(Builder(cp, nodes), plan).candidates(0, pinned_only=False)
+    for kernel in (kernels.time_run, kernels.gap_rows, kernels.gap_candidates):
+        assert len(kernel.signatures) == 1, kernel
