@@ -15,6 +15,6 @@ def machine() -> dict[str, Any]:
         "machine": machine_info(),
         "versions": {
             "python": sys.version.split()[0],
-            **versions(("carerun", "ortools", "numpy", "pydantic")),
+            **versions(("carerun", "ortools", "numpy", "numba", "pydantic")),
         },
     }

@@ -140,7 +140,7 @@ def _meta(config: SimConfig, outcome: Outcome) -> dict[str, Any]:
         "loadavg_after": outcome.load_after,
         "executor": config.scheduler or f"local process pool ({config.workers or 'all'} workers)",
         "machine": {**machine_info(), "python": sys.version.split()[0]},
-        "versions": versions(("ortools", "numpy", "shapely", "scipy", "matplotlib", "distributed")),
+        "versions": versions(("ortools", "numpy", "numba", "shapely", "scipy", "matplotlib", "distributed")),
         "violations": sum(len(r["violations"]) for r in outcome.results.values()),
         "time_limited_tasks": sorted(
             f"{r['design']} m={r['m']} {r['zone']} p{r['provider']} r{r['replicate']}"
