@@ -33,8 +33,12 @@ from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
 
 OFFER_OUT = 6  # visits still out offered again each iteration
 PAIR_MOVE_EVERY = 8  # one iteration in so many moves a double-up (``PAIR_MOVES``, one at random)
-START_TEMP = 0.15  # of a mean leg: the worsening accepted with chance 1/e at the start
-END_TEMP = 0.002
+# The annealing's temperature, as a share of a mean leg: a worsening of one mean leg is accepted
+# with chance 1/e at the start, of 1% of one at the end; the 100-to-1 fall of Christiaens &
+# Vanden Berghe's SISR (2020). A start at 15% of a leg made the search a descent that the
+# construction's seed decided (docs/engine.md, "Acceptance").
+START_TEMP = 1.0
+END_TEMP = 0.01
 
 
 @dataclass
