@@ -123,13 +123,9 @@ class Builder:
         self.cp = cp
         self.nodes = nodes
         self.dur3 = np.stack(cp.dur_by_mode)
-        # plain lists: the timing loops below read them per element, and a numpy scalar read
-        # with its int() costs several times a list read
+        # plain lists for the Python loops that read them per element: a numpy scalar read with
+        # its int() costs several times a list read
         self.visit_of: list[int] = nodes.visit.tolist()
-        self.v_place: list[int] = cp.v_place.tolist()
-        self.v_ws: list[int] = cp.v_ws.tolist()
-        self.v_we: list[int] = cp.v_we.tolist()
-        self.v_dur: list[int] = cp.v_dur.tolist()
         self.v_demand: list[int] = cp.v_demand.tolist()
         # what the compiled timing reads: per node, per carer
         v = nodes.visit

@@ -1,14 +1,16 @@
-"""The search's innermost loops, compiled with numba.
+"""The search's innermost loops, compiled with numba: the timing of one run (``time_run``),
+its gap table (``gap_rows``) and the evaluation of every gap of every run for one visit
+(``gap_candidates``).
 
-Evaluating every gap of every run for one visit is most of an iteration of the home-care
-search, and it is called a dozen times per iteration. Written as numpy array expressions it
-costs some twenty array calls, each a few microseconds whatever the size of the day; written as
-one loop and compiled, it is one call. The arithmetic is the same integer arithmetic (and the
-same IEEE rounding of the promised-time price), so the plans are the same as the numpy
-version's, to the second.
+Each is called a dozen times per iteration of the home-care search, and together they were most
+of it: the evaluation as some twenty numpy calls of a few microseconds each whatever the size
+of the day, the timing as a Python loop per element. Compiled, each is one call. The arithmetic
+is the same integer arithmetic (and the same IEEE rounding of the promised-time price), so the
+plans are the same as before, to the second.
 
-Compiled code is cached beside this module (``cache=True``): the first process on a machine
-compiles it (about a second), later ones load it.
+Importing this module compiles the kernels for the argument types the engine passes (about 3 s)
+or, once they are cached beside it (``cache=True``), loads them (about 0.5 s): no solve spends
+its time limit compiling.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def _forward(place, lo, dur, travel, home, end_place, first, last, leave):  # ty
 
 @njit(cache=True, nogil=True)
 def _home_again(starts, place, dur, travel, end_place, first, last):  # type: ignore[no-untyped-def]
+    """When the carer is home again (breaks taken after that are not counted); 0 if no visit."""
     if last < first:
         return 0
     return starts[last] + dur[last] + travel[place[last], end_place]
