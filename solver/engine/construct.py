@@ -22,22 +22,22 @@ from numpy.typing import NDArray
 
 from solver.engine.compiled import UNLIMITED, Compiled, Link
 from solver.engine.deadline import Deadline
-from solver.engine.kernels import CarerGaps, CarerRules, NodeRows, gap_candidates, gap_rows, time_run
+from solver.engine.kernels import (
+    CARER,
+    POS,
+    SLOT_KEYS,
+    CarerGaps,
+    CarerRules,
+    NodeRows,
+    gap_candidates,
+    gap_rows,
+    time_run,
+)
 
 IntArray = NDArray[np.int64]
 MAX_RETRIES = 25
 CANDIDATES_PER_ROUTE = 4
 POLL_EVERY = 8  # visits inserted between two looks at the deadline (the stop hook may be costly)
-# the rows of a run's gap table (``Builder.slot_rows``), one column per gap
-SLOT_KEYS = (
-    "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
-)  # fmt: skip
-_CARER, _POS = SLOT_KEYS.index("carer"), SLOT_KEYS.index("pos")
-# the table rows an evaluation reads, in the order it unpacks them
-_EVAL_KEYS = (
-    "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break", "carer",
-)  # fmt: skip
-_EVAL_ROWS = np.array([SLOT_KEYS.index(k) for k in _EVAL_KEYS])
 _CANDIDATE_KEYS = ("idx", "start", "latest", "cost", "carer")
 
 
@@ -153,7 +153,6 @@ class Builder:
             self._breaks[c],
             self._travel[c],
             self._carer[c],
-            UNLIMITED,
         )
         if not ok:
             return None
@@ -251,7 +250,6 @@ class Inserter:
         r = cp.r
         found = gap_candidates(
             self._table,
-            _EVAL_ROWS,
             self.b.dur3,
             (int(cp.v_place[v]), lo, hi, int(cp.v_dur[v])),
             allowed,
@@ -371,7 +369,7 @@ class Inserter:
 
     def slot(self, idx: int) -> tuple[int, int]:
         """The carer and position in their run of a candidate's slot."""
-        return int(self._table[_CARER, idx]), int(self._table[_POS, idx])
+        return int(self._table[CARER, idx]), int(self._table[POS, idx])
 
     def try_insert(
         self, c: int, pos: int, node: int, fixed: dict[int, int]

@@ -19,7 +19,15 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from solver.engine.compiled import UNLIMITED
+
 IntArray = NDArray[np.int64]
+# the rows of a run's gap table (``gap_rows``), one column per gap; the kernels read them by these
+# indices, frozen into the compiled code
+SLOT_KEYS = (
+    "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
+)  # fmt: skip
+CARER, POS, MODE, PREV_PLACE, PREV_FREE, NEXT_PLACE, NEXT_LATEST, NEXT_REAL, IS_BREAK = range(len(SLOT_KEYS))
 NodeRows = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]  # place, from, to, duration, demand
 CarerRules = tuple[int, int, int, int, int, int, int]  # home, end, shift, most visits, load, work
 CarerGaps = tuple[int, int, int, int, int, int]  # index, mode, home, end place, shift start and end
@@ -28,7 +36,6 @@ CarerGaps = tuple[int, int, int, int, int, int]  # index, mode, home, end place,
 @njit(cache=True, nogil=True)
 def gap_candidates(
     table: IntArray,
-    rows: IntArray,
     d3: IntArray,
     window: tuple[int, int, int, int],
     allowed: NDArray[np.bool_],
@@ -40,14 +47,10 @@ def gap_candidates(
     cont: IntArray,
     promise: tuple[int, int, float, float],
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """The gaps of ``table`` (one column per gap, rows named by ``rows``: mode, previous place,
-    when the carer is free there, next place, next latest start, next real place, whether the
-    next element is a break, carer) where a visit at ``window`` = (place, lo, hi, duration)
-    fits: slot index, earliest start, latest start, insertion cost, carer. ``promise`` =
-    (promised from, promised to, price per second early, per second late); to < 0 if none."""
-    r_mode, r_prev, r_free, r_next, r_latest, r_real, r_break, r_carer = (
-        rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7],
-    )  # fmt: skip
+    """The gaps of ``table`` (``gap_rows``' layout, every run's side by side) where a visit at
+    ``window`` = (place, lo, hi, duration) fits: slot index, earliest start, latest start,
+    insertion cost, carer. ``promise`` = (promised from, promised to, price per second early,
+    per second late); to < 0 if none."""
     pv, lo, hi, dur = window
     prom_lo, prom_hi, early_coef, late_coef = promise
     n = table.shape[1]
@@ -58,13 +61,14 @@ def gap_candidates(
     carer_out = np.empty(n, np.int64)
     k = 0
     for g in range(n):
-        free, next_latest, c = table[r_free, g], table[r_latest, g], table[r_carer, g]
+        free, next_latest, c = table[PREV_FREE, g], table[NEXT_LATEST, g], table[CARER, g]
         if max(free, lo) > min(hi, next_latest - dur) or not allowed[c]:
             continue  # no room even with no travel: most gaps, never looked up
-        mode, prev, nxt, real = table[r_mode, g], table[r_prev, g], table[r_next, g], table[r_real, g]
+        mode, prev, nxt = table[MODE, g], table[PREV_PLACE, g], table[NEXT_PLACE, g]
+        real = table[NEXT_REAL, g]
         to_v = d3[mode, prev, pv]
         start = max(free + to_v, lo)
-        after = 0 if table[r_break, g] == 1 else d3[mode, pv, nxt]
+        after = 0 if table[IS_BREAK, g] == 1 else d3[mode, pv, nxt]
         latest = min(hi, next_latest - dur - after)
         if start > latest or count[c] >= max_visits[c] or load[c] + demand > capacity[c]:
             continue
@@ -109,13 +113,13 @@ def _home_again(starts, place, dur, travel, end_place, first, last):  # type: ig
 
 
 @njit(cache=True, nogil=True)
-def _backward(place, hi, dur, travel, end_place, first, last, shift_e, unlimited):  # type: ignore[no-untyped-def]
+def _backward(place, hi, dur, travel, end_place, first, last, shift_e):  # type: ignore[no-untyped-def]
     """Latest starts that keep every later element and the return home on time."""
     n = place.shape[0]
     out = hi.copy()
     if last < first:
         return out
-    nxt = unlimited
+    nxt = UNLIMITED
     for k in range(n - 1, last, -1):  # breaks once home, one after another
         nxt = min(hi[k], nxt - dur[k])
         out[k] = nxt
@@ -134,7 +138,6 @@ def time_run(
     breaks: IntArray,
     travel: IntArray,
     carer: CarerRules,
-    unlimited: int,
 ) -> tuple[bool, IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Carer's run ``elems`` (node ids, break k as -(k+1)) timed exactly: whether it keeps every
     rule, and each element's earliest, latest and planned start, place and duration.
@@ -173,7 +176,7 @@ def time_run(
     earliest = _forward(place, lo, dur, travel, home, end_place, first, last, shift_s)
     if (earliest > hi).any() or _home_again(earliest, place, dur, travel, end_place, first, last) > shift_e:
         return False, empty, empty, empty, empty, empty
-    latest = _backward(place, hi, dur, travel, end_place, first, last, shift_e, unlimited)
+    latest = _backward(place, hi, dur, travel, end_place, first, last, shift_e)
     if not visits:
         return True, earliest, latest, place, dur, earliest
     leave = latest[first] - travel[home, place[first]]
@@ -196,28 +199,29 @@ def gap_rows(
     dur: IntArray,
     carer: CarerGaps,
 ) -> IntArray:
-    """Every gap of a timed run as one table, a column per gap and a row per
-    ``solver.engine.construct.SLOT_KEYS`` entry; ``carer`` = (index, mode, home, end place,
-    shift start, shift end)."""
+    """Every gap of a timed run as one table, a column per gap (before each element, and after
+    the last) and a row per ``SLOT_KEYS`` entry; ``carer`` = (index, mode, home, end place, shift
+    start, shift end)."""
     c, mode, home, end_place, shift_s, shift_e = carer
     n = elems.shape[0]
-    rows = np.empty((9, n + 1), np.int64)
-    real_after = end_place
-    rows[7, n] = end_place
+    rows = np.empty((len(SLOT_KEYS), n + 1), np.int64)
+    real_after = end_place  # the next visit's place (or home), breaks skipped
+    rows[NEXT_REAL, n] = end_place
     for k in range(n - 1, -1, -1):
         if elems[k] >= 0:
             real_after = place[k]
-        rows[7, k] = real_after
+        rows[NEXT_REAL, k] = real_after
     for k in range(n + 1):
-        rows[0, k], rows[1, k], rows[2, k] = c, k, mode
+        rows[CARER, k], rows[POS, k], rows[MODE, k] = c, k, mode
         if k == 0:
-            rows[3, k], rows[4, k] = home, shift_s
+            rows[PREV_PLACE, k], rows[PREV_FREE, k] = home, shift_s
         else:
-            rows[3, k], rows[4, k] = place[k - 1], earliest[k - 1] + dur[k - 1]
+            rows[PREV_PLACE, k], rows[PREV_FREE, k] = place[k - 1], earliest[k - 1] + dur[k - 1]
         if k == n:
-            rows[5, k], rows[6, k], rows[8, k] = end_place, shift_e, 0
+            rows[NEXT_PLACE, k], rows[NEXT_LATEST, k], rows[IS_BREAK, k] = end_place, shift_e, 0
         else:
-            rows[5, k], rows[6, k], rows[8, k] = place[k], latest[k], 1 if elems[k] < 0 else 0
+            rows[NEXT_PLACE, k], rows[NEXT_LATEST, k] = place[k], latest[k]
+            rows[IS_BREAK, k] = 1 if elems[k] < 0 else 0
     return rows
 
 
@@ -230,11 +234,10 @@ def _warm_up() -> None:
     breaks = np.zeros((1, 3), np.int64)
     carer = (0, 0, 0, 86_400, 10, 10, 86_400)
     node_rows: NodeRows = (ints, ints, ints + 86_400, ints, ints)
-    _, earliest, latest, place, dur, _ = time_run(elems, -ints - 1, node_rows, breaks, travel, carer, 10**9)
+    _, earliest, latest, place, dur, _ = time_run(elems, -ints - 1, node_rows, breaks, travel, carer)
     table = gap_rows(elems, earliest, latest, place, dur, (0, 0, 0, 0, 0, 86_400))
-    rows = np.zeros(8, np.int64)
     gap_candidates(
-        table, rows, np.zeros((1, 1, 1), np.int64), (0, 0, 1, 1), np.ones(1, np.bool_),
+        table, np.zeros((1, 1, 1), np.int64), (0, 0, 1, 1), np.ones(1, np.bool_),
         ints, ints + 5, ints, ints + 5, 0, ints, (0, -1, 0.0, 0.0),
     )  # fmt: skip
 
