@@ -31,6 +31,7 @@ from solver.engine.kernels import (
     NodeRows,
     gap_candidates,
     gap_rows,
+    regrets,
     time_run,
 )
 
@@ -262,6 +263,23 @@ class Inserter:
             (int(r.prom_lo[v]), int(r.prom_hi[v]), float(r.early_coef[v]), float(r.late_coef[v])),
         )
         return dict(zip(_CANDIDATE_KEYS, found, strict=True))
+
+    def regrets(self, visits: list[int], k: int) -> IntArray:
+        """Each of ``visits``' regret-``k`` in the plan as it stands (``kernels.regrets``), from
+        the gaps ``candidates`` would give it: a single visit's pinned carer only, a double-up's
+        any carer."""
+        cp, r = self.cp, self.cp.r
+        v = np.array(visits, dtype=np.int64)
+        windows = np.stack([cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v]], axis=1)
+        for i, u in enumerate(visits):
+            if u in self.links_of:
+                windows[i, 1:3] = self.window(u)
+        allowed = np.stack([self.allowed_mask(u, pinned_only=int(cp.v_req[u]) == 1) for u in visits])
+        return regrets(
+            self._table, self.b.dur3, windows, allowed, self.visit_count, cp.c_max_visits, self.load,
+            cp.c_capacity, cp.v_demand[v], r.cont_cost[v], np.stack([r.prom_lo[v], r.prom_hi[v]], axis=1),
+            np.stack([r.early_coef[v], r.late_coef[v]], axis=1), cp.v_req[v], k,
+        )  # fmt: skip
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems

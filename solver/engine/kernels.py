@@ -1,6 +1,7 @@
 """The search's innermost loops, compiled with numba: the timing of one run (``time_run``),
-its gap table (``gap_rows``) and the evaluation of every gap of every run for one visit
-(``gap_candidates``).
+its gap table (``gap_rows``), the evaluation of every gap of every run for one visit
+(``gap_candidates``) and, for the visits a recreate is about to place, the regret of each
+(``regrets``).
 
 Each is called a dozen times per iteration of the home-care search, and together they were most
 of it: the evaluation as some twenty numpy calls of a few microseconds each whatever the size
@@ -31,6 +32,7 @@ CARER, POS, MODE, PREV_PLACE, PREV_FREE, NEXT_PLACE, NEXT_LATEST, NEXT_REAL, IS_
 NodeRows = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]  # place, from, to, duration, demand
 CarerRules = tuple[int, int, int, int, int, int, int]  # home, end, shift, most visits, load, work
 CarerGaps = tuple[int, int, int, int, int, int]  # index, mode, home, end place, shift start and end
+REGRET_NONE = 10_000_000  # a carer with no gap for a visit: more than any insertion costs
 
 
 @njit(cache=True, nogil=True)
@@ -80,6 +82,50 @@ def gap_candidates(
         idx[k], start_out[k], latest_out[k], cost_out[k], carer_out[k] = g, start, latest, cost, c
         k += 1
     return idx[:k], start_out[:k], latest_out[:k], cost_out[:k], carer_out[:k]
+
+
+@njit(cache=True, nogil=True)
+def regrets(
+    table: IntArray,
+    d3: IntArray,
+    windows: IntArray,
+    allowed: NDArray[np.bool_],
+    count: IntArray,
+    max_visits: IntArray,
+    load: IntArray,
+    capacity: IntArray,
+    demands: IntArray,
+    cont: IntArray,
+    promised: IntArray,
+    coefs: NDArray[np.float64],
+    copies: IntArray,
+    k: int,
+) -> IntArray:
+    """Each visit's regret-``k``: what it loses if its cheapest carers' runs fill before it is
+    placed. A visit's cheapest insertion per carer, sorted, a_0 <= a_1 <= ...; for a single
+    visit the sum of a_j - a_0 over its next k - 1 carers, for a double-up (two carers, the
+    cheapest pair a_0 + a_1) the sum of a_j - a_1 over its next k - 1. A carer with no gap
+    counts ``REGRET_NONE`` seconds, so a visit with few carers left goes first; one with none
+    has regret 0 and goes last. One row per visit of ``windows`` (place, lo, hi, duration),
+    ``allowed`` and ``cont`` (per carer), ``promised`` (from, to) and ``coefs`` (early, late);
+    ``copies`` 1 or 2; the rest as ``gap_candidates``."""
+    n_carers = allowed.shape[1]
+    out = np.zeros(windows.shape[0], np.int64)
+    best = np.empty(n_carers, np.int64)
+    for i in range(windows.shape[0]):
+        window = (windows[i, 0], windows[i, 1], windows[i, 2], windows[i, 3])
+        promise = (promised[i, 0], promised[i, 1], coefs[i, 0], coefs[i, 1])
+        _, _, _, cost, carer = gap_candidates(
+            table, d3, window, allowed[i], count, max_visits, load, capacity, demands[i], cont[i], promise
+        )
+        best[:] = REGRET_NONE
+        for j in range(cost.shape[0]):
+            best[carer[j]] = min(best[carer[j]], cost[j])
+        ranked = np.sort(best)
+        base = copies[i] - 1  # the last carer of the cheapest placement
+        for j in range(base + 1, min(base + k, n_carers)):
+            out[i] += ranked[j] - ranked[base]
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -239,6 +285,12 @@ def _warm_up() -> None:
     gap_candidates(
         table, np.zeros((1, 1, 1), np.int64), (0, 0, 1, 1), np.ones(1, np.bool_),
         ints, ints + 5, ints, ints + 5, 0, ints, (0, -1, 0.0, 0.0),
+    )  # fmt: skip
+    one = np.zeros((1, 1), np.int64)
+    regrets(
+        table, np.zeros((1, 1, 1), np.int64), np.array([[0, 0, 1, 1]], np.int64), np.ones((1, 1), np.bool_),
+        ints, ints + 5, ints, ints + 5, ints[:1], one, np.array([[0, -1]], np.int64), np.zeros((1, 2)),
+        ints[:1] + 1, 3,
     )  # fmt: skip
 
 

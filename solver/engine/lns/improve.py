@@ -1,14 +1,15 @@
 """Ruin and recreate over a feasible plan, the engine's improvement phase on full-rules days.
 
 Each iteration takes some visits out (``ruin.py``), offers them and a few of the visits still
-out back (``recreate.py``), and keeps the result by simulated annealing on the objective of
-``cost.py``; one in ``PAIR_MOVE_EVERY`` iterations instead moves a double-up: hands one copy
-to another carer; moves the pair to another start both its runs allow, which changes no travel
-but the room around the pair for the insertions that follow; or lets its two carers trade what
-follows it (or precedes it), which changes only the legs home. The best plan seen is kept
-and handed back, so the phase is anytime: it ends when its stop rule says (``stops.py``) or the
-deadline passes, whichever comes first. The ruins read the plan through a ``View`` that is
-brought up to date run by run as moves are accepted, not rebuilt every iteration.
+out back (``recreate.py``), greatest regret first, and keeps the result by simulated annealing
+on the objective of ``cost.py``; one in ``PAIR_MOVE_EVERY`` iterations instead moves a
+double-up: hands one copy to another carer; moves the pair to another start both its runs
+allow, which changes no travel but the room around the pair for the insertions that follow; or
+lets its two carers trade what follows it (or precedes it), which changes only the legs home.
+The best plan seen is kept and handed back, so the phase is anytime: it ends when its stop rule
+says (``stops.py``) or the deadline passes, whichever comes first. The ruins read the plan
+through a ``View`` that is brought up to date run by run as moves are accepted, not rebuilt
+every iteration.
 
 A plan here is the construction's (``solver/engine/construct.py``): runs of elements, each run
 timed exactly with the starts of double-ups and linked visits held; taking a visit out frees
@@ -23,15 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.engine.compiled import Compiled
-from solver.engine.construct import Builder, Inserter, Nodes, Plan, insertion_order
+from solver.engine.construct import Builder, Inserter, Nodes, Plan
 from solver.engine.deadline import Deadline
 from solver.engine.lns.cost import Objective
 from solver.engine.lns.exchange import swap_at_pair
-from solver.engine.lns.recreate import hand_over, insert_visit, retime_pair
+from solver.engine.lns.recreate import hand_over, insert_visit, regret_order, retime_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
 
 OFFER_OUT = 6  # visits still out offered again each iteration
+REGRET_K = 3  # the visits a recreate places go in order of their regret over their 3 cheapest carers
 PAIR_MOVE_EVERY = 8  # one iteration in so many moves a double-up (``PAIR_MOVES``, one at random)
 # The annealing's temperature, as a share of a mean leg: a worsening of one mean leg is accepted
 # with chance 1/e at the start, of 1% of one at the end; the 100-to-1 fall of Christiaens &
@@ -90,7 +92,7 @@ def improve_plan(
             move = PAIR_MOVES[int(rng.integers(len(PAIR_MOVES)))]
             new_out = out if move(ins, nodes, view, rng) else None
         else:
-            new_out = _ruin_recreate(cp, ins, ruins, view, out, rng)
+            new_out = _ruin_recreate(ins, ruins, view, out, rng)
         if new_out is None:
             ins.restore(state)
             continue
@@ -114,9 +116,11 @@ def improve_plan(
 
 
 def _ruin_recreate(
-    cp: Compiled, ins: Inserter, ruins: Ruins, view: View, out: list[int], rng: np.random.Generator
+    ins: Inserter, ruins: Ruins, view: View, out: list[int], rng: np.random.Generator
 ) -> list[int] | None:
-    """One ruin and recreate; the visits out afterwards, or None if a removal failed."""
+    """One ruin and recreate; the visits out afterwards, or None if a removal failed. The
+    visits go back greatest regret first (``recreate.regret_order``): a visit that only a few
+    runs can take is placed before those runs fill with visits that had other places to go."""
     served = ruins.served(view)
     if not len(served):
         return None
@@ -126,23 +130,10 @@ def _ruin_recreate(
     if not _take_out(ins, view, removed):
         return None
     offered = [out[i] for i in rng.permutation(len(out))[:OFFER_OUT]]
-    left = [v for v in _order(cp, removed + offered, rng) if not insert_visit(ins, v, rng)]
+    visits = removed + offered
+    left = [v for v in regret_order(ins, visits, REGRET_K, rng) if not insert_visit(ins, v, rng)]
     kept = set(offered)
     return [v for v in out if v not in kept] + left
-
-
-def _order(cp: Compiled, visits: list[int], rng: np.random.Generator) -> list[int]:
-    """Priority first, then (by chance) the construction's order, random, or widest-first."""
-    pick = int(rng.integers(3))
-    if pick == 0:
-        return insertion_order(cp, visits, int(rng.integers(2**31)))
-    jitter = rng.random(len(visits))
-    pairs = zip(visits, jitter, strict=True)
-    if pick == 1:
-        key = [(int(cp.v_prio[v]), -int(cp.v_req[v]), float(j)) for v, j in pairs]
-    else:
-        key = [(int(cp.v_prio[v]), int(cp.v_ws[v] - cp.v_we[v]), float(j)) for v, j in pairs]
-    return [v for _, v in sorted(zip(key, visits, strict=True))]
 
 
 def _take_out(ins: Inserter, view: View, visits: list[int]) -> bool:

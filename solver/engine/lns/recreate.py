@@ -1,7 +1,7 @@
 """Recreate: greedy insertion with blinks (Christiaens & Vanden Berghe 2020), for single visits
-and for double-ups over pairs of carers at any feasible common start, plus two moves of a
-double-up in place: one copy handed to another carer at the same start, or the pair moved to
-another start both its runs allow.
+and for double-ups over pairs of carers at any feasible common start, in order of regret (Ropke
+& Pisinger 2006), plus two moves of a double-up in place: one copy handed to another carer at
+the same start, or the pair moved to another start both its runs allow.
 
 Candidates come from the construction's vectorised evaluation (``Inserter.candidates``: every
 gap of every run at once, in numpy); each chosen one is then timed exactly
@@ -9,6 +9,12 @@ gap of every run at once, in numpy); each chosen one is then timed exactly
 a small probability, so that equal seeds give equal plans but the search does not always take
 the same cheapest slot. A blinked candidate is tried after the others rather than dropped, so a
 visit is evaluated once, not once with blinks and again without.
+
+The order is regret-k (``regret_order``): each visit's cheapest insertion into each run is
+priced once, in one compiled call for all of them (``Inserter.regrets``), before the first is
+placed; the visit that would lose most if its few good runs filled first goes first. The regrets
+are not priced again after each placement, as full regret insertion does: that costs a pricing
+per visit per placement, and measured no better per iteration for it (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -31,6 +37,16 @@ def insert_visit(ins: Inserter, v: int, rng: np.random.Generator) -> bool:
     blinked one (a blink never leaves a visit out); False if there is none."""
     insert = insert_pair if int(ins.cp.v_req[v]) == 2 else insert_single
     return insert(ins, v, rng)
+
+
+def regret_order(ins: Inserter, visits: list[int], k: int, rng: np.random.Generator) -> list[int]:
+    """``visits`` in the order to place them: priority first, then the greatest regret-``k``
+    (``Inserter.regrets``), ties at random."""
+    regret = ins.regrets(visits, k)
+    prio = ins.cp.v_prio[visits]
+    jitter = rng.random(len(visits))
+    key = [(int(p), -int(r), float(j)) for p, r, j in zip(prio, regret, jitter, strict=True)]
+    return [v for _, v in sorted(zip(key, visits, strict=True))]
 
 
 def insert_single(ins: Inserter, v: int, rng: np.random.Generator, blink: float = BLINK) -> bool:

@@ -63,6 +63,31 @@ def test_each_kernel_is_compiled_once_for_the_engines_argument_types() -> None:
     nodes = Nodes.of(cp)
     plan, out = construct(cp, nodes, seed=0, budget_s=float("inf"), attempts=1)
     improve_plan(cp, nodes, plan, out, 0, Deadline.after(60), MaxIterations(50))
-    Inserter(Builder(cp, nodes), plan).candidates(0, pinned_only=False)
-    for kernel in (kernels.time_run, kernels.gap_rows, kernels.gap_candidates):
+    ins = Inserter(Builder(cp, nodes), plan)
+    ins.candidates(0, pinned_only=False)
+    ins.regrets(list(range(cp.n_visits)), 3)
+    for kernel in (kernels.time_run, kernels.gap_rows, kernels.gap_candidates, kernels.regrets):
         assert len(kernel.signatures) == 1, kernel
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_the_compiled_regrets_agree_with_the_gaps_evaluated_one_visit_at_a_time(k: int) -> None:
+    """Regret-k from ``gap_candidates`` per visit, worked out in plain numpy: per carer the
+    cheapest gap, sorted, and the sum of the next k - 1 against the cheapest (single visit) or
+    the second cheapest (double-up, two carers at once)."""
+    cp = compile_problem(generate_day("Westbury", visits=60, seed=4))
+    nodes = Nodes.of(cp)
+    plan, _ = construct(cp, nodes, seed=0, budget_s=float("inf"), attempts=1)
+    ins = Inserter(Builder(cp, nodes), plan)
+    visits = list(range(cp.n_visits))
+    expected = []
+    for v in visits:
+        cand = ins.candidates(v, pinned_only=int(cp.v_req[v]) == 1)
+        best = np.full(cp.n_carers, kernels.REGRET_NONE, dtype=np.int64)
+        np.minimum.at(best, cand["carer"], cand["cost"])
+        ranked, base = np.sort(best), int(cp.v_req[v]) - 1
+        rest = range(base + 1, min(base + k, cp.n_carers))
+        expected.append(int(sum(ranked[j] - ranked[base] for j in rest)))
+    assert ins.regrets(visits, k).tolist() == expected
+    assert any(0 < r < kernels.REGRET_NONE for r in expected)  # some visits have choices to lose
+    assert (cp.v_req == 2).any()  # double-ups were among them
