@@ -32,6 +32,12 @@ CARER, POS, MODE, PREV_PLACE, PREV_FREE, NEXT_PLACE, NEXT_LATEST, NEXT_REAL, IS_
 NodeRows = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]  # place, from, to, duration, demand
 CarerRules = tuple[int, int, int, int, int, int, int]  # home, end, shift, most visits, load, work
 CarerGaps = tuple[int, int, int, int, int, int]  # index, mode, home, end place, shift start and end
+# what ``run_cost`` reads: per node (visit, first copy), per visit (place, duration, continuity
+# cost per carer, promised from and to, price per second early and late)
+RunCostNodes = tuple[IntArray, NDArray[np.bool_]]
+RunCostVisits = tuple[
+    IntArray, IntArray, IntArray, IntArray, IntArray, NDArray[np.float64], NDArray[np.float64]
+]
 REGRET_NONE = 10_000_000  # a carer with no gap for a visit: more than any insertion costs
 
 
@@ -271,6 +277,54 @@ def gap_rows(
     return rows
 
 
+@njit(cache=True, nogil=True)
+def run_cost(
+    elems: IntArray,
+    planned: IntArray,
+    duration: IntArray,
+    nodes: RunCostNodes,
+    visits: RunCostVisits,
+    travel: IntArray,
+    ends: tuple[int, int],
+    carer: int,
+    wait: tuple[float, int],
+) -> int:
+    """The search's price of one timed run (``solver.engine.lns.cost.Objective.run`` documents
+    it): the drive from home to home, plus the continuity, promised-time and paid-waiting costs,
+    summed in that order in floating point and rounded half to even, as Python's ``round``.
+    ``nodes`` = per node: visit, whether the visit's first copy; ``visits`` = per visit: place,
+    duration, continuity cost per carer, promised from and to, price per second early and late;
+    ``ends`` = (home, end place); ``wait`` = (travel seconds per second of paid waiting, the
+    shortest unpaid idle gap in seconds)."""
+    visit_of, first_copy = nodes
+    v_place, v_dur, cont, prom_lo, prom_hi, early_coef, late_coef = visits
+    wait_per_s, unpaid_s = wait
+    at, total, soft, free, served = ends[0], 0, 0.0, -1, False
+    for k in range(elems.shape[0]):
+        e = elems[k]
+        if e < 0:
+            if free >= 0:
+                free = planned[k] + duration[k]
+            continue
+        served = True
+        v = visit_of[e]
+        p, start = v_place[v], planned[k]
+        leg = travel[at, p]
+        total += leg
+        soft += float(cont[v, carer])
+        if first_copy[e] and prom_hi[v] >= 0:
+            late = late_coef[v] * max(0, start - prom_hi[v])
+            soft += late + early_coef[v] * max(0, prom_lo[v] - start)
+        if free >= 0 and wait_per_s:
+            idle = start - free - leg
+            if 0 < idle < unpaid_s:
+                soft += idle * wait_per_s
+        at, free = p, start + v_dur[v]
+    if not served:
+        return 0
+    return total + travel[at, ends[1]] + np.int64(np.rint(soft))
+
+
 def _warm_up() -> None:
     """Compile (or load from the cache) every kernel on a tiny run, with the argument types the
     engine passes, so that no solve spends its time limit compiling."""
@@ -292,6 +346,9 @@ def _warm_up() -> None:
         ints, ints + 5, ints, ints + 5, ints[:1], one, np.array([[0, -1]], np.int64), np.zeros((1, 2)),
         ints[:1] + 1, 3,
     )  # fmt: skip
+    floats = np.zeros(2)
+    visits: RunCostVisits = (ints, ints, one, ints, ints - 1, floats, floats)
+    run_cost(elems, ints, ints, (ints, np.ones(2, np.bool_)), visits, travel, (0, 0), 0, (0.0, 86_400))
 
 
 _warm_up()

@@ -15,6 +15,7 @@ import numpy as np
 
 from solver.engine.compiled import UNLIMITED, Compiled
 from solver.engine.construct import Nodes, Schedule
+from solver.engine.kernels import RunCostVisits, run_cost
 
 MARGIN_S = 10_000  # on top of the costliest detour and soft cost a visit can bring
 
@@ -45,6 +46,17 @@ class Objective:
         self.drop = drop_weights(cp)
         self.wait_per_s = cp.wait_cost_per_min  # travel seconds per second of paid waiting
         self.unpaid_s = cp.unpaid_gap_min * 60 if cp.unpaid_gap_min < UNLIMITED else UNLIMITED
+        first = np.zeros(len(nodes.visit), dtype=np.bool_)
+        first[[copies[0] for copies in nodes.of_visit]] = True
+        r = cp.r
+        line = np.ascontiguousarray  # one layout, so the kernel is compiled once (``kernels``)
+        self._nodes = (line(nodes.visit, dtype=np.int64), first)
+        place, dur, cont, prom_lo, prom_hi = (
+            line(a, dtype=np.int64) for a in (cp.v_place, cp.v_dur, r.cont_cost, r.prom_lo, r.prom_hi)
+        )
+        early, late = line(r.early_coef, dtype=np.float64), line(r.late_coef, dtype=np.float64)
+        self._visits: RunCostVisits = (place, dur, cont, prom_lo, prom_hi, early, late)
+        self._travel = [line(cp.dur_by_mode[int(m)], dtype=np.int64) for m in cp.c_mode]
 
     def lost(self, out: list[int] | set[int]) -> int:
         """The weighted cost of leaving ``out`` unserved."""
@@ -58,30 +70,24 @@ class Objective:
         return lost[0], lost[1], lost[2]
 
     def run(self, c: int, elems: list[int], sched: Schedule | None) -> int:
-        """Travel, continuity, lateness and paid waiting of carer ``c``'s timed run."""
-        if sched is None or not any(e >= 0 for e in elems):
+        """Travel, continuity, lateness and paid waiting of carer ``c``'s timed run (in one
+        compiled call, ``kernels.run_cost``): the legs from home through each visit and home
+        again; each visit's continuity cost for this carer; the promised-time price of a visit,
+        once (on its first copy); and, once the run has left home, each idle gap shorter than
+        the unpaid one priced at ``wait_per_s``."""
+        if sched is None:
             return 0
-        cp, visit_of = self.cp, self.nodes.visit
-        travel = cp.dur_by_mode[int(cp.c_mode[c])]
-        r = cp.r
-        at, total, soft = int(cp.c_start[c]), 0, 0.0
-        free = -1  # end of the previous element once the run has left home
-        for k, e in enumerate(elems):
-            if e < 0:
-                if free >= 0:
-                    free = sched.planned[k] + sched.duration[k]
-                continue
-            v = int(visit_of[e])
-            p, start = int(cp.v_place[v]), sched.planned[k]
-            leg = int(travel[at, p])
-            total += leg
-            soft += float(r.cont_cost[v, c])
-            if self.nodes.of_visit[v][0] == e:
-                soft += r.late_cost(v, start)
-            if free >= 0 and self.wait_per_s:
-                idle = start - free - leg
-                if 0 < idle < self.unpaid_s:
-                    soft += idle * self.wait_per_s
-            at, free = p, start + int(cp.v_dur[v])
-        total += int(travel[at, int(cp.c_end[c])])
-        return total + round(soft)
+        cp = self.cp
+        return int(
+            run_cost(
+                np.array(elems, dtype=np.int64),
+                np.array(sched.planned, dtype=np.int64),
+                np.array(sched.duration, dtype=np.int64),
+                self._nodes,
+                self._visits,
+                self._travel[c],
+                (int(cp.c_start[c]), int(cp.c_end[c])),
+                c,
+                (float(self.wait_per_s), int(self.unpaid_s)),
+            )
+        )

@@ -1,4 +1,4 @@
-"""The compiled timing and gap evaluation (``solver/engine/kernels.py``).
+"""The compiled timing, gap evaluation, regrets and run price (``solver/engine/kernels.py``).
 
 The engine's timing of one run is checked here against the plain-Python passes of the tied-run
 timing (``solver/engine/lns/timing.py``), written separately, on runs drawn at random from
@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from solver.engine import kernels
-from solver.engine.compiled import compile_problem
-from solver.engine.construct import Builder, Inserter, Nodes, construct
+from solver.engine.compiled import Compiled, compile_problem
+from solver.engine.construct import Builder, Inserter, Nodes, Schedule, construct
 from solver.engine.deadline import Deadline
 from solver.engine.lns import MaxIterations, improve_plan
+from solver.engine.lns.cost import Objective
 from solver.engine.lns.timing import shape
 from solver.generate.day import generate_day
 
@@ -66,7 +67,9 @@ def test_each_kernel_is_compiled_once_for_the_engines_argument_types() -> None:
     ins = Inserter(Builder(cp, nodes), plan)
     ins.candidates(0, pinned_only=False)
     ins.regrets(list(range(cp.n_visits)), 3)
-    for kernel in (kernels.time_run, kernels.gap_rows, kernels.gap_candidates, kernels.regrets):
+    Objective(cp, nodes).run(0, plan.runs[0], plan.schedules[0])
+    compiled = (kernels.time_run, kernels.gap_rows, kernels.gap_candidates, kernels.regrets, kernels.run_cost)
+    for kernel in compiled:
         assert len(kernel.signatures) == 1, kernel
 
 
@@ -91,3 +94,46 @@ def test_the_compiled_regrets_agree_with_the_gaps_evaluated_one_visit_at_a_time(
     assert ins.regrets(visits, k).tolist() == expected
     assert any(0 < r < kernels.REGRET_NONE for r in expected)  # some visits have choices to lose
     assert (cp.v_req == 2).any()  # double-ups were among them
+
+
+def _priced_in_python(cp: Compiled, nodes: Nodes, c: int, elems: list[int], sched: Schedule) -> int:
+    """The search's price of a run, element by element in plain Python (``Objective.run``)."""
+    if not any(e >= 0 for e in elems):
+        return 0
+    travel, r = cp.dur_by_mode[int(cp.c_mode[c])], cp.r
+    unpaid = cp.unpaid_gap_min * 60
+    at, total, soft, free = int(cp.c_start[c]), 0, 0.0, -1
+    for k, e in enumerate(elems):
+        if e < 0:
+            free = sched.planned[k] + sched.duration[k] if free >= 0 else free
+            continue
+        v = int(nodes.visit[e])
+        p, start = int(cp.v_place[v]), sched.planned[k]
+        leg = int(travel[at, p])
+        total += leg
+        soft += float(r.cont_cost[v, c])
+        if nodes.of_visit[v][0] == e:
+            soft += r.late_cost(v, start)
+        if free >= 0 and 0 < start - free - leg < unpaid:
+            soft += (start - free - leg) * cp.wait_cost_per_min
+        at, free = p, start + int(cp.v_dur[v])
+    return total + int(travel[at, int(cp.c_end[c])]) + round(soft)
+
+
+@pytest.mark.parametrize("seed", [2, 9])
+def test_the_compiled_price_of_a_run_agrees_with_pricing_it_stop_by_stop(seed: int) -> None:
+    cp = compile_problem(generate_day("Westbury", visits=60, seed=seed))
+    rng = np.random.default_rng(seed)
+    cp.r.cont_cost[:] = rng.integers(0, 2, cp.r.cont_cost.shape) * rng.integers(60, 900, cp.r.cont_cost.shape)
+    cp.wait_cost_per_min, cp.unpaid_gap_min = 1.5, 45  # waiting paid, gaps of 45 minutes or more not
+    nodes = Nodes.of(cp)
+    obj = Objective(cp, nodes)
+    priced = 0
+    for s in range(3):
+        plan, _ = construct(cp, nodes, seed=s, budget_s=float("inf"), attempts=1)
+        for c, (elems, sched) in enumerate(zip(plan.runs, plan.schedules, strict=True)):
+            assert sched is not None
+            assert obj.run(c, elems, sched) == _priced_in_python(cp, nodes, c, elems, sched)
+            priced += len(elems) > 1
+    assert priced >= 10
+    assert (cp.r.prom_hi >= 0).any() and (cp.r.cont_cost > 0).any()  # both soft prices were exercised
