@@ -1,6 +1,6 @@
 """The engine's options on a full-rules home-care day (double-ups, breaks, skills and all).
 
-    python -m benchmarks.large [--time-limit 60] [--instance large]
+    python -m benchmarks.large [--time-limit 60] [--instance large | stress/DAY]
         [--engines single,portfolio,decomposed] [--seeds 0,1,2] [--solution-limit N] [--out FILE]
 
 Runs the single engine, the two-process portfolio (``solver/engine/portfolio.py``) and decomposition
@@ -9,6 +9,11 @@ every plan with ``solver/analysis/check.py`` and writes ``benchmarks/results/<in
 with machine, versions, command and load. ``first-plan`` is the single engine at a 2 s limit: how
 soon a checked plan is in hand. Where the engine ran its own ruin and recreate, a row has its
 iterations per second and when its first plan was ready (read from ``solver.notes``).
+
+``--instance stress/DAY`` plans one of the generated ``homecare-stress`` days instead
+(``benchmarks/stress.py``); several instances, comma-separated, go into one file (``--out``).
+With several seeds, ``summary`` gives each instance and engine the mean and range of visits
+served and of travel: the spread between seeds to set a difference against.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.env import machine
+from benchmarks.stress import STRESS_DAYS, stress_day
 from solver.analysis.check import check
 from solver.engine.decompose import solve_decomposed
 from solver.engine.portfolio import solve_portfolio
@@ -92,10 +98,40 @@ ENGINES: dict[str, Engine] = {
 }
 
 
+def _problem(instance: str) -> Problem | None:
+    """A shipped day by its name in instances/homecare, or a generated stress day; None if neither."""
+    if instance.startswith("stress/"):
+        name = instance.removeprefix("stress/")
+        return stress_day(name) if name in STRESS_DAYS else None
+    path = ROOT / "instances" / "homecare" / f"{instance}.json"
+    return load_problem(path) if path.exists() else None
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per instance and engine, over its seeds: the mean and the range of visits served and of
+    travel."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for instance, engine in dict.fromkeys((r["instance"], r["engine"]) for r in rows):
+        mine = [r for r in rows if r["instance"] == instance and r["engine"] == engine]
+        served, travel = [r["visits_served"] for r in mine], [r["travel_h"] for r in mine]
+        out.setdefault(instance, {})[engine] = {
+            "seeds": len(mine),
+            "visits_served_mean": round(sum(served) / len(mine), 2),
+            "visits_served_range": [min(served), max(served)],
+            "travel_h_mean": round(sum(travel) / len(mine), 2),
+            "travel_h_range": [min(travel), max(travel)],
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.large", description=__doc__)
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--instance", default="large", help="a name in instances/homecare")
+    parser.add_argument(
+        "--instance",
+        default="large",
+        help="a name in instances/homecare, or stress/DAY (a homecare-stress day); several, comma-separated",
+    )
     parser.add_argument("--engines", default=DEFAULT_ENGINES, help="comma-separated: " + ", ".join(ENGINES))
     parser.add_argument("--seeds", default="0", help="comma-separated seeds, one run of each engine per seed")
     parser.add_argument(
@@ -107,30 +143,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="", help="default benchmarks/results/<instance>-<limit>.json")
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    path = ROOT / "instances" / "homecare" / f"{args.instance}.json"
-    if not path.exists() or not engines or any(e not in ENGINES for e in engines):
-        parser.error(f"--instance: a file in instances/homecare; --engines: of {list(ENGINES)}")
-    problem = load_problem(path)
+    names = [n.strip() for n in args.instance.split(",") if n.strip()]
+    problems = {name: _problem(name) for name in names}
+    if not names or None in problems.values() or not engines or any(e not in ENGINES for e in engines):
+        parser.error(f"--instance: files in instances/homecare or stress/DAY; --engines: of {list(ENGINES)}")
+    if len(names) > 1 and not args.out:
+        parser.error("--out: needed for several instances")
     limit = args.time_limit
     seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
     rows = [
-        _row(name, partial(ENGINES[name], problem, limit, seed, args.solution_limit), problem, seed)
+        {
+            "instance": _label(name),
+            **_row(engine, partial(ENGINES[engine], p, limit, seed, args.solution_limit), p, seed),
+        }
+        for name, p in problems.items()
+        if p is not None
         for seed in seeds
-        for name in engines
+        for engine in engines
     ]
     report = {
         "command": "python -m benchmarks.large " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "instance": f"homecare/{args.instance}.json",
+        "instance": ",".join(_label(n) for n in names),
         "time_limit_s": limit,
         "solution_limit": args.solution_limit,
         **machine(),
         "rows": rows,
+        "summary": summary(rows),
     }
-    out = Path(args.out) if args.out else RESULTS / f"{args.instance}-{limit:g}.json"
+    out = Path(args.out) if args.out else RESULTS / f"{args.instance.replace('/', '-')}-{limit:g}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(rows, indent=1))
     return 0 if all(r["violations"] == 0 for r in rows) else 1
+
+
+def _label(name: str) -> str:
+    return name if name.startswith("stress/") else f"homecare/{name}.json"
 
 
 if __name__ == "__main__":
