@@ -62,16 +62,58 @@ class Nodes:
         return len(self.visit)
 
 
-@dataclass
 class Schedule:
-    """Earliest and latest start of each element of a run, where the carer is after it, and
-    the planned starts: leaving home as late as possible, so the run is as short as it can be."""
+    """Earliest and latest start of each element of a run, where the carer is after it, its
+    duration, and the planned starts: leaving home as late as possible, so the run is as short
+    as it can be.
 
-    earliest: list[int]
-    latest: list[int]
-    place: list[int]
-    duration: list[int]
-    planned: list[int]
+    Held as the compiled timing's arrays (``timed``), which the gap table and the price of a run
+    read as they are; the lists, for Python that reads element by element, are made on first
+    use, since the search throws most timings away or reads them only in compiled code."""
+
+    __slots__ = ("_lists", "timed")
+
+    def __init__(
+        self, earliest: IntArray, latest: IntArray, place: IntArray, duration: IntArray, planned: IntArray
+    ) -> None:
+        self.timed = (earliest, latest, place, duration, planned)
+        self._lists: tuple[list[int], ...] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        """The same timing, element by element."""
+        if not isinstance(other, Schedule):
+            return NotImplemented
+        return all(np.array_equal(a, b) for a, b in zip(self.timed, other.timed, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and not frozen
+
+    def __repr__(self) -> str:
+        return f"Schedule(earliest={self.earliest}, latest={self.latest}, planned={self.planned})"
+
+    def _list(self, i: int) -> list[int]:
+        if self._lists is None:
+            self._lists = tuple(a.tolist() for a in self.timed)
+        return self._lists[i]
+
+    @property
+    def earliest(self) -> list[int]:
+        return self._list(0)
+
+    @property
+    def latest(self) -> list[int]:
+        return self._list(1)
+
+    @property
+    def place(self) -> list[int]:
+        return self._list(2)
+
+    @property
+    def duration(self) -> list[int]:
+        return self._list(3)
+
+    @property
+    def planned(self) -> list[int]:
+        return self._list(4)
 
 
 @dataclass
@@ -157,21 +199,15 @@ class Builder:
         )
         if not ok:
             return None
-        return Schedule(earliest.tolist(), latest.tolist(), place.tolist(), dur.tolist(), planned.tolist())
+        return Schedule(earliest, latest, place, dur, planned)
 
     # ------------------------------------------------------------------ candidate slots
     def slot_rows(self, c: int, elems: list[int], sched: Schedule) -> IntArray:
         """Every gap of a run where a visit could go, as one table with a row per ``SLOT_KEYS``
         entry and a column per gap: built in one conversion, since the search rebuilds a run's
         gaps after every move."""
-        return gap_rows(
-            np.array(elems, dtype=np.int64),
-            np.array(sched.earliest, dtype=np.int64),
-            np.array(sched.latest, dtype=np.int64),
-            np.array(sched.place, dtype=np.int64),
-            np.array(sched.duration, dtype=np.int64),
-            self._gap_carer[c],
-        )
+        earliest, latest, place, dur, _ = sched.timed
+        return gap_rows(np.array(elems, dtype=np.int64), earliest, latest, place, dur, self._gap_carer[c])
 
 
 def _offsets(parts: list[IntArray]) -> IntArray:

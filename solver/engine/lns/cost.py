@@ -81,8 +81,8 @@ class Objective:
         return int(
             run_cost(
                 np.array(elems, dtype=np.int64),
-                np.array(sched.planned, dtype=np.int64),
-                np.array(sched.duration, dtype=np.int64),
+                sched.timed[4],
+                sched.timed[3],
                 self._nodes,
                 self._visits,
                 self._travel[c],

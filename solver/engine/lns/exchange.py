@@ -60,13 +60,15 @@ def swap_at_pair(ins: Inserter, v: int, carer_of: IntArray, heads: bool) -> bool
 
 def _timed_visits(elems: list[int], sched: Schedule, lo: int, hi: int | None) -> list[tuple[int, int]]:
     """(planned start, node) of the visit elements ``elems[lo:hi]``."""
-    return [(sched.planned[k], e) for k, e in enumerate(elems[lo:hi], start=lo) if e >= 0]
+    planned = sched.planned
+    return [(planned[k], e) for k, e in enumerate(elems[lo:hi], start=lo) if e >= 0]
 
 
 def _with_breaks(elems: list[int], sched: Schedule, visits: list[tuple[int, int]]) -> list[int]:
     """``visits`` in their order, with the carer's own breaks (``elems`` holds them) each before
     the first visit planned after the time the break had."""
-    breaks = sorted((sched.planned[k], e) for k, e in enumerate(elems) if e < 0)
+    planned = sched.planned
+    breaks = sorted((planned[k], e) for k, e in enumerate(elems) if e < 0)
     out: list[int] = []
     b = 0
     for t, e in visits:

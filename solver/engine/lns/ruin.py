@@ -51,13 +51,14 @@ class View:
                 self.start.pop(e, None)
         for c in carers:
             sched = plan.schedules[c] if c < len(plan.schedules) else None
+            planned = sched.planned if sched is not None else None
             run = []
             for k, e in enumerate(plan.runs[c]):
                 if e >= 0:
                     self.carer_of[e] = c
                     run.append(e)
-                    if sched is not None:
-                        self.start[e] = sched.planned[k]
+                    if planned is not None:
+                        self.start[e] = planned[k]
             self.runs[c] = run
 
 
