@@ -32,7 +32,8 @@ from solver.engine.lns.recreate import hand_over, insert_visit, regret_order, re
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.stops import MaxIterations, MaxRuntime, StopRule
 
-OFFER_OUT = 6  # visits still out offered again each iteration
+OFFER_OUT = 6  # visits still out offered again each iteration (``offered_back``: those near the ruin)
+OFFER_NEAR_S = 3600
 REGRET_K = 3  # the visits a recreate places go in order of their regret over their 3 cheapest carers
 PAIR_MOVE_EVERY = 8  # one iteration in so many moves a double-up (``PAIR_MOVES``, one at random)
 # The annealing's temperature, as a share of a mean leg: a worsening of one mean leg is accepted
@@ -129,11 +130,30 @@ def _ruin_recreate(
     removed = op(view, rng, seed, ruin_size(len(served), rng))
     if not _take_out(ins, view, removed):
         return None
-    offered = [out[i] for i in rng.permutation(len(out))[:OFFER_OUT]]
+    offered = offered_back(ins, view, removed, out, rng)
     visits = removed + offered
     left = [v for v in regret_order(ins, visits, REGRET_K, rng) if not insert_visit(ins, v, rng)]
     kept = set(offered)
     return [v for v in out if v not in kept] + left
+
+
+def offered_back(
+    ins: Inserter, view: View, removed: list[int], out: list[int], rng: np.random.Generator
+) -> list[int]:
+    """Up to ``OFFER_OUT`` visits still out, at random, of those whose window comes within
+    ``OFFER_NEAR_S`` of the planned start of a visit just removed: only there has the ruin freed
+    room (an evening double-up out gains nothing from a morning ruin, and offering it costs a
+    pricing and up to a dozen timings)."""
+    if not out:
+        return []
+    first = [ins.b.nodes.of_visit[v][0] for v in removed]
+    starts = [view.start[n] for n in first if n in view.start]
+    if not starts:
+        return []
+    lo, hi = min(starts) - OFFER_NEAR_S, max(starts) + OFFER_NEAR_S
+    waiting = np.array(out, dtype=np.int64)
+    near = waiting[(ins.cp.v_ws[waiting] <= hi) & (ins.cp.v_we[waiting] >= lo)].tolist()
+    return [near[i] for i in rng.permutation(len(near))[:OFFER_OUT]]
 
 
 def _take_out(ins: Inserter, view: View, visits: list[int]) -> bool:

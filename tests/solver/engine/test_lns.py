@@ -20,6 +20,7 @@ from solver.engine.deadline import Deadline
 from solver.engine.lns import LNS_MIN_NODES, LNS_NOTE, MaxIterations, MaxRuntime, full_rules, improve_plan
 from solver.engine.lns.cost import Objective, drop_weights
 from solver.engine.lns.exchange import swap_at_pair
+from solver.engine.lns.improve import OFFER_NEAR_S, offered_back
 from solver.engine.lns.recreate import hand_over, insert_pair, retime_pair
 from solver.engine.lns.ruin import Ruins, View
 from solver.engine.lns.timing import propagate
@@ -212,6 +213,28 @@ def test_the_view_brought_up_to_date_run_by_run_matches_a_fresh_one() -> None:
     fresh = View.of(plan, len(nodes))
     assert view.runs == fresh.runs and view.start == fresh.start
     assert (view.carer_of == fresh.carer_of).all()
+
+
+def test_only_visits_out_near_the_ruin_in_time_are_offered_back() -> None:
+    """c1 serves a visit at 09:00 and one at 12:00; two visits are out, from 10:00 and from
+    13:00. Taking out the 09:00 visit frees room within the hour of 10:00 only, the 12:00 one
+    within the hour of 13:00 only."""
+    visits = [
+        visit("nine", A, "09:00", "09:00"),
+        visit("noon", B, "12:00", "12:00"),
+        visit("ten", C, "10:00", "10:15"),
+        visit("one", C, "13:00", "13:15"),
+    ]
+    cp, nodes = compiled(THREE[:1], visits)
+    plan = Plan(runs=[[0, 1]])
+    ins = Inserter(Builder(cp, nodes), plan)
+    view = View.of(plan, len(nodes))
+    rng = np.random.default_rng(0)
+    assert OFFER_NEAR_S == 3600
+    assert offered_back(ins, view, [0], [2, 3], rng) == [2]
+    assert sorted(offered_back(ins, view, [0, 1], [2, 3], rng)) == [2, 3]
+    assert offered_back(ins, view, [1], [2, 3], rng) == [3]
+    assert offered_back(ins, view, [0], [], rng) == []
 
 
 def test_waiting_costs_nothing_by_default_and_its_price_and_unpaid_gaps_when_set() -> None:
