@@ -305,6 +305,8 @@ class Inserter:
         the gaps ``candidates`` would give it: a single visit's pinned carer only, a double-up's
         any carer."""
         cp, r = self.cp, self.cp.r
+        if not visits:
+            return np.zeros(0, dtype=np.int64)
         v = np.array(visits, dtype=np.int64)
         windows = np.stack([cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v]], axis=1)
         for i, u in enumerate(visits):

@@ -92,6 +92,7 @@ def test_the_compiled_regrets_agree_with_the_gaps_evaluated_one_visit_at_a_time(
         rest = range(base + 1, min(base + k, cp.n_carers))
         expected.append(int(sum(ranked[j] - ranked[base] for j in rest)))
     assert ins.regrets(visits, k).tolist() == expected
+    assert ins.regrets([], k).tolist() == []  # a ruin may take out nothing to place again
     assert any(0 < r < kernels.REGRET_NONE for r in expected)  # some visits have choices to lose
     assert (cp.v_req == 2).any()  # double-ups were among them
 
