@@ -62,6 +62,16 @@ class Nodes:
         return len(self.visit)
 
 
+class _Column:
+    """One of a schedule's per-element lists, read as an attribute (``Schedule.column``)."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __get__(self, sched: Schedule, owner: type | None = None) -> list[int]:
+        return sched.column(self.index)
+
+
 class Schedule:
     """Earliest and latest start of each element of a run, where the carer is after it, its
     duration, and the planned starts: leaving home as late as possible, so the run is as short
@@ -90,30 +100,17 @@ class Schedule:
     def __repr__(self) -> str:
         return f"Schedule(earliest={self.earliest}, latest={self.latest}, planned={self.planned})"
 
-    def _list(self, i: int) -> list[int]:
+    def column(self, i: int) -> list[int]:
+        """The ``i``-th of the per-element lists (``timed``' order), made on first read."""
         if self._lists is None:
             self._lists = tuple(a.tolist() for a in self.timed)
         return self._lists[i]
 
-    @property
-    def earliest(self) -> list[int]:
-        return self._list(0)
-
-    @property
-    def latest(self) -> list[int]:
-        return self._list(1)
-
-    @property
-    def place(self) -> list[int]:
-        return self._list(2)
-
-    @property
-    def duration(self) -> list[int]:
-        return self._list(3)
-
-    @property
-    def planned(self) -> list[int]:
-        return self._list(4)
+    earliest = _Column(0)
+    latest = _Column(1)
+    place = _Column(2)
+    duration = _Column(3)
+    planned = _Column(4)
 
 
 @dataclass
