@@ -167,6 +167,20 @@ class Builder:
         # its int() costs several times a list read
         self.visit_of: list[int] = nodes.visit.tolist()
         self.v_demand: list[int] = cp.v_demand.tolist()
+        self.node_demand: list[int] = cp.v_demand[nodes.visit].tolist()
+        # what an evaluation passes the compiled code per visit, made once: as Python scalars for
+        # one visit (window, demand, promise), as arrays (a row a visit) for many at once
+        r = cp.r
+        line = np.ascontiguousarray
+        self.visit_windows = line(np.stack([cp.v_place, cp.v_ws, cp.v_we, cp.v_dur], axis=1), dtype=np.int64)
+        self.visit_promised = line(np.stack([r.prom_lo, r.prom_hi], axis=1), dtype=np.int64)
+        self.visit_coefs = line(np.stack([r.early_coef, r.late_coef], axis=1), dtype=np.float64)
+        windows, promised = self.visit_windows.tolist(), self.visit_promised.tolist()
+        coefs = self.visit_coefs.tolist()
+        self.evaluation: list[tuple[tuple[int, int, int, int], int, tuple[int, int, float, float]]] = [
+            ((w[0], w[1], w[2], w[3]), d, (p[0], p[1], c[0], c[1]))
+            for w, d, p, c in zip(windows, self.v_demand, promised, coefs, strict=True)
+        ]
         # what the compiled timing reads: per node, per carer
         v = nodes.visit
         self._node_rows: NodeRows = (cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v], cp.v_demand[v])
@@ -280,21 +294,13 @@ class Inserter:
 
     def _evaluate(self, v: int, allowed: NDArray[np.bool_]) -> dict[str, IntArray]:
         cp = self.cp
-        lo, hi = self.window(v)
-        r = cp.r
+        window, demand, promise = self.b.evaluation[v]
+        if v in self.links_of:
+            window = (window[0], *self.window(v), window[3])
         found = gap_candidates(
-            self._table,
-            self.b.dur3,
-            (int(cp.v_place[v]), lo, hi, int(cp.v_dur[v])),
-            allowed,
-            self.visit_count,
-            cp.c_max_visits,
-            self.load,
-            cp.c_capacity,
-            int(cp.v_demand[v]),
-            r.cont_cost[v],
-            (int(r.prom_lo[v]), int(r.prom_hi[v]), float(r.early_coef[v]), float(r.late_coef[v])),
-        )
+            self._table, self.b.dur3, window, allowed, self.visit_count, cp.c_max_visits, self.load,
+            cp.c_capacity, demand, cp.r.cont_cost[v], promise,
+        )  # fmt: skip
         return dict(zip(_CANDIDATE_KEYS, found, strict=True))
 
     def regrets(self, visits: list[int], k: int) -> IntArray:
@@ -305,16 +311,30 @@ class Inserter:
         if not visits:
             return np.zeros(0, dtype=np.int64)
         v = np.array(visits, dtype=np.int64)
-        windows = np.stack([cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v]], axis=1)
+        windows = self.b.visit_windows[v]
         for i, u in enumerate(visits):
             if u in self.links_of:
                 windows[i, 1:3] = self.window(u)
-        allowed = np.stack([self.allowed_mask(u, pinned_only=int(cp.v_req[u]) == 1) for u in visits])
         return regrets(
-            self._table, self.b.dur3, windows, allowed, self.visit_count, cp.c_max_visits, self.load,
-            cp.c_capacity, cp.v_demand[v], r.cont_cost[v], np.stack([r.prom_lo[v], r.prom_hi[v]], axis=1),
-            np.stack([r.early_coef[v], r.late_coef[v]], axis=1), cp.v_req[v], k,
+            self._table, self.b.dur3, windows, self._allowed_rows(v), self.visit_count, cp.c_max_visits,
+            self.load, cp.c_capacity, cp.v_demand[v], r.cont_cost[v], self.b.visit_promised[v],
+            self.b.visit_coefs[v], cp.v_req[v], k,
         )  # fmt: skip
+
+    def _allowed_rows(self, v: IntArray) -> NDArray[np.bool_]:
+        """``allowed_mask`` of each of visits ``v`` as ``candidates`` asks it (single visits
+        pinned only), a row a visit: from the eligibility matrix at once where no cap on carers
+        per client applies."""
+        cp = self.cp
+        if self.use_cap and cp.r.cap < UNLIMITED:
+            return np.stack([self.allowed_mask(int(u), pinned_only=int(cp.v_req[u]) == 1) for u in v])
+        allowed = cp.eligible[v]
+        pins = cp.pinned[v]
+        for i in np.flatnonzero((pins >= 0) & (cp.v_req[v] == 1)).tolist():
+            only = np.zeros(cp.n_carers, dtype=np.bool_)
+            only[pins[i]] = allowed[i, pins[i]]
+            allowed[i] = only
+        return allowed
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
         self.plan.runs[c] = elems
@@ -326,9 +346,9 @@ class Inserter:
         self._table = np.concatenate([t[:, :lo], new, t[:, hi:]], axis=1)
         self._slots[c] = new
         self._offset[c + 1 :] += new.shape[1] - (hi - lo)
-        visits = [self.b.visit_of[e] for e in elems if e >= 0]
-        self.visit_count[c] = len(visits)
-        self.load[c] = sum(self.b.v_demand[v] for v in visits)
+        demand = [self.b.node_demand[e] for e in elems if e >= 0]
+        self.visit_count[c] = len(demand)
+        self.load[c] = sum(demand)
 
     def _try(self, c: int, pos: int, node: int, fixed: dict[int, int]) -> tuple[list[int], Schedule] | None:
         elems = [*self.plan.runs[c][:pos], node, *self.plan.runs[c][pos:]]
