@@ -144,15 +144,14 @@ class Plan:
 def _rules(cp: Compiled, c: int) -> CarerRules:
     """What the compiled timing needs of carer ``c``: home, end place, shift, most visits,
     capacity, most working seconds."""
-    return (
-        int(cp.c_start[c]), int(cp.c_end[c]), int(cp.c_shift_s[c]), int(cp.c_shift_e[c]),
-        int(cp.c_max_visits[c]), int(cp.c_capacity[c]), int(cp.c_max_work[c]),
-    )  # fmt: skip
+    shift = (cp.c_start, cp.c_end, cp.c_shift_s, cp.c_shift_e)
+    caps = (cp.c_max_visits, cp.c_capacity, cp.c_max_work)
+    return np.array([int(a[c]) for a in (*shift, *caps)], dtype=np.int64)
 
 
 def _gap_carer(cp: Compiled, c: int) -> CarerGaps:
     """What the compiled gap table needs of carer ``c``: index, mode, home, end place, shift."""
-    home, end, begin, finish = _rules(cp, c)[:4]
+    home, end, begin, finish = (int(x) for x in _rules(cp, c)[:4])
     return (c, int(cp.c_mode[c]), home, end, begin, finish)
 
 
@@ -183,7 +182,8 @@ class Builder:
         ]
         # what the compiled timing reads: per node, per carer
         v = nodes.visit
-        self._node_rows: NodeRows = (cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v], cp.v_demand[v])
+        rows = (cp.v_place[v], cp.v_ws[v], cp.v_we[v], cp.v_dur[v], cp.v_demand[v])
+        self._node_rows: NodeRows = np.ascontiguousarray(np.stack(rows), dtype=np.int64)
         self._breaks = [np.array(b, dtype=np.int64).reshape(-1, 3) for b in cp.c_breaks]
         self._travel = [self.dur3[int(m)] for m in cp.c_mode]  # views, one matrix a mode
         self._carer = [_rules(cp, c) for c in range(cp.n_carers)]

@@ -29,8 +29,10 @@ SLOT_KEYS = (
     "carer", "pos", "mode", "prev_place", "prev_free", "next_place", "next_latest", "next_real", "is_break",
 )  # fmt: skip
 CARER, POS, MODE, PREV_PLACE, PREV_FREE, NEXT_PLACE, NEXT_LATEST, NEXT_REAL, IS_BREAK = range(len(SLOT_KEYS))
-NodeRows = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]  # place, from, to, duration, demand
-CarerRules = tuple[int, int, int, int, int, int, int]  # home, end, shift, most visits, load, work
+# arrays, not tuples: numba types every element of a tuple argument at every call, and these two
+# are read at every timing (a dozen an iteration)
+NodeRows = IntArray  # [5, node]: visit place, window from, to, duration, demand
+CarerRules = IntArray  # [7]: home, end place, shift start and end, most visits, load, working seconds
 CarerGaps = tuple[int, int, int, int, int, int]  # index, mode, home, end place, shift start and end
 # what ``run_cost`` reads: per node (visit, first copy), per visit (place, duration, continuity
 # cost per carer, promised from and to, price per second early and late)
@@ -194,13 +196,14 @@ def time_run(
     """Carer's run ``elems`` (node ids, break k as -(k+1)) timed exactly: whether it keeps every
     rule, and each element's earliest, latest and planned start, place and duration.
 
-    ``fixed`` holds each element's held start (-1 if none); ``nodes`` = per node: visit place,
-    window start and end, duration and demand (by node, not by visit); ``breaks`` one row per
-    break of the carer (window start, end, duration); ``carer`` = (home, end place, shift start,
-    shift end, most visits, capacity, most working seconds). The rules and the order of the
+    ``fixed`` holds each element's held start (-1 if none); ``nodes`` = rows per node: visit
+    place, window start and end, duration and demand (by node, not by visit); ``breaks`` one row
+    per break of the carer (window start, end, duration); ``carer`` = [home, end place, shift
+    start, shift end, most visits, capacity, most working seconds]. The rules and the order of the
     passes are those of ``solver.engine.construct.Builder.schedule``, which documents them."""
-    n_place, n_ws, n_we, n_dur, n_demand = nodes
-    home, end_place, shift_s, shift_e, max_visits, capacity, max_work = carer
+    n_place, n_ws, n_we, n_dur, n_demand = nodes[0], nodes[1], nodes[2], nodes[3], nodes[4]
+    home, end_place, shift_s, shift_e = carer[0], carer[1], carer[2], carer[3]
+    max_visits, capacity, max_work = carer[4], carer[5], carer[6]
     n = elems.shape[0]
     place = np.empty(n, np.int64)
     lo = np.empty(n, np.int64)
@@ -332,8 +335,8 @@ def _warm_up() -> None:
     elems = np.array([0, -1], np.int64)
     travel = np.zeros((1, 1), np.int64)
     breaks = np.zeros((1, 3), np.int64)
-    carer = (0, 0, 0, 86_400, 10, 10, 86_400)
-    node_rows: NodeRows = (ints, ints, ints + 86_400, ints, ints)
+    carer = np.array([0, 0, 0, 86_400, 10, 10, 86_400], np.int64)
+    node_rows = np.stack([ints, ints, ints + 86_400, ints, ints])
     _, earliest, latest, place, dur, _ = time_run(elems, -ints - 1, node_rows, breaks, travel, carer)
     table = gap_rows(elems, earliest, latest, place, dur, (0, 0, 0, 0, 0, 86_400))
     gap_candidates(
