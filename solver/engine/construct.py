@@ -151,8 +151,14 @@ def _rules(cp: Compiled, c: int) -> CarerRules:
 
 def _gap_carer(cp: Compiled, c: int) -> CarerGaps:
     """What the compiled gap table needs of carer ``c``: index, mode, home, end place, shift."""
-    home, end, begin, finish = (int(x) for x in _rules(cp, c)[:4])
-    return (c, int(cp.c_mode[c]), home, end, begin, finish)
+    return (
+        c,
+        int(cp.c_mode[c]),
+        int(cp.c_start[c]),
+        int(cp.c_end[c]),
+        int(cp.c_shift_s[c]),
+        int(cp.c_shift_e[c]),
+    )
 
 
 class Builder:
@@ -219,6 +225,13 @@ class Builder:
         gaps after every move."""
         earliest, latest, place, dur, _ = sched.timed
         return gap_rows(np.array(elems, dtype=np.int64), earliest, latest, place, dur, self._gap_carer[c])
+
+
+def _pinned_only(mask: NDArray[np.bool_], pin: int) -> NDArray[np.bool_]:
+    """``mask`` kept for the pinned carer alone (the only one a pinned visit may have)."""
+    only = np.zeros_like(mask)
+    only[pin] = mask[pin]
+    return only
 
 
 def _offsets(parts: list[IntArray]) -> IntArray:
@@ -331,9 +344,7 @@ class Inserter:
         allowed = cp.eligible[v]
         pins = cp.pinned[v]
         for i in np.flatnonzero((pins >= 0) & (cp.v_req[v] == 1)).tolist():
-            only = np.zeros(cp.n_carers, dtype=np.bool_)
-            only[pins[i]] = allowed[i, pins[i]]
-            allowed[i] = only
+            allowed[i] = _pinned_only(allowed[i], int(pins[i]))
         return allowed
 
     def _commit(self, c: int, elems: list[int], sched: Schedule) -> None:
@@ -362,11 +373,7 @@ class Inserter:
             if len(serving) >= self.cp.r.cap:
                 mask &= np.isin(np.arange(len(mask)), list(serving))
         pin = int(self.cp.pinned[v])
-        if pinned_only and pin >= 0:
-            only = np.zeros_like(mask)
-            only[pin] = mask[pin]
-            return only
-        return mask
+        return _pinned_only(mask, pin) if pinned_only and pin >= 0 else mask
 
     def insert_single(self, v: int) -> bool:
         node = self.b.nodes.of_visit[v][0]

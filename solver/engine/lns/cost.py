@@ -57,6 +57,8 @@ class Objective:
         early, late = line(r.early_coef, dtype=np.float64), line(r.late_coef, dtype=np.float64)
         self._visits: RunCostVisits = (place, dur, cont, prom_lo, prom_hi, early, late)
         self._travel = [line(cp.dur_by_mode[int(m)], dtype=np.int64) for m in cp.c_mode]
+        self._ends = [(int(a), int(b)) for a, b in zip(cp.c_start, cp.c_end, strict=True)]
+        self._wait = (float(self.wait_per_s), int(self.unpaid_s))
 
     def lost(self, out: list[int] | set[int]) -> int:
         """The weighted cost of leaving ``out`` unserved."""
@@ -77,17 +79,18 @@ class Objective:
         the unpaid one priced at ``wait_per_s``."""
         if sched is None:
             return 0
-        cp = self.cp
+        _, _, _, duration, planned = sched.timed
+        elements = np.array(elems, dtype=np.int64)
         return int(
             run_cost(
-                np.array(elems, dtype=np.int64),
-                sched.timed[4],
-                sched.timed[3],
+                elements,
+                planned,
+                duration,
                 self._nodes,
                 self._visits,
                 self._travel[c],
-                (int(cp.c_start[c]), int(cp.c_end[c])),
+                self._ends[c],
                 c,
-                (float(self.wait_per_s), int(self.unpaid_s)),
+                self._wait,
             )
         )
